@@ -1,0 +1,45 @@
+"""Activations by name, so configs can switch them.
+
+Seed 003 compares LeakyReLU, ReLU and sigmoid hidden units; seed 001 compares tanh and sigmoid outputs.
+"""
+
+from __future__ import annotations
+
+from torch import nn
+
+# LeakyReLU slope 0.2: TensorFlow's tf.nn.leaky_relu default, which seed 003 used, and the DCGAN paper's value.
+HIDDEN_ACTIVATIONS = {
+    "relu": lambda: nn.ReLU(),
+    "leaky_relu": lambda: nn.LeakyReLU(0.2),
+    "tanh": lambda: nn.Tanh(),
+    "sigmoid": lambda: nn.Sigmoid(),
+}
+
+# The range a generator's output lies in decides how the data are scaled to meet it ("sig" in seed 001).
+OUTPUT_RANGES = {
+    "tanh": (-1.0, 1.0),
+    "sigmoid": (0.0, 1.0),
+    "identity": (-1.0, 1.0),  # unbounded output; the data are still scaled to [-1, 1] by convention
+}
+_OUTPUT_MODULES = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "identity": nn.Identity}
+
+
+def _choice(name: str, allowed, what: str) -> str:
+    if name not in allowed:
+        raise ValueError(f"{what} {name!r} is not one of: {', '.join(allowed)}")
+    return name
+
+
+def hidden_activation(name: str) -> nn.Module:
+    """A fresh activation module for a hidden layer."""
+    return HIDDEN_ACTIVATIONS[_choice(name, HIDDEN_ACTIVATIONS, "activation")]()
+
+
+def output_activation(name: str) -> nn.Module:
+    """The generator's final activation."""
+    return _OUTPUT_MODULES[_choice(name, _OUTPUT_MODULES, "output_activation")]()
+
+
+def output_range(name: str) -> tuple[float, float]:
+    """(low, high) of a generator whose final activation is `name`; real data are scaled to match it."""
+    return OUTPUT_RANGES[_choice(name, OUTPUT_RANGES, "output_activation")]
