@@ -1,0 +1,63 @@
+"""Base for image data sets small enough to decode once into one uint8 tensor (digits, MNIST, CIFAR-10)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import pytorch_lightning as pl
+import torch
+
+from ganlab.data.batching import TensorBatches, uint8_to_range
+
+
+class InMemoryImageDataModule(pl.LightningDataModule, ABC):
+    """Holds the whole data set as uint8 (N, C, H, W) plus int64 labels; batches by indexing.
+
+    Subclasses implement `load()`. Training batches are float (N, C, H, W) in `value_range`, which
+    the run sets from the generator's output activation.
+    """
+
+    def __init__(self, batch_size: int = 64, value_range: tuple[float, float] = (-1.0, 1.0), seed: int = 0) -> None:
+        super().__init__()
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        self.batch_size = batch_size
+        self.value_range = (float(value_range[0]), float(value_range[1]))
+        self.seed = int(seed)
+        self.images: torch.Tensor | None = None
+        self.labels: torch.Tensor | None = None
+
+    @abstractmethod
+    def load(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """(images uint8 (N, C, H, W), labels int64 (N,))."""
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.images is not None:
+            return
+        images, labels = self.load()
+        if images.dtype != torch.uint8 or images.dim() != 4:
+            raise ValueError(
+                f"{type(self).__name__}.load must return uint8 (N, C, H, W), got {images.dtype} {tuple(images.shape)}"
+            )
+        if len(images) < self.batch_size:
+            raise ValueError(f"batch_size {self.batch_size} is larger than the data set ({len(images)} images)")
+        self.images, self.labels = images, labels
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        """(C, H, W); known after `setup`."""
+        if self.images is None:
+            raise RuntimeError("data_shape is known after setup()")
+        return tuple(self.images.shape[1:])
+
+    def train_dataloader(self) -> TensorBatches:
+        trainer = self.trainer
+        device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
+        rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+        return TensorBatches(self.images.to(device), self.batch_size, self.value_range, self.seed, rank, world_size)
+
+    def validation_sample(self, n: int | None = None) -> torch.Tensor:
+        """The same n real images (all if None) on every call, a seeded choice, float in `value_range`, on the CPU."""
+        n = len(self.images) if n is None else min(n, len(self.images))
+        index = torch.randperm(len(self.images), generator=torch.Generator().manual_seed(self.seed))[:n]
+        return uint8_to_range(self.images[index], self.value_range)

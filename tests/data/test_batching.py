@@ -1,0 +1,64 @@
+import torch
+
+from ganlab.data.batching import EpochSeed, SampledBatches, TensorBatches, uint8_to_range
+
+
+def test_uint8_pixels_map_onto_the_requested_range():
+    pixels = torch.tensor([0, 128, 255], dtype=torch.uint8)
+    assert torch.allclose(uint8_to_range(pixels, (-1.0, 1.0)), torch.tensor([-1.0, 128 / 127.5 - 1, 1.0]), atol=1e-6)
+    assert torch.allclose(uint8_to_range(pixels, (0.0, 1.0)), torch.tensor([0.0, 128 / 255, 1.0]), atol=1e-6)
+
+
+def test_each_epoch_is_a_full_permutation_without_the_last_partial_batch():
+    images = torch.arange(10, dtype=torch.uint8).view(10, 1, 1, 1)
+    batches = TensorBatches(images, batch_size=3, value_range=(0.0, 255.0), seed=0)
+    assert len(batches) == 3
+    seen = torch.cat([batch.flatten() for batch in batches]).long()
+    assert len(seen) == 9 and len(set(seen.tolist())) == 9  # no repeats; one image left out
+
+
+def epoch_order(batches, epoch):
+    batches.sampler.set_epoch(epoch)
+    return torch.cat([batch.flatten() for batch in batches]).tolist()
+
+
+def test_shuffles_depend_only_on_seed_and_epoch():
+    """Lightning calls loader.sampler.set_epoch(e): the order of epoch e must not depend on what came before."""
+    images = torch.arange(50, dtype=torch.uint8).view(50, 1, 1, 1)
+    first = TensorBatches(images, 5, (0.0, 255.0), seed=1)
+    second = TensorBatches(images, 5, (0.0, 255.0), seed=1)
+    assert epoch_order(first, 0) != epoch_order(first, 1)
+    assert epoch_order(first, 3) == epoch_order(second, 3)  # second never saw epochs 0-2
+    assert epoch_order(first, 3) != epoch_order(TensorBatches(images, 5, (0.0, 255.0), seed=2), 3)
+
+
+def test_ranks_share_one_permutation_in_disjoint_parts():
+    images = torch.arange(40, dtype=torch.uint8).view(40, 1, 1, 1)
+    parts = [epoch_order(TensorBatches(images, 4, (0.0, 255.0), seed=0, rank=r, world_size=2), 0) for r in (0, 1)]
+    assert len(parts[0]) == len(parts[1]) == 20
+    assert not set(parts[0]) & set(parts[1])
+
+
+def test_sampled_batches_are_fresh_each_epoch_and_reproducible():
+    def sample(n, generator):
+        return torch.rand(n, 2, generator=generator)
+
+    stream = SampledBatches(sample, batch_size=4, batches_per_epoch=3, seed=0)
+    assert len(stream) == 3 and len(list(stream)) == 3
+    stream.sampler.set_epoch(0)
+    epoch0 = torch.cat(list(stream))
+    stream.sampler.set_epoch(1)
+    assert not torch.equal(epoch0, torch.cat(list(stream)))
+    stream.sampler.set_epoch(0)
+    assert torch.equal(epoch0, torch.cat(list(stream)))
+    other_rank = SampledBatches(sample, 4, 3, seed=0, rank=1)
+    assert not torch.equal(epoch0, torch.cat(list(other_rank)))
+
+
+def test_epoch_seed_generators_differ_by_seed_rank_and_epoch():
+    draws = set()
+    for seed, rank, epoch in [(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1)]:
+        state = EpochSeed(seed, rank)
+        state.set_epoch(epoch)
+        draws.add(torch.rand(1, generator=state.generator()).item())
+    assert len(draws) == 4
