@@ -1,0 +1,107 @@
+"""From a composed config to the objects of one run: datamodule, GANModule, Trainer.
+
+Every object comes from its config node's `_target_`. A constructor that refuses its arguments ends the
+run here, before training, as a ConfigError naming the config key; a bug elsewhere keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from lightning_fabric.utilities.exceptions import MisconfigurationException
+from omegaconf import DictConfig, OmegaConf
+
+from ganlab.models.activations import output_range
+from ganlab.module import GANModule
+from ganlab.validate import ConfigError
+
+# What a constructor raises when it is handed a bad value, an unknown name or an unusable setting.
+_CONFIG_FAULTS = (ValueError, TypeError, ImportError, MisconfigurationException)
+
+
+def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
+    try:
+        return instantiate(node, **kwargs)
+    except InstantiationException as error:
+        cause = error.__cause__
+        if cause is None or isinstance(cause, _CONFIG_FAULTS):
+            raise ConfigError(f"{key}: {cause or error}") from error
+        raise
+    except _CONFIG_FAULTS as error:
+        raise ConfigError(f"{key}: {error}") from error
+
+
+def lightning_max_steps(iterations: int, steps_per_iteration: int) -> int:
+    """Lightning's `max_steps` for a budget of `iterations` (each makes `steps_per_iteration` optimizer steps)."""
+    return iterations * steps_per_iteration if iterations > 0 else iterations
+
+
+def build_datamodule(cfg: DictConfig) -> pl.LightningDataModule:
+    """The datamodule, set up, with real data scaled to the range of the generator's output activation."""
+    activation = OmegaConf.select(cfg, "model.generator.output_activation")
+    if activation is None:
+        raise ConfigError("model.generator.output_activation is required: it decides how the data are scaled")
+    try:
+        value_range = output_range(activation)
+    except ValueError as error:
+        raise ConfigError(f"model.generator.output_activation: {error}") from error
+    datamodule = _instantiate(cfg.data, "data", value_range=value_range)
+    try:
+        datamodule.prepare_data()
+        datamodule.setup("fit")
+    except (ValueError, OSError) as error:
+        raise ConfigError(f"data: {error}") from error
+    return datamodule
+
+
+def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
+    latent = _instantiate(cfg.model.latent, "model.latent")
+    generator = _instantiate(cfg.model.generator, "model.generator", latent_dim=latent.dim, data_shape=data_shape)
+    discriminator = _instantiate(cfg.model.discriminator, "model.discriminator", data_shape=data_shape)
+    factories = {}
+    for name, network in (("generator", generator), ("discriminator", discriminator)):
+        factories[name] = _instantiate(cfg.optim[name], f"optim.{name}")
+        try:  # torch checks lr, betas, eps, ... when an optimizer is made: make one now, not at step 1
+            factories[name](network.parameters())
+        except (ValueError, TypeError) as error:
+            raise ConfigError(f"optim.{name}: {error}") from error
+    return GANModule(
+        generator=generator,
+        discriminator=discriminator,
+        loss=_instantiate(cfg.loss, "loss"),
+        latent=latent,
+        generator_optimizer=factories["generator"],
+        discriminator_optimizer=factories["discriminator"],
+        d_steps=cfg.d_steps,
+        g_steps=cfg.g_steps,
+        config=OmegaConf.to_container(cfg, resolve=True),
+    )
+
+
+def build_trainer(cfg: DictConfig, module: GANModule) -> pl.Trainer:
+    """The Trainer, with `trainer.max_steps` read as training iterations (see GANModule)."""
+    if cfg.trainer.get("accelerator") in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"trainer.accelerator = {cfg.trainer.accelerator!r}: torch sees no CUDA GPU on this machine "
+            "(torch.cuda.is_available() is False); use trainer=cpu, or trainer=default to take a GPU when there is one"
+        )
+    # an entry set to null (callbacks.samples=null) switches that logger or callback off
+    loggers = [_instantiate(node, f"logger.{name}") for name, node in cfg.logger.items() if node is not None]
+    callbacks = [_instantiate(node, f"callbacks.{name}") for name, node in cfg.callbacks.items() if node is not None]
+    return _instantiate(
+        cfg.trainer,
+        "trainer",
+        logger=loggers,
+        callbacks=callbacks,
+        max_steps=lightning_max_steps(cfg.trainer.max_steps, module.optimizer_steps_per_iteration),
+    )
+
+
+def build_run(cfg: DictConfig) -> tuple[pl.LightningDataModule, GANModule, pl.Trainer]:
+    datamodule = build_datamodule(cfg)
+    module = build_module(cfg, datamodule.data_shape)
+    return datamodule, module, build_trainer(cfg, module)

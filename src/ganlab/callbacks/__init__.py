@@ -1,0 +1,1 @@
+"""Lightning callbacks that write the run directory: pictures and status.json."""

@@ -1,0 +1,109 @@
+"""Progress pictures: what G makes from a fixed latent batch, and (seed 003) what D's features see.
+
+Each picture is drawn before the first update (iteration 0), every `every_n_steps` iterations and at the
+end of training, as <dirpath>/step_<iteration>.png. Drawing happens on rank zero, in eval mode, under
+no_grad, from latents fixed by `seed`, so consecutive pictures differ only by what training changed.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+
+from ganlab.plots import save_image_grid, save_point_clouds
+
+
+class PeriodicPicture(pl.Callback, ABC):
+    def __init__(self, dirpath: str, every_n_steps: int = 500, seed: int = 0) -> None:
+        if not isinstance(every_n_steps, int) or every_n_steps < 0:
+            raise ValueError(f"every_n_steps must be an integer >= 0 (0: first and last only), got {every_n_steps!r}")
+        self.dirpath = Path(dirpath)
+        self.every_n_steps, self.seed = every_n_steps, int(seed)
+        self._last_drawn: int | None = None
+
+    def sample_size(self, trainer: pl.Trainer) -> int | None:
+        """How many real validation items (and as many generated ones) to draw; None: all of them."""
+        return None
+
+    def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
+        """Whether this picture makes sense for this model and data."""
+        return True
+
+    @abstractmethod
+    def draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule, path: Path) -> None:
+        """Write the picture for the current state to `path`."""
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.real = trainer.datamodule.validation_sample(self.sample_size(trainer))
+        generator = torch.Generator().manual_seed(self.seed)
+        self.latents = pl_module.latent.sample(len(self.real), generator=generator)
+        self._draw(trainer, pl_module)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if self.every_n_steps and pl_module.iteration % self.every_n_steps == 0:
+            self._draw(trainer, pl_module)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._draw(trainer, pl_module)
+
+    def _draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        iteration = pl_module.iteration
+        if not trainer.is_global_zero or self._last_drawn == iteration or not self.applies(trainer, pl_module):
+            return
+        self._last_drawn = iteration
+        networks = (pl_module.generator, pl_module.discriminator)
+        modes = [network.training for network in networks]
+        for network in networks:
+            network.eval()
+        try:
+            with torch.no_grad():
+                self.draw(trainer, pl_module, self.dirpath / f"step_{iteration:06d}.png")
+        finally:
+            for network, mode in zip(networks, modes, strict=True):
+                network.train(mode)
+
+    def _generated(self, pl_module: pl.LightningModule) -> torch.Tensor:
+        return pl_module.generator(self.latents.to(pl_module.device)).float().cpu()
+
+
+class SampleSnapshots(PeriodicPicture):
+    """An image grid for image data; for 2-D point data, a scatter of generated vs real validation points
+    in data units (seed 003's figure), using the whole fixed validation sample."""
+
+    def __init__(self, dirpath: str, every_n_steps: int = 500, num_images: int = 64, seed: int = 0) -> None:
+        super().__init__(dirpath, every_n_steps, seed)
+        self.num_images = int(num_images)
+
+    def sample_size(self, trainer: pl.Trainer) -> int | None:
+        return self.num_images if len(trainer.datamodule.data_shape) == 3 else None
+
+    def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
+        shape = tuple(trainer.datamodule.data_shape)
+        return len(shape) == 3 or shape == (2,)
+
+    def draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule, path: Path) -> None:
+        datamodule, fake = trainer.datamodule, self._generated(pl_module)
+        if fake.dim() == 4:
+            save_image_grid(fake, path, datamodule.value_range)
+        else:
+            to_data = getattr(datamodule, "from_model", lambda points: points)
+            title = f"real vs generated, iteration {pl_module.iteration}"
+            save_point_clouds(to_data(self.real), to_data(fake), path, title)
+
+
+class FeatureSpacePlot(PeriodicPicture):
+    """Real and generated points in the discriminator's 2-unit feature layer (seed 003 gave D that layer
+    to show how it separates the two). Drawn only for a discriminator with `feature_dim == 2`."""
+
+    def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
+        return getattr(pl_module.discriminator, "feature_dim", None) == 2
+
+    def draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule, path: Path) -> None:
+        discriminator, device = pl_module.discriminator, pl_module.device
+        real = discriminator.features(self.real.to(device)).float().cpu()
+        fake = discriminator.features(self._generated(pl_module).to(device)).float().cpu()
+        title = f"discriminator features, iteration {pl_module.iteration}"
+        save_point_clouds(real, fake, path, title, labels=("feature 1", "feature 2"))

@@ -1,0 +1,58 @@
+"""status.json: whether a run is running, completed, failed or interrupted, and how far it got.
+
+A sweep's report reads it to tell which jobs failed; a person reads it instead of the terminal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytorch_lightning as pl
+
+
+def write_status(path: Path, status: str, **fields: Any) -> None:
+    """Write {"status": ..., "updated": <UTC ISO time>, **fields} atomically (never a half-written file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"status": status, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"), **fields}
+    partial = path.with_suffix(".json.tmp")
+    partial.write_text(json.dumps(record, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+class RunStatus(pl.Callback):
+    """Keeps <path> current: `running` (with the iteration, every `every_n_steps`), then `completed`,
+    `failed` (with the error) or `interrupted`."""
+
+    def __init__(self, path: str, every_n_steps: int = 100) -> None:
+        self.path, self.every_n_steps = Path(path), int(every_n_steps)
+        self.started = ""
+
+    def _write(self, trainer: pl.Trainer, pl_module: pl.LightningModule, status: str, **fields: Any) -> None:
+        if trainer.is_global_zero:
+            iterations = trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else -1
+            write_status(
+                self.path, status, iteration=pl_module.iteration, max_iterations=iterations,
+                epoch=trainer.current_epoch, started=self.started, **fields,
+            )
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._write(trainer, pl_module, "running")
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if self.every_n_steps and pl_module.iteration % self.every_n_steps == 0:
+            self._write(trainer, pl_module, "running")
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._write(trainer, pl_module, "completed")
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        if isinstance(exception, KeyboardInterrupt):
+            self._write(trainer, pl_module, "interrupted")
+        else:
+            self._write(trainer, pl_module, "failed", error=f"{type(exception).__name__}: {exception}")

@@ -1,0 +1,80 @@
+"""`python -m ganlab.train [group=option ...] [key=value ...]`: validate the config, build, fit.
+
+The run directory (Hydra's output dir, `paths.output_dir`) receives the composed config (.hydra/),
+train.log, metrics.csv, samples/, checkpoints/last.ckpt and status.json.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import hydra
+import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from ganlab.build import build_run
+from ganlab.callbacks.status import write_status
+from ganlab.validate import ConfigError, validate_config
+
+log = logging.getLogger(__name__)
+
+
+def run(cfg: DictConfig) -> pl.Trainer:
+    """Validate, build and fit the run described by `cfg`; returns the fitted Trainer."""
+    output_dir = Path(cfg.paths.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        validate_config(cfg)
+        pl.seed_everything(cfg.seed, workers=True)  # before building: weight init draws from it
+        datamodule, module, trainer = build_run(cfg)
+    except ConfigError as error:
+        write_status(output_dir / "status.json", "config_error", error=str(error))
+        raise
+    log.info("run directory: %s", output_dir)
+    trainer.fit(module, datamodule=datamodule)
+    log.info(
+        "trained %d iterations (%d optimizer steps: %d discriminator + %d generator updates per iteration)",
+        module.iteration, trainer.global_step, module.d_steps, module.g_steps,
+    )
+    return trainer
+
+
+def _send_lightning_logs_to_hydra() -> None:
+    # Lightning gives its loggers their own console handler when imported before logging is set up,
+    # which keeps its messages out of Hydra's train.log; hand them back to the root logger.
+    for name in ("pytorch_lightning", "lightning_fabric", "lightning.pytorch", "lightning.fabric"):
+        lightning_logger = logging.getLogger(name)
+        lightning_logger.handlers.clear()
+        lightning_logger.propagate = True
+
+
+def _quiet_misleading_warnings() -> None:
+    # CSVLogger warns that files in a non-empty log dir "will be deleted"; it only ever replaces its own
+    # metrics.csv, and the run dir is never empty (Hydra wrote .hydra/ into it first).
+    warnings.filterwarnings("ignore", message=r"Experiment logs directory .* exists and is not empty")
+    # Lightning 2.6 calls a torch pytree API that torch 2.14 deprecates; nothing a user can act on.
+    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
+
+
+@hydra.main(version_base="1.3", config_path="../../conf", config_name="train")
+def main(cfg: DictConfig) -> None:
+    _send_lightning_logs_to_hydra()
+    _quiet_misleading_warnings()
+    try:
+        run(cfg)
+    except ConfigError as error:
+        # A sweep records the failed job and goes on; HYDRA_FULL_ERROR=1 asks for the traceback.
+        if HydraConfig.get().mode == RunMode.MULTIRUN or os.environ.get("HYDRA_FULL_ERROR") == "1":
+            raise
+        print(f"ganlab: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Checks on the composed config that run before anything is built or trained.
+
+Rules are keyed by glob patterns on dotted keys, so one rule covers every data set's `batch_size` and
+every optimizer's `lr`. Interpolated values (`${...}`) are skipped: their source key is checked
+instead, which keeps one mistake to one message. Constructor checks (unknown activation, an optimizer
+argument torch refuses, ...) are turned into the same error by `ganlab.build`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from fnmatch import fnmatchcase
+from numbers import Real
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+
+class ConfigError(Exception):
+    """Configuration problems found before training, one line each naming the key, the value and what is allowed."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(format_error(self.problems))
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _is_betas(value: Any) -> bool:
+    return isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_number(b) and 0 <= b < 1 for b in value)
+
+
+Rule = tuple[tuple[str, ...], Callable[[Any], bool], str]
+
+RULES: list[Rule] = [
+    (("seed",), lambda v: _is_int(v) and v >= 0, "a non-negative integer"),
+    (("d_steps", "g_steps"), lambda v: _is_int(v) and v >= 1, "a positive integer (updates per iteration)"),
+    (("*.batch_size",), lambda v: _is_int(v) and v >= 1, "a positive integer"),
+    (
+        ("trainer.max_steps",),
+        lambda v: _is_int(v) and (v >= 1 or v == -1),
+        "a positive number of iterations, or -1 to train for trainer.max_epochs instead",
+    ),
+    (("lr", "*.lr"), lambda v: _is_number(v) and v > 0, "a positive number"),
+    (("*.betas",), _is_betas, "two numbers in [0, 1), e.g. [0.5, 0.999]"),
+    (("*.momentum",), lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    (("model.latent.dim",), lambda v: _is_int(v) and v >= 1, "a positive integer"),
+]
+
+
+def _leaves(cfg: DictConfig, prefix: str = "") -> Iterator[tuple[str, Any, bool]]:
+    """(dotted key, value, is_missing) for every non-interpolated leaf."""
+    for key in cfg.keys():
+        full_key = f"{prefix}{key}"
+        if OmegaConf.is_missing(cfg, key):
+            yield full_key, None, True
+        elif OmegaConf.is_interpolation(cfg, key):
+            continue
+        elif isinstance(node := cfg[key], DictConfig):
+            yield from _leaves(node, full_key + ".")
+        else:
+            yield full_key, OmegaConf.to_container(node) if isinstance(node, ListConfig) else node, False
+
+
+def problems(cfg: DictConfig) -> list[str]:
+    """One line per broken rule or missing value: '<key> = <value>: must be <what is allowed>'."""
+    found = []
+    for key, value, missing in _leaves(cfg):
+        if missing:
+            found.append(f"{key} is required but has no value (???): set it on the command line, {key}=...")
+            continue
+        for patterns, ok, allowed in RULES:
+            if any(fnmatchcase(key, pattern) for pattern in patterns) and not ok(value):
+                found.append(f"{key} = {value!r}: must be {allowed}")
+    max_steps, max_epochs = OmegaConf.select(cfg, "trainer.max_steps"), OmegaConf.select(cfg, "trainer.max_epochs")
+    if max_steps == -1 and max_epochs == -1:
+        found.append("trainer.max_steps = -1 and trainer.max_epochs = -1: training would never end; set one of them")
+    return found
+
+
+def format_error(lines: list[str]) -> str:
+    body = "\n".join(f"  {line}" for line in lines)
+    return (
+        f"invalid configuration, nothing was trained:\n{body}\n"
+        "Fix it on the command line (key=value) or in conf/; "
+        "`python -m ganlab.train --cfg job` prints the composed config."
+    )
+
+
+def validate_config(cfg: DictConfig) -> None:
+    """Raise ConfigError listing every problem found, or return None."""
+    if found := problems(cfg):
+        raise ConfigError(found)

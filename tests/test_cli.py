@@ -1,0 +1,69 @@
+"""`python -m ganlab.train` as a user types it, in a fresh working directory."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def ganlab_train(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
+    return subprocess.run(
+        [sys.executable, "-m", "ganlab.train", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def only_run_dir(cwd: Path) -> Path:
+    (run_dir,) = (cwd / "outputs").glob("*/*")
+    return run_dir
+
+
+def test_a_short_run_fills_its_directory(tmp_path):
+    result = ganlab_train(tmp_path, "trainer=debug", "callbacks.samples.every_n_steps=0")
+    assert result.returncode == 0, result.stderr
+    run_dir = only_run_dir(tmp_path)
+    for name in [".hydra/config.yaml", ".hydra/overrides.yaml", "train.log", "metrics.csv", "hparams.yaml",
+                 "checkpoints/last.ckpt", "status.json", "samples/step_000000.png", "samples/step_000005.png"]:
+        assert (run_dir / name).is_file(), name
+    assert json.loads((run_dir / "status.json").read_text())["status"] == "completed"
+    log = (run_dir / "train.log").read_text()
+    assert "trained 5 iterations (10 optimizer steps: 1 discriminator + 1 generator updates per iteration)" in log
+    assert "GPU available" in log  # Lightning's own messages reach train.log too
+
+
+def test_help_lists_every_group_and_its_options(tmp_path):
+    result = ganlab_train(tmp_path, "--help")
+    assert result.returncode == 0
+    for line in ["model: mlp, mlp_binary, mlp_toy", "data: digits, toy_quadratic", "loss: minimax, nonsaturating",
+                 "optim: adam, rmsprop, sgd", "trainer: cpu, debug, default, gpu", "logger: csv, tensorboard"]:
+        assert line in result.stdout
+
+
+def test_an_unknown_option_lists_the_available_ones(tmp_path):
+    result = ganlab_train(tmp_path, "model=nope")
+    assert result.returncode != 0
+    assert "Could not find 'model/nope'" in result.stderr
+    assert "Available options in 'model':" in result.stderr and "mlp_toy" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "override, line",
+    [
+        ("optim.lr=-1", "optim.lr = -1: must be a positive number"),
+        ("data.batch_size=0", "data.batch_size = 0: must be a positive integer"),
+    ],
+)
+def test_a_bad_value_stops_before_training_with_one_paragraph(tmp_path, override, line):
+    result = ganlab_train(tmp_path, override)
+    assert result.returncode == 2
+    assert result.stderr.startswith("ganlab: invalid configuration, nothing was trained:\n")
+    assert line in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    run_dir = only_run_dir(tmp_path)
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["status"] == "config_error" and line in status["error"]
+    assert not (run_dir / "checkpoints").exists() and not (run_dir / "metrics.csv").exists()
