@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import pytorch_lightning as pl
 import torch
 
 from ganlab.build import build_run
@@ -85,16 +86,24 @@ def median_distance_to_curve(module, datamodule) -> float:
     return datamodule.vertical_distance(points).median().item()
 
 
-def test_seed003_toy_gan_learns_the_curve(make_config):
-    """After 250 iterations of seed 003's recipe the generated points lie far closer to y = 10 + x^2.
-
-    Measured over seeds 0-4: the median vertical distance falls from 630-1190 to 30-91.
-    """
-    config = make_config("experiment=seed003_toy", "trainer.max_steps=250", "trainer.accelerator=cpu")
-    torch.manual_seed(config.seed)
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        # `python -m ganlab.train data=toy_quadratic` unchanged: seed 001's MLP, Adam, 3000 iterations.
+        # Over seeds 0-4 the median distance fell from 960-1270 to 80-300.
+        ["data=toy_quadratic"],
+        # seed 003's recipe, 250 iterations: over seeds 0-4 it fell from 630-1190 to 30-91.
+        ["experiment=seed003_toy", "trainer.max_steps=250"],
+    ],
+    ids=["default_run", "seed003_recipe"],
+)
+def test_generated_points_move_onto_the_curve(make_config, overrides):
+    """The median vertical distance of generated points to y = 10 + x^2 falls several-fold during training."""
+    config = make_config(*overrides, "trainer.accelerator=cpu")
+    pl.seed_everything(config.seed)
     datamodule, module, trainer = build_run(config)
     before = median_distance_to_curve(module, datamodule)
     trainer.fit(module, datamodule=datamodule)
     after = median_distance_to_curve(module, datamodule)
     assert before > 400
-    assert after < before / 4 and after < 200, f"median distance {before:.0f} -> {after:.0f}"
+    assert after < before / 3 and after < 400, f"median distance {before:.0f} -> {after:.0f}"
