@@ -1,0 +1,94 @@
+"""CIFAR-10 through torchvision: 32x32 colour images, decoded once into one uint8 tensor.
+
+`classes` keeps only the named classes (seed 001 trains on the horses: conf/data/cifar_horses.yaml);
+labels keep their CIFAR-10 numbers. Files live where torchvision keeps them,
+<root>/cifar-10-batches-py/; the official archive placed in <root> is unpacked without a download.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+from torchvision.datasets import CIFAR10
+
+from ganlab.data.in_memory import InMemoryImageDataModule
+from ganlab.data.not_found import DOWNLOAD_OFF, DataNotFoundError, download_failed
+
+CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+SPLITS = ("train", "test")
+
+
+class CIFAR10DataModule(InMemoryImageDataModule):
+    def __init__(
+        self,
+        root: str,
+        split: str = "train",
+        classes: Sequence[str] | None = None,
+        download: bool = True,
+        batch_size: int = 64,
+        value_range: tuple[float, float] = (-1.0, 1.0),
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size, value_range, seed)
+        if split not in SPLITS:
+            raise ValueError(f"split {split!r} is not one of: {', '.join(SPLITS)}")
+        if classes is not None:
+            unknown = [name for name in classes if name not in CLASSES]
+            if unknown or not classes:
+                raise ValueError(
+                    f"classes {list(classes)}: {', '.join(map(repr, unknown)) or 'an empty list'} is not a "
+                    f"CIFAR-10 class; the ten are: {', '.join(CLASSES)}"
+                )
+        self.root, self.split = Path(root).expanduser(), split
+        self.classes = None if classes is None else list(classes)
+        self.download = bool(download)
+
+    @property
+    def folder(self) -> Path:
+        return self.root / CIFAR10.base_folder
+
+    @property
+    def files(self) -> list[str]:
+        return [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [CIFAR10.meta["filename"]]
+
+    def _missing(self) -> list[str]:
+        return [name for name in self.files if not (self.folder / name).is_file()]
+
+    def prepare_data(self) -> None:
+        if not self._missing():
+            return
+        if not self.download:
+            raise self._not_found(DOWNLOAD_OFF)
+        try:  # uses <root>/cifar-10-python.tar.gz if it is there and intact, else downloads it
+            CIFAR10(str(self.root), train=self.split == "train", download=True)
+        except (RuntimeError, OSError) as error:
+            raise self._not_found(download_failed(error)) from error
+
+    def load(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if self._missing():
+            raise self._not_found(DOWNLOAD_OFF if not self.download else "prepare_data() has not fetched it.")
+        try:
+            dataset = CIFAR10(str(self.root), train=self.split == "train", download=False)
+        except RuntimeError as error:  # all files there, but torchvision's checksums disagree
+            raise DataNotFoundError(
+                "CIFAR-10", self.folder, self.files, f"The files are there but fail torchvision's check ({error}).",
+                f"Delete {self.folder} and let it download again, or unpack the official archive there.",
+            ) from error
+        images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, uint8
+        labels = torch.tensor(dataset.targets, dtype=torch.long)
+        if self.classes is not None:
+            keep = torch.isin(labels, torch.tensor([dataset.class_to_idx[name] for name in self.classes]))
+            images, labels = images[keep], labels[keep]
+        return images, labels
+
+    def _not_found(self, reason: str) -> DataNotFoundError:
+        return DataNotFoundError(
+            "CIFAR-10",
+            self.folder,
+            self.files,
+            reason,
+            f"Put the official archive {CIFAR10.filename} ({CIFAR10.url}) in {self.root}, where it is unpacked "
+            "without a download, or run once with data.download=true on a machine with internet.",
+        )

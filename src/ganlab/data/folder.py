@@ -1,0 +1,121 @@
+"""Any folder of images (seed 001's Pokemon set, say): resized and centre-cropped to `image_size`.
+
+Images are found at any depth below `root`; a sub-folder name is the image's class, as in torchvision's
+ImageFolder (a flat folder is one class). A set whose decoded pixels fit in `in_memory_limit_mb` is
+decoded once, in `num_workers` processes, into one uint8 tensor and batched like MNIST; a larger one
+streams through a DataLoader with `num_workers` workers, and its uint8 batches are scaled to the
+generator's range on the training device.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader, Dataset
+from torchvision.datasets.folder import IMG_EXTENSIONS
+from torchvision.transforms import v2
+
+from ganlab.data.batching import uint8_to_range
+from ganlab.data.in_memory import InMemoryImageDataModule
+
+MODES = {1: "L", 3: "RGB"}
+
+
+class ImageFiles(Dataset):
+    """(uint8 image (C, S, S), class index) for each file, decoded with PIL, resized and centre-cropped."""
+
+    def __init__(self, files: list[Path], labels: list[int], image_size: int, channels: int) -> None:
+        self.files, self.labels, self.mode = files, labels, MODES[channels]
+        self.transform = v2.Compose([v2.PILToTensor(), v2.Resize(image_size), v2.CenterCrop(image_size)])
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        with Image.open(self.files[index]) as image:
+            return self.transform(image.convert(self.mode)), self.labels[index]
+
+
+class ImageFolderDataModule(InMemoryImageDataModule):
+    def __init__(
+        self,
+        root: str,
+        image_size: int = 64,
+        channels: int = 3,
+        in_memory_limit_mb: float = 4096,
+        num_workers: int = 4,
+        batch_size: int = 64,
+        value_range: tuple[float, float] = (-1.0, 1.0),
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size, value_range, seed)
+        if channels not in MODES:
+            raise ValueError(f"channels must be 1 (grey) or 3 (RGB), got {channels!r}")
+        if not isinstance(image_size, int) or image_size < 1:
+            raise ValueError(f"image_size must be a positive integer, got {image_size!r}")
+        self.root = Path(root).expanduser()
+        self.image_size, self.channels = image_size, channels
+        self.in_memory_limit_mb, self.num_workers = float(in_memory_limit_mb), int(num_workers)
+        self.dataset: ImageFiles | None = None
+
+    @property
+    def data_shape(self) -> tuple[int, ...]:
+        return (self.channels, self.image_size, self.image_size)
+
+    @property
+    def streaming(self) -> bool:
+        """True when the decoded set would exceed `in_memory_limit_mb` and is read from disk every epoch."""
+        size_mb = len(self.dataset) * self.channels * self.image_size**2 / 2**20
+        return size_mb > self.in_memory_limit_mb
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.dataset is None:
+            self.dataset = self._scan()
+        if not self.streaming:
+            super().setup(stage)
+        elif len(self.dataset) < self.batch_size:
+            raise ValueError(f"batch_size {self.batch_size} is larger than the data set ({len(self.dataset)} images)")
+
+    def _scan(self) -> ImageFiles:
+        if not self.root.is_dir():
+            raise FileNotFoundError(f"data.root {self.root} is not a folder: point it at a folder of images")
+        files = sorted(p for p in self.root.rglob("*") if p.is_file() and p.suffix.lower() in IMG_EXTENSIONS)
+        if not files:
+            raise FileNotFoundError(f"no images ({', '.join(IMG_EXTENSIONS)}) anywhere below {self.root}")
+        classes = sorted({file.parent for file in files})
+        index = {folder: number for number, folder in enumerate(classes)}
+        return ImageFiles(files, [index[file.parent] for file in files], self.image_size, self.channels)
+
+    def _loader(self, dataset: Dataset, batch_size: int, shuffle: bool, drop_last: bool) -> DataLoader:
+        return DataLoader(
+            dataset,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            drop_last=drop_last,
+            num_workers=self.num_workers,
+            persistent_workers=self.num_workers > 0 and shuffle,
+            generator=torch.Generator().manual_seed(self.seed),
+        )
+
+    def load(self) -> tuple[torch.Tensor, torch.Tensor]:
+        batches = list(self._loader(self.dataset, 256, shuffle=False, drop_last=False))
+        return torch.cat([images for images, _ in batches]), torch.cat([labels for _, labels in batches]).long()
+
+    def train_dataloader(self):
+        if not self.streaming:
+            return super().train_dataloader()
+        return self._loader(self.dataset, self.batch_size, shuffle=True, drop_last=True)
+
+    def on_after_batch_transfer(self, batch, dataloader_idx: int) -> torch.Tensor:
+        if isinstance(batch, (list, tuple)):  # a streamed (uint8 images, labels) batch, now on the device
+            return uint8_to_range(batch[0], self.value_range)
+        return batch
+
+    def validation_sample(self, n: int | None = None) -> torch.Tensor:
+        if not self.streaming:
+            return super().validation_sample(n)
+        n = len(self.dataset) if n is None else min(n, len(self.dataset))
+        index = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(self.seed))[:n]
+        return uint8_to_range(torch.stack([self.dataset[i][0] for i in index.tolist()]), self.value_range)

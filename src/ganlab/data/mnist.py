@@ -1,0 +1,97 @@
+"""MNIST through torchvision: 28x28 grey digits, decoded once into one uint8 tensor.
+
+`binarize: true` is seed 000's binarized MNIST: a pixel is on (255) where its intensity exceeds 0.5.
+Files live where torchvision keeps them, <root>/MNIST/raw/. Two conveniences over torchvision's class:
+the files of the requested split alone are enough (`split: test` trains on the 10 000 test digits), and
+official .gz copies found in raw/ are unpacked without any download.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import torch
+from torchvision.datasets import MNIST
+from torchvision.datasets.utils import extract_archive
+
+from ganlab.data.in_memory import InMemoryImageDataModule
+from ganlab.data.not_found import DOWNLOAD_OFF, DataNotFoundError, download_failed
+
+SPLITS = {"train": "train", "test": "t10k"}
+_KINDS = ("images-idx3-ubyte", "labels-idx1-ubyte")
+
+
+class _SplitMNIST(MNIST):
+    """torchvision's MNIST, content with the two files of its own split (torchvision asks for all four)."""
+
+    @property
+    def raw_folder(self) -> str:
+        return os.path.join(self.root, "MNIST", "raw")  # torchvision names the folder after the class
+
+    def _check_exists(self) -> bool:
+        prefix = "train" if self.train else "t10k"
+        return all(os.path.isfile(os.path.join(self.raw_folder, f"{prefix}-{kind}")) for kind in _KINDS)
+
+
+
+class MNISTDataModule(InMemoryImageDataModule):
+    def __init__(
+        self,
+        root: str,
+        split: str = "train",
+        download: bool = True,
+        binarize: bool = False,
+        batch_size: int = 64,
+        value_range: tuple[float, float] = (-1.0, 1.0),
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size, value_range, seed)
+        if split not in SPLITS:
+            raise ValueError(f"split {split!r} is not one of: {', '.join(SPLITS)}")
+        self.root, self.split = Path(root).expanduser(), split
+        self.download, self.binarize = bool(download), bool(binarize)
+
+    @property
+    def raw_folder(self) -> Path:
+        return self.root / "MNIST" / "raw"
+
+    @property
+    def files(self) -> list[str]:
+        return [f"{SPLITS[self.split]}-{kind}" for kind in _KINDS]
+
+    def _missing(self) -> list[str]:
+        return [name for name in self.files if not (self.raw_folder / name).is_file()]
+
+    def prepare_data(self) -> None:
+        for name in self._missing():  # an official .gz copy needs no download, only unpacking
+            if (self.raw_folder / f"{name}.gz").is_file():
+                extract_archive(str(self.raw_folder / f"{name}.gz"), str(self.raw_folder))
+        if not self._missing():
+            return
+        if not self.download:
+            raise self._not_found(DOWNLOAD_OFF)
+        try:
+            _SplitMNIST(str(self.root), train=self.split == "train", download=True)
+        except (RuntimeError, OSError) as error:
+            raise self._not_found(download_failed(error)) from error
+
+    def load(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if self._missing():
+            raise self._not_found(DOWNLOAD_OFF if not self.download else "prepare_data() has not fetched it.")
+        dataset = _SplitMNIST(str(self.root), train=self.split == "train", download=False)
+        images = dataset.data.unsqueeze(1)  # uint8 (N, 1, 28, 28)
+        if self.binarize:  # intensity / 255 > 0.5
+            images = (images > 127).to(torch.uint8) * 255
+        return images, dataset.targets.long()
+
+    def _not_found(self, reason: str) -> DataNotFoundError:
+        return DataNotFoundError(
+            f"MNIST ({self.split} split)",
+            self.raw_folder,
+            self.files,
+            reason,
+            f"Copy those files, or their .gz originals from {MNIST.mirrors[0]}, into that folder "
+            "(or set data.root to a folder that holds MNIST/raw/), or run once with data.download=true "
+            "on a machine with internet.",
+        )

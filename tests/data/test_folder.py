@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch.utils.data import DataLoader
+
+from ganlab.data.folder import ImageFolderDataModule
+from tests.data.on_disk import write_image_folder
+
+
+def loaded(root, **kwargs) -> ImageFolderDataModule:
+    kwargs.setdefault("num_workers", 0)
+    datamodule = ImageFolderDataModule(str(root), **kwargs)
+    datamodule.setup("fit")
+    return datamodule
+
+
+def test_class_folders_give_labels_and_images_are_resized(tmp_path):
+    write_image_folder(tmp_path, {"fire": 6, "water": 4}, size=(40, 30))
+    datamodule = loaded(tmp_path, image_size=16, batch_size=4)
+    assert datamodule.data_shape == (3, 16, 16)
+    assert datamodule.images.shape == (10, 3, 16, 16)
+    assert datamodule.labels.tolist() == [0] * 6 + [1] * 4
+    # images keep their class's fill (PNG exactly, JPEG within compression error)
+    fills = datamodule.images.float().mean(dim=(1, 2, 3))
+    assert torch.allclose(fills, datamodule.labels.float() * 10 + 5, atol=2)
+
+
+def test_a_flat_folder_is_one_class(tmp_path):
+    write_image_folder(tmp_path, {"": 5})
+    assert loaded(tmp_path, image_size=8, batch_size=2).labels.tolist() == [0] * 5
+
+
+def test_centre_crop_keeps_the_middle(tmp_path):
+    # 60x20: left third red, middle green, right third blue; resize to 20 high then crop the middle 20x20
+    pixels = np.zeros((20, 60, 3), dtype=np.uint8)
+    pixels[:, :20, 0], pixels[:, 20:40, 1], pixels[:, 40:, 2] = 255, 255, 255
+    Image.fromarray(pixels).save(tmp_path / "wide.png")
+    image = loaded(tmp_path, image_size=20, batch_size=1).images[0].float()
+    assert image[1].mean() > 250 and image[0].mean() < 5 and image[2].mean() < 5
+
+
+def test_grey_images(tmp_path):
+    write_image_folder(tmp_path, {"a": 3})
+    assert loaded(tmp_path, image_size=8, channels=1, batch_size=1).images.shape == (3, 1, 8, 8)
+
+
+def test_sets_over_the_memory_limit_stream_through_a_dataloader(tmp_path):
+    write_image_folder(tmp_path, {"a": 6, "b": 6})
+    datamodule = loaded(tmp_path, image_size=8, batch_size=4, in_memory_limit_mb=0, value_range=(0.0, 1.0))
+    assert datamodule.streaming and datamodule.images is None
+    loader = datamodule.train_dataloader()
+    assert isinstance(loader, DataLoader) and len(loader) == 3
+    batch = datamodule.on_after_batch_transfer(next(iter(loader)), 0)  # what the GANModule receives
+    assert batch.shape == (4, 3, 8, 8) and batch.dtype == torch.float32
+    assert 0.0 <= batch.min() and batch.max() <= 1.0
+    assert datamodule.validation_sample(5).shape == (5, 3, 8, 8)
+
+
+def test_small_sets_are_held_in_memory(tmp_path):
+    write_image_folder(tmp_path, {"a": 4})
+    datamodule = loaded(tmp_path, image_size=8, batch_size=2)
+    assert not datamodule.streaming and datamodule.images.dtype == torch.uint8
+
+
+def test_missing_or_empty_folders_are_reported(tmp_path):
+    with pytest.raises(FileNotFoundError, match=f"data.root {tmp_path}/nope is not a folder"):
+        loaded(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(FileNotFoundError, match=f"no images .* anywhere below {tmp_path}/empty"):
+        loaded(tmp_path / "empty")

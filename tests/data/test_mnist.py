@@ -1,0 +1,81 @@
+import numpy as np
+import pytest
+import torch
+
+from ganlab.data.mnist import MNISTDataModule
+from tests.data.on_disk import mnist_like, write_mnist_split
+
+
+def loaded(root, **kwargs) -> MNISTDataModule:
+    datamodule = MNISTDataModule(str(root), **kwargs)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    return datamodule
+
+
+@pytest.fixture
+def mnist_root(tmp_path):
+    write_mnist_split(tmp_path, "train", *mnist_like(96, seed=0))
+    write_mnist_split(tmp_path, "test", *mnist_like(40, seed=1))
+    return tmp_path
+
+
+def test_train_split_is_one_uint8_tensor_with_labels(mnist_root):
+    images, labels = mnist_like(96, seed=0)
+    datamodule = loaded(mnist_root, batch_size=32)
+    assert datamodule.data_shape == (1, 28, 28)
+    assert torch.equal(datamodule.images[:, 0], torch.from_numpy(images))
+    assert torch.equal(datamodule.labels, torch.from_numpy(labels).long())
+
+
+@pytest.mark.parametrize("value_range", [(-1.0, 1.0), (0.0, 1.0)])
+def test_batches_follow_the_generator_range(mnist_root, value_range):
+    batches = list(loaded(mnist_root, batch_size=32, value_range=value_range).train_dataloader())
+    assert len(batches) == 3 and batches[0].shape == (32, 1, 28, 28)
+    pixels = torch.cat(batches)
+    assert pixels.min().item() == value_range[0] and pixels.max().item() == value_range[1]
+
+
+def test_binarize_switches_pixels_above_half_on(tmp_path):
+    images = np.zeros((4, 28, 28), dtype=np.uint8)
+    images[:, 0, :4] = [127, 128, 0, 255]  # 127/255 < 0.5 < 128/255
+    write_mnist_split(tmp_path, "train", images, np.arange(4))
+    datamodule = loaded(tmp_path, binarize=True, batch_size=2)
+    assert datamodule.images.unique().tolist() == [0, 255]
+    assert datamodule.images[0, 0, 0, :4].tolist() == [0, 255, 0, 255]
+    # seed 000's binary data with a sigmoid generator: pixels are exactly 0 or 1
+    batch = next(iter(loaded(tmp_path, binarize=True, batch_size=2, value_range=(0.0, 1.0)).train_dataloader()))
+    assert set(batch.unique().tolist()) <= {0.0, 1.0}
+
+
+def test_the_test_split_alone_is_enough(tmp_path):
+    write_mnist_split(tmp_path, "test", *mnist_like(20))
+    assert len(loaded(tmp_path, split="test", download=False, batch_size=4).images) == 20
+
+
+def test_official_gz_files_are_unpacked_without_a_download(tmp_path):
+    write_mnist_split(tmp_path, "test", *mnist_like(20), gz=True)
+    assert len(loaded(tmp_path, split="test", download=False, batch_size=4).images) == 20
+
+
+def test_offline_with_an_empty_root_says_what_to_put_where(tmp_path):
+    """download=true on a machine without network (the test suite blocks it): a clear message, no traceback."""
+    with pytest.raises(FileNotFoundError) as caught:
+        loaded(tmp_path, download=True)
+    message = str(caught.value)
+    assert message.startswith(
+        f"MNIST (train split) is not in {tmp_path}/MNIST/raw: "
+        "expected train-images-idx3-ubyte, train-labels-idx1-ubyte. Downloading it failed"
+    )
+    assert "is this machine offline?" in message
+    assert "their .gz originals from https://ossci-datasets.s3.amazonaws.com/mnist/" in message
+
+
+def test_without_download_the_message_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Nothing was downloaded because data.download=false"):
+        loaded(tmp_path, split="test", download=False)
+
+
+def test_unknown_split_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="split 'validation' is not one of: train, test"):
+        MNISTDataModule(str(tmp_path), split="validation")
