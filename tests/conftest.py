@@ -2,12 +2,43 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
 from omegaconf import DictConfig
 
+from tests.data.on_disk import (
+    accept_cifar10_checksums,
+    mnist_like,
+    write_cifar10,
+    write_image_folder,
+    write_mnist_split,
+)
 from tests.helpers import compose_config
+
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Tests never touch the network: a connection or name lookup for another machine fails at once,
+    as it would on an offline machine."""
+    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def local_only_connect(sock, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if sock.family == socket.AF_UNIX or host in _LOCAL_HOSTS or str(host).startswith("127."):
+            return connect(sock, address)
+        raise OSError(f"tests must not use the network (connection to {address} refused)")
+
+    def local_only_getaddrinfo(host, *args, **kwargs):
+        if host is None or host in _LOCAL_HOSTS or str(host).startswith("127."):
+            return getaddrinfo(host, *args, **kwargs)
+        raise socket.gaierror(f"tests must not use the network (lookup of {host} refused)")
+
+    monkeypatch.setattr(socket.socket, "connect", local_only_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", local_only_getaddrinfo)
 
 
 @pytest.fixture
@@ -18,3 +49,25 @@ def make_config(tmp_path):
         return compose_config(output_dir or tmp_path / "run", *overrides)
 
     return make
+
+
+@pytest.fixture
+def offline_data(tmp_path, monkeypatch):
+    """Small MNIST, CIFAR-10 and image-folder sets on disk; offline_data(option) gives the overrides that
+    point that data option at them (and keep batches small enough for them)."""
+    root = tmp_path / "data"
+    write_mnist_split(root, "train", *mnist_like(64))
+    accept_cifar10_checksums(monkeypatch, write_cifar10(root, per_batch=20))
+    write_image_folder(root / "folder", {"a": 10, "b": 6})
+    extra = {
+        "mnist": ["data.download=false", "data.batch_size=8"],
+        "binary_mnist": ["data.download=false", "data.batch_size=8"],
+        "cifar10": ["data.download=false", "data.batch_size=8"],
+        "cifar_horses": ["data.download=false", "data.batch_size=8"],
+        "folder": [f"data.root={root / 'folder'}", "data.num_workers=0", "data.batch_size=8"],
+    }
+
+    def overrides(option: str) -> list[str]:
+        return [f"paths.data_dir={root}", *extra.get(option, [])]
+
+    return overrides

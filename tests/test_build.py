@@ -58,3 +58,23 @@ def test_data_are_scaled_to_the_generator_output(make_config):
     assert datamodule.value_range == (0.0, 1.0)
     datamodule, module, _ = build_run(make_config())
     assert datamodule.value_range == (-1.0, 1.0)
+
+
+def test_an_image_size_a_conv_model_cannot_serve(make_config, offline_data):
+    config = make_config("model=dcgan", "data=folder", "data.image_size=30", *offline_data("folder"))
+    assert build_error(config) == (
+        "model.generator: ConvGenerator cannot serve 30x30 images: both sides must be multiples of 4 and at least 8 "
+        "(e.g. 8, 28, 32, 64)"
+    )
+
+
+def test_a_misspelled_cifar_class(make_config, offline_data):
+    config = make_config("data=cifar_horses", "data.classes=[hrose]", *offline_data("cifar_horses"))
+    assert build_error(config).startswith("data: classes ['hrose']: 'hrose' is not a CIFAR-10 class; the ten are:")
+
+
+def test_missing_data_is_a_config_error_naming_the_files(make_config, tmp_path):
+    message = build_error(make_config("data=mnist", "data.download=false", f"paths.data_dir={tmp_path}"))
+    assert message.startswith(
+        f"data: MNIST (train split) is not in {tmp_path}/MNIST/raw: expected train-images-idx3-ubyte"
+    )

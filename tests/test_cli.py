@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import group_options
+
 
 def ganlab_train(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
@@ -37,9 +39,9 @@ def test_a_short_run_fills_its_directory(tmp_path):
 def test_help_lists_every_group_and_its_options(tmp_path):
     result = ganlab_train(tmp_path, "--help")
     assert result.returncode == 0
-    for line in ["model: mlp, mlp_binary, mlp_toy", "data: digits, toy_quadratic", "loss: minimax, nonsaturating",
-                 "optim: adam, rmsprop, sgd", "trainer: cpu, debug, default, gpu", "logger: csv, tensorboard"]:
-        assert line in result.stdout
+    for group in ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "experiment"]:
+        assert f"{group}: {', '.join(group_options(group))}" in result.stdout
+    assert "model: cnn, dcgan, intermediate, mlp, mlp_binary, mlp_toy" in result.stdout
 
 
 def test_an_unknown_option_lists_the_available_ones(tmp_path):
@@ -67,3 +69,13 @@ def test_a_bad_value_stops_before_training_with_one_paragraph(tmp_path, override
     status = json.loads((run_dir / "status.json").read_text())
     assert status["status"] == "config_error" and line in status["error"]
     assert not (run_dir / "checkpoints").exists() and not (run_dir / "metrics.csv").exists()
+
+
+def test_a_missing_data_set_says_which_files_belong_where(tmp_path):
+    result = ganlab_train(
+        tmp_path, "model=dcgan", "data=cifar_horses", "data.download=false", f"paths.data_dir={tmp_path}"
+    )
+    assert result.returncode == 2
+    assert f"  data: CIFAR-10 is not in {tmp_path}/cifar-10-batches-py: expected data_batch_1" in result.stderr
+    assert "Put the official archive cifar-10-python.tar.gz" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
