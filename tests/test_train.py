@@ -33,6 +33,13 @@ def test_an_epoch_budget_runs_whole_epochs(make_config, tmp_path):
     assert len(read_metrics(tmp_path / "run")) == 14
 
 
+def test_rows_land_every_log_every_n_steps_iterations(make_config, tmp_path):
+    run(make_config(*FAST, "trainer.max_steps=12", "trainer.log_every_n_steps=5"))
+    rows = read_metrics(tmp_path / "run")
+    assert [int(row["step"]) for row in rows] == [4, 9]
+    assert all(row["train/d_loss"] and row["train/g_loss"] and row["train/d_acc_real"] for row in rows)
+
+
 def test_same_seed_same_losses_other_seed_other_losses(make_config, tmp_path):
     def losses(seed, name):
         run(make_config(*FAST, "trainer.max_steps=20", f"seed={seed}", output_dir=tmp_path / name))
