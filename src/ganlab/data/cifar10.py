@@ -13,14 +13,14 @@ from pathlib import Path
 import torch
 from torchvision.datasets import CIFAR10
 
-from ganlab.data.in_memory import InMemoryImageDataModule
-from ganlab.data.not_found import DOWNLOAD_OFF, DataNotFoundError, download_failed
+from ganlab.data.downloadable import DataNotFoundError, DownloadableImageDataModule
 
 CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
-SPLITS = ("train", "test")
 
 
-class CIFAR10DataModule(InMemoryImageDataModule):
+class CIFAR10DataModule(DownloadableImageDataModule):
+    name = "CIFAR-10"
+
     def __init__(
         self,
         root: str,
@@ -31,9 +31,7 @@ class CIFAR10DataModule(InMemoryImageDataModule):
         value_range: tuple[float, float] = (-1.0, 1.0),
         seed: int = 0,
     ) -> None:
-        super().__init__(batch_size, value_range, seed)
-        if split not in SPLITS:
-            raise ValueError(f"split {split!r} is not one of: {', '.join(SPLITS)}")
+        super().__init__(root, split, download, batch_size, value_range, seed)
         if classes is not None:
             unknown = [name for name in classes if name not in CLASSES]
             if unknown or not classes:
@@ -41,9 +39,7 @@ class CIFAR10DataModule(InMemoryImageDataModule):
                     f"classes {list(classes)}: {', '.join(map(repr, unknown)) or 'an empty list'} is not a "
                     f"CIFAR-10 class; the ten are: {', '.join(CLASSES)}"
                 )
-        self.root, self.split = Path(root).expanduser(), split
         self.classes = None if classes is None else list(classes)
-        self.download = bool(download)
 
     @property
     def folder(self) -> Path:
@@ -53,27 +49,23 @@ class CIFAR10DataModule(InMemoryImageDataModule):
     def files(self) -> list[str]:
         return [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [CIFAR10.meta["filename"]]
 
-    def _missing(self) -> list[str]:
-        return [name for name in self.files if not (self.folder / name).is_file()]
+    def fetch(self) -> None:
+        # uses <root>/cifar-10-python.tar.gz if it is there and intact, else downloads it
+        CIFAR10(str(self.root), train=self.split == "train", download=True)
 
-    def prepare_data(self) -> None:
-        if not self._missing():
-            return
-        if not self.download:
-            raise self._not_found(DOWNLOAD_OFF)
-        try:  # uses <root>/cifar-10-python.tar.gz if it is there and intact, else downloads it
-            CIFAR10(str(self.root), train=self.split == "train", download=True)
-        except (RuntimeError, OSError) as error:
-            raise self._not_found(download_failed(error)) from error
+    def how_to_get(self) -> str:
+        return (
+            f"Put the official archive {CIFAR10.filename} ({CIFAR10.url}) in {self.root}, where it is unpacked "
+            "without a download, or run once with data.download=true on a machine with internet."
+        )
 
     def load(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._missing():
-            raise self._not_found(DOWNLOAD_OFF if not self.download else "prepare_data() has not fetched it.")
+        self.require_files()
         try:
             dataset = CIFAR10(str(self.root), train=self.split == "train", download=False)
         except RuntimeError as error:  # all files there, but torchvision's checksums disagree
             raise DataNotFoundError(
-                "CIFAR-10", self.folder, self.files, f"The files are there but fail torchvision's check ({error}).",
+                self.name, self.folder, self.files, f"The files are there but fail torchvision's check ({error}).",
                 f"Delete {self.folder} and let it download again, or unpack the official archive there.",
             ) from error
         images = torch.from_numpy(dataset.data).permute(0, 3, 1, 2).contiguous()  # NHWC -> NCHW, uint8
@@ -82,13 +74,3 @@ class CIFAR10DataModule(InMemoryImageDataModule):
             keep = torch.isin(labels, torch.tensor([dataset.class_to_idx[name] for name in self.classes]))
             images, labels = images[keep], labels[keep]
         return images, labels
-
-    def _not_found(self, reason: str) -> DataNotFoundError:
-        return DataNotFoundError(
-            "CIFAR-10",
-            self.folder,
-            self.files,
-            reason,
-            f"Put the official archive {CIFAR10.filename} ({CIFAR10.url}) in {self.root}, where it is unpacked "
-            "without a download, or run once with data.download=true on a machine with internet.",
-        )

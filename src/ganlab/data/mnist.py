@@ -15,11 +15,10 @@ import torch
 from torchvision.datasets import MNIST
 from torchvision.datasets.utils import extract_archive
 
-from ganlab.data.in_memory import InMemoryImageDataModule
-from ganlab.data.not_found import DOWNLOAD_OFF, DataNotFoundError, download_failed
+from ganlab.data.downloadable import DownloadableImageDataModule
 
-SPLITS = {"train": "train", "test": "t10k"}
-_KINDS = ("images-idx3-ubyte", "labels-idx1-ubyte")
+PREFIXES = {"train": "train", "test": "t10k"}
+KINDS = ("images-idx3-ubyte", "labels-idx1-ubyte")
 
 
 class _SplitMNIST(MNIST):
@@ -31,11 +30,10 @@ class _SplitMNIST(MNIST):
 
     def _check_exists(self) -> bool:
         prefix = "train" if self.train else "t10k"
-        return all(os.path.isfile(os.path.join(self.raw_folder, f"{prefix}-{kind}")) for kind in _KINDS)
+        return all(os.path.isfile(os.path.join(self.raw_folder, f"{prefix}-{kind}")) for kind in KINDS)
 
 
-
-class MNISTDataModule(InMemoryImageDataModule):
+class MNISTDataModule(DownloadableImageDataModule):
     def __init__(
         self,
         root: str,
@@ -46,52 +44,41 @@ class MNISTDataModule(InMemoryImageDataModule):
         value_range: tuple[float, float] = (-1.0, 1.0),
         seed: int = 0,
     ) -> None:
-        super().__init__(batch_size, value_range, seed)
-        if split not in SPLITS:
-            raise ValueError(f"split {split!r} is not one of: {', '.join(SPLITS)}")
-        self.root, self.split = Path(root).expanduser(), split
-        self.download, self.binarize = bool(download), bool(binarize)
+        super().__init__(root, split, download, batch_size, value_range, seed)
+        self.binarize = bool(binarize)
 
     @property
-    def raw_folder(self) -> Path:
+    def name(self) -> str:
+        return f"MNIST ({self.split} split)"
+
+    @property
+    def folder(self) -> Path:
         return self.root / "MNIST" / "raw"
 
     @property
     def files(self) -> list[str]:
-        return [f"{SPLITS[self.split]}-{kind}" for kind in _KINDS]
-
-    def _missing(self) -> list[str]:
-        return [name for name in self.files if not (self.raw_folder / name).is_file()]
+        return [f"{PREFIXES[self.split]}-{kind}" for kind in KINDS]
 
     def prepare_data(self) -> None:
-        for name in self._missing():  # an official .gz copy needs no download, only unpacking
-            if (self.raw_folder / f"{name}.gz").is_file():
-                extract_archive(str(self.raw_folder / f"{name}.gz"), str(self.raw_folder))
-        if not self._missing():
-            return
-        if not self.download:
-            raise self._not_found(DOWNLOAD_OFF)
-        try:
-            _SplitMNIST(str(self.root), train=self.split == "train", download=True)
-        except (RuntimeError, OSError) as error:
-            raise self._not_found(download_failed(error)) from error
+        for name in self.missing():  # an official .gz copy needs no download, only unpacking
+            if (self.folder / f"{name}.gz").is_file():
+                extract_archive(str(self.folder / f"{name}.gz"), str(self.folder))
+        super().prepare_data()
+
+    def fetch(self) -> None:
+        _SplitMNIST(str(self.root), train=self.split == "train", download=True)
+
+    def how_to_get(self) -> str:
+        return (
+            f"Copy those files, or their .gz originals from {MNIST.mirrors[0]}, into that folder "
+            "(or set data.root to a folder that holds MNIST/raw/), or run once with data.download=true "
+            "on a machine with internet."
+        )
 
     def load(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._missing():
-            raise self._not_found(DOWNLOAD_OFF if not self.download else "prepare_data() has not fetched it.")
+        self.require_files()
         dataset = _SplitMNIST(str(self.root), train=self.split == "train", download=False)
         images = dataset.data.unsqueeze(1)  # uint8 (N, 1, 28, 28)
         if self.binarize:  # intensity / 255 > 0.5
             images = (images > 127).to(torch.uint8) * 255
         return images, dataset.targets.long()
-
-    def _not_found(self, reason: str) -> DataNotFoundError:
-        return DataNotFoundError(
-            f"MNIST ({self.split} split)",
-            self.raw_folder,
-            self.files,
-            reason,
-            f"Copy those files, or their .gz originals from {MNIST.mirrors[0]}, into that folder "
-            "(or set data.root to a folder that holds MNIST/raw/), or run once with data.download=true "
-            "on a machine with internet.",
-        )

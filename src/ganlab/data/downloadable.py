@@ -1,0 +1,90 @@
+"""Image data sets that torchvision downloads into `root`, and the error for one that is not there.
+
+A subclass names its folder, its files, how to fetch them and how a person can get them by hand;
+this base decides when to fetch and, when that is impossible, raises a DataNotFoundError that says
+which files are expected where and why they are missing, before anything is trained.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+from ganlab.data.in_memory import InMemoryImageDataModule
+
+SPLITS = ("train", "test")
+DOWNLOAD_OFF = "Nothing was downloaded because data.download=false."
+
+
+class DataNotFoundError(FileNotFoundError):
+    """The message names the folder, the files, why they are missing and how to get them."""
+
+    def __init__(self, dataset: str, folder: Path, expected: list[str], reason: str, how_to_get: str) -> None:
+        super().__init__(f"{dataset} is not in {folder}: expected {', '.join(expected)}. {reason} {how_to_get}")
+
+
+def download_failed(error: BaseException) -> str:
+    """The reason for a failed download, in one line (torchvision's own message runs over several)."""
+    text = str(error).strip()
+    last_line = text.splitlines()[-1] if text else type(error).__name__
+    return f"Downloading it failed ({last_line}); is this machine offline?"
+
+
+class DownloadableImageDataModule(InMemoryImageDataModule, ABC):
+    def __init__(
+        self,
+        root: str,
+        split: str = "train",
+        download: bool = True,
+        batch_size: int = 64,
+        value_range: tuple[float, float] = (-1.0, 1.0),
+        seed: int = 0,
+    ) -> None:
+        super().__init__(batch_size, value_range, seed)
+        if split not in SPLITS:
+            raise ValueError(f"split {split!r} is not one of: {', '.join(SPLITS)}")
+        self.root, self.split, self.download = Path(root).expanduser(), split, bool(download)
+
+    @property
+    @abstractmethod
+    def name(self) -> str:
+        """What to call the data set in messages."""
+
+    @property
+    @abstractmethod
+    def folder(self) -> Path:
+        """Where its files are read from."""
+
+    @property
+    @abstractmethod
+    def files(self) -> list[str]:
+        """The files in `folder` this split needs."""
+
+    @abstractmethod
+    def fetch(self) -> None:
+        """Download (or unpack) the files into `folder`; raises RuntimeError or OSError on failure."""
+
+    @abstractmethod
+    def how_to_get(self) -> str:
+        """A sentence telling a person how to put the files there by hand."""
+
+    def missing(self) -> list[str]:
+        return [name for name in self.files if not (self.folder / name).is_file()]
+
+    def prepare_data(self) -> None:
+        if not self.missing():
+            return
+        if not self.download:
+            raise self.not_found(DOWNLOAD_OFF)
+        try:
+            self.fetch()
+        except (RuntimeError, OSError) as error:
+            raise self.not_found(download_failed(error)) from error
+
+    def require_files(self) -> None:
+        """Raise DataNotFoundError unless every file is in place (call at the start of `load`)."""
+        if self.missing():
+            raise self.not_found(DOWNLOAD_OFF if not self.download else "prepare_data() has not fetched it.")
+
+    def not_found(self, reason: str) -> DataNotFoundError:
+        return DataNotFoundError(self.name, self.folder, self.files, reason, self.how_to_get())
