@@ -75,8 +75,8 @@ class ImageFolderDataModule(InMemoryImageDataModule):
             self.dataset = self._scan()
         if not self.streaming:
             super().setup(stage)
-        elif len(self.dataset) < self.batch_size:
-            raise ValueError(f"batch_size {self.batch_size} is larger than the data set ({len(self.dataset)} images)")
+        else:
+            self.check_batch_fits(len(self.dataset))
 
     def _scan(self) -> ImageFiles:
         if not self.root.is_dir():

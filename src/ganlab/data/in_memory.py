@@ -39,9 +39,13 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
             raise ValueError(
                 f"{type(self).__name__}.load must return uint8 (N, C, H, W), got {images.dtype} {tuple(images.shape)}"
             )
-        if len(images) < self.batch_size:
-            raise ValueError(f"batch_size {self.batch_size} is larger than the data set ({len(images)} images)")
+        self.check_batch_fits(len(images))
         self.images, self.labels = images, labels
+
+    def check_batch_fits(self, count: int) -> None:
+        """Refuse a batch larger than the data set: it would train zero iterations per epoch, silently."""
+        if count < self.batch_size:
+            raise ValueError(f"batch_size {self.batch_size} is larger than the data set ({count} images)")
 
     @property
     def data_shape(self) -> tuple[int, ...]:
