@@ -116,6 +116,5 @@ class ImageFolderDataModule(InMemoryImageDataModule):
     def validation_sample(self, n: int | None = None) -> torch.Tensor:
         if not self.streaming:
             return super().validation_sample(n)
-        n = len(self.dataset) if n is None else min(n, len(self.dataset))
-        index = torch.randperm(len(self.dataset), generator=torch.Generator().manual_seed(self.seed))[:n]
+        index = self.validation_indices(len(self.dataset), n)
         return uint8_to_range(torch.stack([self.dataset[i][0] for i in index.tolist()]), self.value_range)

@@ -60,8 +60,11 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
         rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         return TensorBatches(self.images.to(device), self.batch_size, self.value_range, self.seed, rank, world_size)
 
+    def validation_indices(self, count: int, n: int | None) -> torch.Tensor:
+        """Which n of `count` images (all if None) form the validation sample: a choice fixed by the seed."""
+        n = count if n is None else min(n, count)
+        return torch.randperm(count, generator=torch.Generator().manual_seed(self.seed))[:n]
+
     def validation_sample(self, n: int | None = None) -> torch.Tensor:
-        """The same n real images (all if None) on every call, a seeded choice, float in `value_range`, on the CPU."""
-        n = len(self.images) if n is None else min(n, len(self.images))
-        index = torch.randperm(len(self.images), generator=torch.Generator().manual_seed(self.seed))[:n]
-        return uint8_to_range(self.images[index], self.value_range)
+        """The same n real images (all if None) on every call, float in `value_range`, on the CPU."""
+        return uint8_to_range(self.images[self.validation_indices(len(self.images), n)], self.value_range)
