@@ -12,7 +12,7 @@ from ganlab.train import run
 from ganlab.validate import ConfigError
 from tests.helpers import group_options, read_metrics
 
-GROUPS = ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "experiment"]
+GROUPS = ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "trick", "experiment"]
 FEW = ["trainer.max_steps=3", "trainer.accelerator=cpu"]
 
 
@@ -58,3 +58,51 @@ def test_tensorboard_logger_writes_events_beside_metrics_csv(make_config, tmp_pa
     run(make_config("logger=tensorboard", *FEW))
     assert list((tmp_path / "run" / "tensorboard").glob("events.out.tfevents.*"))
     assert (tmp_path / "run" / "metrics.csv").is_file()
+
+
+# The tricks a loss has no use for, and the reason it gives.
+REFUSED = {
+    ("flip", "hinge"): r"flip_prob = 0.1 \(trick.flip_prob\) has no meaning for the hinge loss",
+    ("smooth", "hinge"): r"real_target = 0.9 \(trick.real_target\) has no meaning for the hinge loss",
+    ("flip", "wgan_gp"): r"flip_prob = 0.1 \(trick.flip_prob\) has no meaning for the wgan_gp loss",
+    ("smooth", "wgan_gp"): r"real_target = 0.9 \(trick.real_target\) has no meaning for the wgan_gp loss",
+    ("r1", "wgan_gp"): r"r1_gamma = 10.0 \(trick.r1_gamma\): wgan_gp already penalizes the critic's gradient",
+}
+
+
+@pytest.mark.parametrize("loss", group_options("loss"))
+@pytest.mark.parametrize("trick", group_options("trick"))
+def test_every_trick_trains_with_every_loss_that_allows_it(make_config, tmp_path, trick, loss):
+    config = make_config(f"trick={trick}", f"loss={loss}", "trainer.max_steps=2", "trainer.accelerator=cpu")
+    if (trick, loss) in REFUSED:
+        expected = rf"^invalid configuration, nothing was trained:\n  loss: {REFUSED[trick, loss]}"
+        with pytest.raises(ConfigError, match=expected):
+            run(config)
+        assert not (tmp_path / "run" / "metrics.csv").exists()
+        return
+    run(config)
+    assert_trained(tmp_path / "run", 2)
+
+
+def test_tricks_combine_as_a_list(make_config, tmp_path):
+    config = make_config("trick=[flip,smooth,drop,lin,ema,instance_noise]", *FEW)
+    assert (config.trick.flip_prob, config.trick.real_target, config.trick.ema_decay) == (0.1, 0.9, 0.999)
+    assert config.model.latent.distribution == "uniform" and config.model.discriminator.dropout == 0.5
+    run(config)
+    assert_trained(tmp_path / "run", 3)
+
+
+def test_wgan_gp_trains_five_critic_steps_and_refuses_a_batchnorm_critic(make_config, tmp_path):
+    with pytest.raises(ConfigError, match="set model.discriminator.batchnorm=false"):
+        run(make_config("model=dcgan", "loss=wgan_gp", *FEW, output_dir=tmp_path / "refused"))
+    trainer = run(make_config("model=intermediate", "loss=wgan_gp", "model.discriminator.batchnorm=false", *FEW))
+    assert trainer.lightning_module.d_steps == 5
+    assert_trained(tmp_path / "run", 3)
+
+
+@pytest.mark.parametrize("trick", group_options("trick"))
+def test_every_trick_trains_a_conv_gan(make_config, tmp_path, trick):
+    """The switches that patch the networks (drop, act_*, spectral_norm, ema of BatchNorm statistics) on the
+    conv family; the loss product above runs on the MLP."""
+    run(make_config("model=cnn", f"trick={trick}", "trainer.max_steps=2", "trainer.accelerator=cpu"))
+    assert_trained(tmp_path / "run", 2)

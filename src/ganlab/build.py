@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
+from ganlab.tricks import InstanceNoise, apply_spectral_norm
 from ganlab.validate import ConfigError
 
 # What a constructor raises when it is handed a bad value, an unknown name or an unusable setting.
@@ -62,6 +63,20 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
     latent = _instantiate(cfg.model.latent, "model.latent")
     generator = _instantiate(cfg.model.generator, "model.generator", latent_dim=latent.dim, data_shape=data_shape)
     discriminator = _instantiate(cfg.model.discriminator, "model.discriminator", data_shape=data_shape)
+    loss = _instantiate(cfg.loss, "loss")
+    try:
+        loss.check_discriminator(discriminator)
+    except ValueError as error:
+        raise ConfigError(f"loss: {error}") from error
+    trick = cfg.get("trick") or {}
+    if trick.get("spectral_norm"):
+        apply_spectral_norm(discriminator)
+    instance_noise = None
+    if trick.get("instance_noise_std"):
+        try:
+            instance_noise = InstanceNoise(trick.instance_noise_std, trick.instance_noise_iterations)
+        except ValueError as error:
+            raise ConfigError(f"trick.instance_noise_iterations: {error}") from error
     factories = {}
     for name, network in (("generator", generator), ("discriminator", discriminator)):
         factories[name] = _instantiate(cfg.optim[name], f"optim.{name}")
@@ -72,12 +87,14 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
     return GANModule(
         generator=generator,
         discriminator=discriminator,
-        loss=_instantiate(cfg.loss, "loss"),
+        loss=loss,
         latent=latent,
         generator_optimizer=factories["generator"],
         discriminator_optimizer=factories["discriminator"],
         d_steps=cfg.d_steps,
         g_steps=cfg.g_steps,
+        instance_noise=instance_noise,
+        ema_decay=trick.get("ema_decay"),
         config=OmegaConf.to_container(cfg, resolve=True),
     )
 

@@ -51,6 +51,17 @@ RULES: list[Rule] = [
     (("*.betas",), _is_betas, "two numbers in [0, 1), e.g. [0.5, 0.999]"),
     (("*.momentum",), lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
     (("model.latent.dim",), lambda v: _is_int(v) and v >= 1, "a positive integer"),
+    (("model.*.dropout",), lambda v: _is_number(v) and 0 <= v < 1, "a dropout rate in [0, 1)"),
+    (("trick.flip_prob",), lambda v: _is_number(v) and 0 <= v < 0.5, "a probability in [0, 0.5)"),
+    (("trick.real_target",), lambda v: _is_number(v) and 0.5 < v <= 1, "a target in (0.5, 1] (1: no smoothing)"),
+    (("trick.r1_gamma", "trick.instance_noise_std"), lambda v: _is_number(v) and v >= 0, "a number >= 0 (0: off)"),
+    (
+        ("trick.instance_noise_iterations",),
+        lambda v: _is_int(v) and (v >= 1 or v == -1),
+        "a positive number of iterations",
+    ),
+    (("trick.spectral_norm",), lambda v: isinstance(v, bool), "true or false"),
+    (("trick.ema_decay",), lambda v: v is None or (_is_number(v) and 0 < v < 1), "null (off) or a decay in (0, 1)"),
 ]
 
 

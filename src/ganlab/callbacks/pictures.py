@@ -2,7 +2,8 @@
 
 Each picture is drawn before the first update (iteration 0), every `every_n_steps` iterations and at the
 end of training, as <dirpath>/step_<iteration>.png. Drawing happens on rank zero, in eval mode, under
-no_grad, from latents fixed by `seed`, so consecutive pictures differ only by what training changed.
+no_grad, from latents fixed by `seed`, so consecutive pictures differ only by what training changed. The
+generator drawn is the module's `sampling_generator`: G's moving average under trick=ema, else G.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ class PeriodicPicture(pl.Callback, ABC):
         if not trainer.is_global_zero or self._last_drawn == iteration or not self.applies(trainer, pl_module):
             return
         self._last_drawn = iteration
-        networks = (pl_module.generator, pl_module.discriminator)
+        networks = (pl_module.sampling_generator, pl_module.discriminator)
         modes = [network.training for network in networks]
         for network in networks:
             network.eval()
@@ -66,7 +67,7 @@ class PeriodicPicture(pl.Callback, ABC):
                 network.train(mode)
 
     def _generated(self, pl_module: pl.LightningModule) -> torch.Tensor:
-        return pl_module.generator(self.latents.to(pl_module.device)).float().cpu()
+        return pl_module.sampling_generator(self.latents.to(pl_module.device)).float().cpu()
 
 
 class SampleSnapshots(PeriodicPicture):

@@ -1,6 +1,7 @@
 """Activations by name, so configs can switch them.
 
-Seed 003 compares LeakyReLU, ReLU and sigmoid hidden units; seed 001 compares tanh and sigmoid outputs.
+Seed 003 compares LeakyReLU, ReLU and sigmoid hidden units (trick=act_relu, act_sigmoid); seed 001 compares
+tanh and sigmoid outputs (trick=sig).
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ def _choice(name: str, allowed, what: str) -> str:
     return name
 
 
-def hidden_activation(name: str) -> nn.Module:
-    """A fresh activation module for a hidden layer."""
-    return HIDDEN_ACTIVATIONS[_choice(name, HIDDEN_ACTIVATIONS, "activation")]()
+def hidden_activation(name: str, dropout: float = 0.0) -> nn.Module:
+    """A fresh activation module for a hidden layer, followed by dropout of rate `dropout` when it is > 0
+    (seed 001's "drop": 0.5 in D, 0.2 in G)."""
+    activation = HIDDEN_ACTIVATIONS[_choice(name, HIDDEN_ACTIVATIONS, "activation")]()
+    if not 0 <= dropout < 1:
+        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
+    return nn.Sequential(activation, nn.Dropout(dropout)) if dropout > 0 else activation
 
 
 def output_activation(name: str) -> nn.Module:

@@ -5,7 +5,8 @@ and cnn.yaml. The discriminator is a stack of strided convolutions (LeakyReLU 0.
 layer but the first, per the DCGAN guidelines quoted in seed 004), an optional fully connected hidden
 layer (the intermediate model's FC128) and a linear logit. The generator mirrors it: a fully connected
 layer to `channels[0]` maps, transposed convolutions (ReLU, BatchNorm), and a last one to the image
-channels with the output activation.
+channels with the output activation. `activation` (LeakyReLU in D, ReLU in G by default) and `dropout`
+after every hidden layer are the switches of trick=act_relu, act_sigmoid and drop.
 
 Image size. Each network has one layer per entry of `channels`; as many of them as the image size
 allows halve (D) or double (G) the resolution, the rest keep it. That count is the largest k <= the
@@ -84,6 +85,8 @@ class ConvDiscriminator(nn.Module):
         batchnorm: bool = True,
         hidden: int | None = None,
         dcgan_init: bool = True,
+        activation: str = "leaky_relu",
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         _check_layers(channels, kernel_size)
@@ -98,14 +101,14 @@ class ConvDiscriminator(nn.Module):
                 layers.append(nn.Conv2d(width, out, kernel_size, stride=1, padding="same"))
             if batchnorm and index > 0:  # never on D's input layer (DCGAN)
                 layers.append(nn.BatchNorm2d(out))
-            layers.append(nn.LeakyReLU(0.2))
+            layers.append(activations.hidden_activation(activation, dropout))
             width = out
         features = width * math.prod(side // 2**strided for side in data_shape[1:])
         layers.append(nn.Flatten())
         if hidden is not None:
             layers += [nn.Linear(features, int(hidden))]
             layers += [nn.BatchNorm1d(int(hidden))] if batchnorm else []
-            layers += [nn.LeakyReLU(0.2)]
+            layers += [activations.hidden_activation(activation, dropout)]
             features = int(hidden)
         layers.append(nn.Linear(features, 1))
         self.net = nn.Sequential(*layers)
@@ -128,6 +131,8 @@ class ConvGenerator(nn.Module):
         batchnorm: bool = True,
         output_activation: str = "tanh",
         dcgan_init: bool = True,
+        activation: str = "relu",
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         _check_layers(channels, kernel_size)
@@ -137,7 +142,7 @@ class ConvGenerator(nn.Module):
         self.start_shape = (channels[0], *(side // 2**strided for side in data_shape[1:]))
         self.project = nn.Linear(latent_dim, math.prod(self.start_shape))
         start: list[nn.Module] = [nn.BatchNorm2d(channels[0])] if batchnorm else []
-        self.start = nn.Sequential(*start, nn.ReLU())
+        self.start = nn.Sequential(*start, activations.hidden_activation(activation, dropout))
         layers: list[nn.Module] = []
         widths = [*channels, data_shape[0]]
         for index in range(len(channels)):
@@ -152,7 +157,7 @@ class ConvGenerator(nn.Module):
                 layers.append(nn.Conv2d(widths[index], widths[index + 1], kernel_size, stride=1, padding="same"))
             if not last:
                 layers += [nn.BatchNorm2d(widths[index + 1])] if batchnorm else []
-                layers.append(nn.ReLU())
+                layers.append(activations.hidden_activation(activation, dropout))
         layers.append(activations.output_activation(output_activation))
         self.net = nn.Sequential(*layers)
         if dcgan_init:

@@ -17,13 +17,15 @@ from ganlab.models import activations
 DISCRIMINATOR_HEADS = ("logit", "two_way_softmax")
 
 
-def _hidden_stack(in_features: int, hidden: Sequence[int], activation: str) -> tuple[nn.Sequential, int]:
+def _hidden_stack(
+    in_features: int, hidden: Sequence[int], activation: str, dropout: float
+) -> tuple[nn.Sequential, int]:
     layers: list[nn.Module] = []
     width = in_features
     for size in hidden:
         if int(size) < 1:
             raise ValueError(f"hidden layer sizes must be positive integers, got {list(hidden)}")
-        layers += [nn.Linear(width, int(size)), activations.hidden_activation(activation)]
+        layers += [nn.Linear(width, int(size)), activations.hidden_activation(activation, dropout)]
         width = int(size)
     return nn.Sequential(*layers), width
 
@@ -38,10 +40,11 @@ class MLPGenerator(nn.Module):
         hidden: Sequence[int] = (128,),
         activation: str = "relu",
         output_activation: str = "tanh",
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.data_shape = tuple(int(d) for d in data_shape)
-        self.body, width = _hidden_stack(latent_dim, hidden, activation)
+        self.body, width = _hidden_stack(latent_dim, hidden, activation, dropout)
         self.out = nn.Sequential(
             nn.Linear(width, math.prod(self.data_shape)), activations.output_activation(output_activation)
         )
@@ -57,7 +60,7 @@ class MLPDiscriminator(nn.Module):
     real and fake points can be plotted); `features(x)` returns it. `head="two_way_softmax"` is seed
     000's 2-unit softmax whose first unit is P(real): softmax([a, b])[0] = sigmoid(a - b), so the
     logit is a - b. Seed 000's code also squashes those two units with tanh (`head_activation: tanh`),
-    which bounds P(real) to [0.12, 0.88].
+    which bounds P(real) to [0.12, 0.88]. `dropout` follows every hidden layer (trick=drop).
     """
 
     def __init__(
@@ -68,12 +71,13 @@ class MLPDiscriminator(nn.Module):
         feature_dim: int | None = None,
         head: str = "logit",
         head_activation: str | None = None,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if head not in DISCRIMINATOR_HEADS:
             raise ValueError(f"head {head!r} is not one of: {', '.join(DISCRIMINATOR_HEADS)}")
         self.feature_dim = None if feature_dim is None else int(feature_dim)
-        self.body, width = _hidden_stack(math.prod(data_shape), hidden, activation)
+        self.body, width = _hidden_stack(math.prod(data_shape), hidden, activation, dropout)
         self.feature_layer = nn.Identity() if self.feature_dim is None else nn.Linear(width, self.feature_dim)
         width = width if self.feature_dim is None else self.feature_dim
         self.two_way = head == "two_way_softmax"
