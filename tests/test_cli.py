@@ -39,7 +39,7 @@ def test_a_short_run_fills_its_directory(tmp_path):
 def test_help_lists_every_group_and_its_options(tmp_path):
     result = ganlab_train(tmp_path, "--help")
     assert result.returncode == 0
-    for group in ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "experiment"]:
+    for group in ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "trick", "experiment"]:
         assert f"{group}: {', '.join(group_options(group))}" in result.stdout
     assert "model: cnn, dcgan, intermediate, mlp, mlp_binary, mlp_toy" in result.stdout
 
@@ -78,4 +78,24 @@ def test_a_missing_data_set_says_which_files_belong_where(tmp_path):
     assert result.returncode == 2
     assert f"  data: CIFAR-10 is not in {tmp_path}/cifar-10-batches-py: expected data_batch_1" in result.stderr
     assert "Put the official archive cifar-10-python.tar.gz" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_trick_sweep_runs_one_job_per_trick_each_with_its_patch(tmp_path):
+    result = ganlab_train(
+        tmp_path, "--multirun", "trainer=debug", "callbacks.samples.every_n_steps=0", "trick=base,flip,[drop,lin]"
+    )
+    assert result.returncode == 0, result.stderr
+    (sweep,) = (tmp_path / "multirun").glob("*/*")
+    configs = {job: (sweep / job / ".hydra" / "config.yaml").read_text() for job in ("0", "1", "2")}
+    assert "flip_prob: 0.0" in configs["0"] and "flip_prob: 0.1" in configs["1"]
+    assert "distribution: uniform" in configs["2"] and "dropout: 0.5" in configs["2"]
+    for job in configs:
+        assert json.loads((sweep / job / "status.json").read_text())["status"] == "completed"
+
+
+def test_a_trick_the_loss_cannot_use_is_refused_before_training(tmp_path):
+    result = ganlab_train(tmp_path, "loss=wgan_gp", "trick=smooth")
+    assert result.returncode == 2
+    assert "  loss: real_target = 0.9 (trick.real_target) has no meaning for the wgan_gp loss" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout

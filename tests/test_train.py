@@ -103,8 +103,12 @@ def median_distance_to_curve(module, datamodule) -> float:
         ["data=toy_quadratic"],
         # seed 003's recipe, 250 iterations: over seeds 0-4 it fell from 630-1190 to 30-91.
         ["experiment=seed003_toy", "trainer.max_steps=250"],
+        # the other losses, default run otherwise: seeds 0, 1 ended at 36, 75 (lsgan) and 111, 223 (hinge).
+        # wgan_gp learns this curve far slower (500-700 after 3000 iterations), so it is not asserted here.
+        ["data=toy_quadratic", "loss=lsgan"],
+        ["data=toy_quadratic", "loss=hinge"],
     ],
-    ids=["default_run", "seed003_recipe"],
+    ids=["default_run", "seed003_recipe", "lsgan", "hinge"],
 )
 def test_generated_points_move_onto_the_curve(make_config, overrides):
     """The median vertical distance of generated points to y = 10 + x^2 falls several-fold during training."""

@@ -217,3 +217,13 @@ def test_r1_penalty_is_logged_and_absent_without_it(make_config, tmp_path):
     assert len(penalties) == 5 and all(value > 0 for value in penalties)
     run(make_config(*FAST, output_dir=tmp_path / "plain"))
     assert "train/d_penalty" not in read_metrics(tmp_path / "plain")[0]
+
+
+def test_random_tricks_follow_the_seed(make_config, tmp_path):
+    """Label flips and instance noise come from the seeded RNG: same seed, same losses."""
+    def losses(name, seed):
+        overrides = [*FAST, "trick=[flip,instance_noise]", "loss=lsgan", f"seed={seed}"]
+        run(make_config(*overrides, output_dir=tmp_path / name))
+        return [(row["train/d_loss"], row["train/g_loss"]) for row in read_metrics(tmp_path / name)]
+
+    assert losses("a", 0) == losses("b", 0) != losses("c", 1)
