@@ -41,6 +41,15 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "getaddrinfo", local_only_getaddrinfo)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def session_data_dir(tmp_path_factory):
+    """paths.data_dir of every test run (classifiers and references are cached there), never ~/.cache."""
+    path = tmp_path_factory.mktemp("data_dir")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GANLAB_DATA_DIR", str(path))
+        yield path
+
+
 @pytest.fixture
 def make_config(tmp_path):
     """make_config(*overrides) -> a composed run config writing into tmp_path/run."""
@@ -59,12 +68,13 @@ def offline_data(tmp_path, monkeypatch):
     write_mnist_split(root, "train", *mnist_like(64))
     accept_cifar10_checksums(monkeypatch, write_cifar10(root, per_batch=20))
     write_image_folder(root / "folder", {"a": 10, "b": 6})
+    # Inception's weights cannot be downloaded in a test: image sets that default to it use the classifier
     extra = {
         "mnist": ["data.download=false", "data.batch_size=8"],
         "binary_mnist": ["data.download=false", "data.batch_size=8"],
-        "cifar10": ["data.download=false", "data.batch_size=8"],
-        "cifar_horses": ["data.download=false", "data.batch_size=8"],
-        "folder": [f"data.root={root / 'folder'}", "data.num_workers=0", "data.batch_size=8"],
+        "cifar10": ["data.download=false", "data.batch_size=8", "metric=classifier"],
+        "cifar_horses": ["data.download=false", "data.batch_size=8", "metric=classifier"],
+        "folder": [f"data.root={root / 'folder'}", "data.num_workers=0", "data.batch_size=8", "metric=classifier"],
     }
 
     def overrides(option: str) -> list[str]:

@@ -16,14 +16,24 @@ def group_options(group: str) -> list[str]:
     return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml"))
 
 
+# Evaluations on few samples keep the suite fast; a test that sets any metric.* key chooses its own.
+SMALL_EVALUATION = {"num_samples": 64, "final_num_samples": 128, "batch_size": 64}
+
+
 def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(
+        config = compose(
             "train",
             overrides=[f"paths.output_dir={output_dir}", "trainer.enable_progress_bar=false", *overrides],
         )
+    if config.get("metric") and not any(override.startswith("metric.") for override in overrides):
+        for key, value in SMALL_EVALUATION.items():
+            config.metric[key] = min(value, config.metric[key])
+    return config
 
 
-def read_metrics(run_dir: Path) -> list[dict[str, str]]:
+def read_metrics(run_dir: Path, prefix: str = "train/") -> list[dict[str, str]]:
+    """The rows of metrics.csv that hold a `prefix` key: training rows by default, evaluations with "val/"."""
     with open(run_dir / "metrics.csv", newline="") as file:
-        return list(csv.DictReader(file))
+        rows = list(csv.DictReader(file))
+    return [row for row in rows if any(value != "" for key, value in row.items() if key.startswith(prefix))]

@@ -12,7 +12,7 @@ from ganlab.train import run
 from ganlab.validate import ConfigError
 from tests.helpers import group_options, read_metrics
 
-GROUPS = ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "trick", "experiment"]
+GROUPS = ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "trick", "metric", "experiment"]
 FEW = ["trainer.max_steps=3", "trainer.accelerator=cpu"]
 
 
@@ -32,6 +32,13 @@ def test_every_option_trains_a_few_iterations(make_config, offline_data, tmp_pat
         with pytest.raises(ConfigError, match="torch sees no CUDA GPU"):
             run(make_config(f"{group}={option}", "trainer.max_steps=3"))
         return
+    if group == "metric" and option == "inception":
+        # the weights cannot be downloaded in a test: refused before training, naming the file (see test_metrics)
+        with pytest.raises(ConfigError, match="metric: the Inception weights weights-inception-2015-12-05"):
+            run(make_config(f"{group}={option}", "trainer.max_steps=3"))
+        return
+    if group == "metric" and option == "toy":
+        data_overrides = ["data=toy_quadratic"]
     overrides = [f"{group}={option}", "trainer.max_steps=3", *data_overrides]
     if option != "gpu":
         overrides.append("trainer.accelerator=cpu")

@@ -15,6 +15,7 @@ from hydra.utils import instantiate
 from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.callbacks.evaluation import Evaluation
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
 from ganlab.tricks import InstanceNoise, apply_spectral_norm
@@ -99,7 +100,20 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
     )
 
 
-def build_trainer(cfg: DictConfig, module: GANModule) -> pl.Trainer:
+def build_evaluation(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Evaluation | None:
+    """The metric's Evaluation callback, its scores ready (classifier trained or read, weights found);
+    None with metric=none."""
+    if not cfg.get("metric"):
+        return None
+    evaluation = _instantiate(cfg.metric, "metric")
+    try:
+        evaluation.prepare(datamodule=datamodule, data_config=OmegaConf.to_container(cfg.data, resolve=True))
+    except (ValueError, OSError) as error:
+        raise ConfigError(f"metric: {error}") from error
+    return evaluation
+
+
+def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | None = None) -> pl.Trainer:
     """The Trainer, with `trainer.max_steps` read as training iterations (see GANModule)."""
     if cfg.trainer.get("accelerator") in ("gpu", "cuda") and not torch.cuda.is_available():
         raise ConfigError(
@@ -109,6 +123,7 @@ def build_trainer(cfg: DictConfig, module: GANModule) -> pl.Trainer:
     # an entry set to null (callbacks.samples=null) switches that logger or callback off
     loggers = [_instantiate(node, f"logger.{name}") for name, node in cfg.logger.items() if node is not None]
     callbacks = [_instantiate(node, f"callbacks.{name}") for name, node in cfg.callbacks.items() if node is not None]
+    callbacks += [evaluation] if evaluation is not None else []
     return _instantiate(
         cfg.trainer,
         "trainer",
@@ -121,4 +136,4 @@ def build_trainer(cfg: DictConfig, module: GANModule) -> pl.Trainer:
 def build_run(cfg: DictConfig) -> tuple[pl.LightningDataModule, GANModule, pl.Trainer]:
     datamodule = build_datamodule(cfg)
     module = build_module(cfg, datamodule.data_shape)
-    return datamodule, module, build_trainer(cfg, module)
+    return datamodule, module, build_trainer(cfg, module, build_evaluation(cfg, datamodule))

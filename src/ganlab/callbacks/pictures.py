@@ -14,6 +14,7 @@ from pathlib import Path
 import pytorch_lightning as pl
 import torch
 
+from ganlab.callbacks.isolation import evaluating
 from ganlab.plots import save_image_grid, save_point_clouds
 
 
@@ -55,16 +56,8 @@ class PeriodicPicture(pl.Callback, ABC):
         if not trainer.is_global_zero or self._last_drawn == iteration or not self.applies(trainer, pl_module):
             return
         self._last_drawn = iteration
-        networks = (pl_module.sampling_generator, pl_module.discriminator)
-        modes = [network.training for network in networks]
-        for network in networks:
-            network.eval()
-        try:
-            with torch.no_grad():
-                self.draw(trainer, pl_module, self.dirpath / f"step_{iteration:06d}.png")
-        finally:
-            for network, mode in zip(networks, modes, strict=True):
-                network.train(mode)
+        with evaluating(pl_module.sampling_generator, pl_module.discriminator):
+            self.draw(trainer, pl_module, self.dirpath / f"step_{iteration:06d}.png")
 
     def _generated(self, pl_module: pl.LightningModule) -> torch.Tensor:
         return pl_module.sampling_generator(self.latents.to(pl_module.device)).float().cpu()

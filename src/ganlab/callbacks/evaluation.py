@@ -1,0 +1,122 @@
+"""Scores of the generator during training: the metric of conf/metric/, D's accuracy on held-out data.
+
+An evaluation draws `num_samples` images from the run's sampling generator (G's moving average under
+trick=ema) from latents fixed by `seed`, feeds them to the scores, and logs `val/<score>` at the
+current iteration through every logger. It runs before the first update, every `every_n_steps`
+iterations and, with `final_num_samples`, at the end. The real-data reference (`val/real_<score>`) is
+computed once, at the start. Everything happens under `evaluating`: eval mode, no gradients, the
+global RNG put back, so a run's training losses are the same with or without evaluations.
+
+Under DDP each rank draws its share of the samples (latents seeded by seed + rank) and the scores'
+torchmetrics states are reduced across ranks when computed.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+
+from ganlab.callbacks.isolation import evaluating
+
+log = logging.getLogger(__name__)
+
+
+class Evaluation(pl.Callback):
+    def __init__(
+        self,
+        scores: Callable[..., Any],
+        every_n_steps: int = 1000,
+        num_samples: int = 1000,
+        final_num_samples: int = 10_000,
+        batch_size: int = 250,
+        seed: int = 0,
+        **options: Any,
+    ) -> None:
+        """`scores(datamodule=..., data_config=..., **options)` makes the score object (see ganlab.metrics);
+        it is called by `prepare`, before training, so missing weights or data stop the run early. Extra
+        keys of the metric config (metric.weights_path) are those `options`."""
+        for name, value, least in (
+            ("every_n_steps", every_n_steps, 0),
+            ("num_samples", num_samples, 2),
+            ("final_num_samples", final_num_samples, 2),
+            ("batch_size", batch_size, 1),
+        ):
+            if not isinstance(value, int) or value < least:
+                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+        self.make_scores, self.options = scores, options
+        self.every_n_steps, self.num_samples, self.final_num_samples = every_n_steps, num_samples, final_num_samples
+        self.batch_size, self.seed = batch_size, int(seed)
+        self.scores: Any = None
+        self._done: set[tuple[int, int]] = set()
+
+    def prepare(self, datamodule: pl.LightningDataModule, data_config: dict[str, Any]) -> None:
+        self.scores = self.make_scores(datamodule=datamodule, data_config=data_config, **self.options)
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self.scores is None:
+            raise RuntimeError("Evaluation.prepare(datamodule, data_config) must run before fit")
+        self.scores.to(pl_module.device)
+        self.real = trainer.datamodule.validation_sample(self.final_num_samples)
+        with evaluating(pl_module.discriminator):
+            reference = self.scores.set_real(self.real, self.batch_size)
+        log.info("real-data reference on %d images: %s", len(self.real), _format(reference))
+        self._log(trainer, reference, pl_module.iteration)
+        self._evaluate(trainer, pl_module, self.num_samples)
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        iteration = pl_module.iteration
+        last = trainer.max_steps > 0 and iteration * pl_module.optimizer_steps_per_iteration >= trainer.max_steps
+        if self.every_n_steps and iteration % self.every_n_steps == 0 and not last:  # the last: on_train_end
+            self._evaluate(trainer, pl_module, self.num_samples)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._evaluate(trainer, pl_module, self.final_num_samples)
+
+    def _evaluate(self, trainer: pl.Trainer, pl_module: pl.LightningModule, count: int) -> None:
+        iteration = pl_module.iteration
+        if (iteration, count) in self._done:
+            return
+        self._done.add((iteration, count))
+        generator, discriminator = pl_module.sampling_generator, pl_module.discriminator
+        per_rank = math.ceil(count / trainer.world_size)
+        latents = torch.Generator().manual_seed(self.seed + trainer.global_rank)
+        with evaluating(generator, discriminator):
+            self.scores.reset()
+            first_batch = None
+            for size in _chunks(per_rank, self.batch_size):
+                fake = generator(pl_module.latent.sample(size, device=pl_module.device, generator=latents))
+                self.scores.update(fake.float())
+                first_batch = fake if first_batch is None else first_batch
+            metrics = self.scores.compute()
+            metrics.update(self._discriminator_accuracy(pl_module, first_batch))
+        log.info("iteration %d, %d samples: %s", iteration, count, _format(metrics))
+        self._log(trainer, metrics, iteration)
+
+    def _discriminator_accuracy(self, pl_module: pl.LightningModule, fake: torch.Tensor) -> dict[str, float]:
+        """Seed 000's accuracy of D on a balanced batch of held-out real images and generated ones."""
+        threshold = pl_module.loss.decision_threshold
+        if threshold is None:
+            return {}
+        real = self.real[: len(fake)].to(pl_module.device)
+        return {
+            "d_acc_real": (pl_module.discriminator(real) > threshold).float().mean().item(),
+            "d_acc_fake": (pl_module.discriminator(fake[: len(real)]) < threshold).float().mean().item(),
+        }
+
+    @staticmethod
+    def _log(trainer: pl.Trainer, metrics: dict[str, float], iteration: int) -> None:
+        for logger in trainer.loggers:
+            logger.log_metrics({f"val/{key}": value for key, value in metrics.items()}, step=iteration)
+
+
+def _chunks(total: int, size: int) -> list[int]:
+    return [min(size, total - start) for start in range(0, total, size)]
+
+
+def _format(metrics: dict[str, float]) -> str:
+    return ", ".join(f"{key} {value:.4g}" for key, value in metrics.items())

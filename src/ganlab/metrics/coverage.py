@@ -1,0 +1,31 @@
+"""Mode coverage: how many of the data set's classes a generator's samples fall into (seed 002's mode collapse)."""
+
+from __future__ import annotations
+
+import torch
+from torchmetrics import Metric
+
+
+class ModeCoverage(Metric):
+    """The histogram of predicted classes over all updates, kept as counts (exact under DDP: a sum).
+
+    `compute()` returns {"modes_covered": classes receiving at least `min_share` of the samples,
+    "class_entropy": entropy (nats) of the predicted-class histogram, log(num_classes) when uniform,
+    0 when every sample lands in one class}.
+    """
+
+    full_state_update = False
+
+    def __init__(self, num_classes: int, min_share: float = 0.01, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.num_classes, self.min_share = int(num_classes), float(min_share)
+        self.add_state("counts", torch.zeros(self.num_classes, dtype=torch.long), dist_reduce_fx="sum")
+
+    def update(self, logits: torch.Tensor) -> None:
+        """logits (N, num_classes): one sample's class scores per row."""
+        self.counts += torch.bincount(logits.argmax(dim=1), minlength=self.num_classes).to(self.counts.device)
+
+    def compute(self) -> dict[str, torch.Tensor]:
+        share = self.counts.double() / self.counts.sum().clamp(min=1)
+        entropy = -(share[share > 0] * share[share > 0].log()).sum()
+        return {"modes_covered": (share >= self.min_share).sum(), "class_entropy": entropy}

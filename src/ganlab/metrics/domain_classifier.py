@@ -1,0 +1,153 @@
+"""A small CNN classifier of the data set itself, standing in for Inception (seed 001: "the Inception Network
+should be trained on the same dataset used to generate images").
+
+Trained once per data set (all its classes: CIFAR-10 horses get a ten-class classifier) on 90% of the
+labelled images, tested on the other 10%, and cached with that test accuracy under `cache_dir`;
+`python -m ganlab.classifier data=...` trains it ahead of time, and a run trains it when it is missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+from hydra.utils import instantiate
+from torch import nn
+from torch.nn import functional as F
+
+from ganlab.data.batching import uint8_to_range
+from ganlab.metrics.cache import SERVING_KEYS, data_set_key
+from ganlab.metrics.image_scores import FeatureExtractor, ImageScores
+
+log = logging.getLogger(__name__)
+
+class DomainClassifier(FeatureExtractor):
+    """images (N, C, H, W) in [-1, 1], sides >= 8 -> (128 penultimate features, class logits)."""
+
+    name = "classifier"
+    num_features = 128
+
+    def __init__(self, channels: int, num_classes: int) -> None:
+        super().__init__()
+        self.channels, self.num_classes = int(channels), int(num_classes)
+        self.body = nn.Sequential(
+            nn.Conv2d(self.channels, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Linear(128, self.num_features), nn.ReLU(),
+        )  # fmt: skip
+        self.head = nn.Linear(self.num_features, self.num_classes)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        features = self.body(images)
+        return features, self.head(features)
+
+
+def labelled_images(data_config: dict[str, Any]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(uint8 images (N, C, H, W), labels (N,)) of every class of the configured data set."""
+    config = {**data_config, **({"classes": None} if "classes" in data_config else {})}
+    datamodule = instantiate(config)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    images, labels = getattr(datamodule, "images", None), getattr(datamodule, "labels", None)
+    if images is None or labels is None:
+        raise ValueError(
+            f"the classifier metric needs a labelled data set held in memory; {type(datamodule).__name__} "
+            "does not hold one (use metric=inception)"
+        )
+    if labels.unique().numel() < 2:
+        raise ValueError("the classifier metric needs at least 2 classes of images (use metric=inception)")
+    return images, labels
+
+
+def train_domain_classifier(
+    images: torch.Tensor, labels: torch.Tensor, epochs: int = 10, batch_size: int = 128, seed: int = 0
+) -> tuple[DomainClassifier, float]:
+    """Train on a seeded 90% of (uint8 images, labels); returns the classifier (eval mode) and its accuracy
+    on the other 10%."""
+    generator = torch.Generator().manual_seed(seed)
+    order = torch.randperm(len(images), generator=generator)
+    test, train = order[: max(1, len(images) // 10)], order[max(1, len(images) // 10) :]
+    classes = int(labels.max()) + 1
+    with torch.random.fork_rng():  # leave the caller's RNG as it was
+        torch.manual_seed(seed)
+        classifier = DomainClassifier(images.shape[1], classes)
+        optimizer = torch.optim.Adam(classifier.parameters(), lr=1e-3)
+        for _ in range(epochs):
+            for batch in train[torch.randperm(len(train), generator=generator)].split(batch_size):
+                _, logits = classifier(uint8_to_range(images[batch], (-1.0, 1.0)))
+                loss = F.cross_entropy(logits, labels[batch])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+    classifier.eval()
+    with torch.no_grad():
+        correct = sum(
+            (classifier(uint8_to_range(images[batch], (-1.0, 1.0)))[1].argmax(1) == labels[batch]).sum().item()
+            for batch in test.split(1024)
+        )
+    return classifier, correct / len(test)
+
+
+def load_or_train(
+    data_config: dict[str, Any], cache_dir: str | Path, epochs: int = 10, retrain: bool = False
+) -> tuple[DomainClassifier, float, Path]:
+    """The data set's cached classifier, trained and cached first if there is none (or `retrain`).
+    Returns (classifier, its test accuracy, the cache file)."""
+    # one classifier for every class selection of a data set: cifar_horses shares cifar10's
+    path = Path(cache_dir).expanduser() / f"{data_set_key(data_config, ignore=('classes',))}.pt"
+    if path.is_file() and not retrain:
+        saved = torch.load(path, map_location="cpu")
+        classifier = DomainClassifier(saved["channels"], saved["num_classes"])
+        classifier.load_state_dict(saved["state_dict"])
+        log.info("domain classifier read from %s (test accuracy %.4f)", path, saved["test_accuracy"])
+        return classifier.eval(), saved["test_accuracy"], path
+    images, labels = labelled_images(data_config)
+    log.info("training the domain classifier on %d images (once; it is cached at %s)", len(images), path)
+    classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial")
+    torch.save(
+        {
+            "state_dict": classifier.state_dict(),
+            "channels": classifier.channels,
+            "num_classes": classifier.num_classes,
+            "test_accuracy": accuracy,
+            "images": len(images),
+            "data": {key: value for key, value in data_config.items() if key not in SERVING_KEYS},
+        },
+        partial,
+    )
+    partial.replace(path)
+    log.info("domain classifier trained: test accuracy %.4f, saved to %s", accuracy, path)
+    return classifier, accuracy, path
+
+
+def classifier_scores(
+    datamodule,
+    data_config: dict[str, Any],
+    cache_dir: str,
+    epochs: int = 10,
+    inception_splits: int = 10,
+    kid_subset_size: int = 1000,
+    kid_subsets: int = 100,
+    reference_dir: str | None = None,
+) -> ImageScores:
+    """IS, FID and KID in the domain classifier's space (classifier_score, classifier_fid, classifier_kid)
+    and the mode coverage of generated images (modes_covered, class_entropy)."""
+    if len(datamodule.data_shape) != 3:
+        raise ValueError(f"the classifier metric needs images, the data have shape {tuple(datamodule.data_shape)}")
+    classifier, _, path = load_or_train(data_config, cache_dir, epochs)
+    reference = None if reference_dir is None else Path(reference_dir) / f"{path.stem}-{data_set_key(data_config)}.pt"
+    return ImageScores(
+        classifier,
+        datamodule.value_range,
+        keys={"is": "classifier_score", "fid": "classifier_fid", "kid": "classifier_kid"},
+        coverage=True,
+        inception_splits=inception_splits,
+        kid_subset_size=kid_subset_size,
+        kid_subsets=kid_subsets,
+        reference_cache=reference,
+    )

@@ -1,0 +1,175 @@
+"""IS, FID and KID (torchmetrics) in the feature space of a network: Inception, or a classifier of the data set.
+
+torchmetrics computes all three; the extractor runs once per batch here and hands its outputs to the
+metrics through an identity "feature network" (torchmetrics' custom-feature support), so Inception is
+not run three times. FID keeps sums (exact under DDP); IS and KID keep the features themselves, as
+torchmetrics does. The real side is computed once, kept across evaluations (`reset_real_features=False`)
+and can be cached on disk per data set.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import torch
+from torch import nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+from torchmetrics.image.inception import InceptionScore
+from torchmetrics.image.kid import KernelInceptionDistance
+
+from ganlab.metrics.coverage import ModeCoverage
+
+log = logging.getLogger(__name__)
+
+
+class FeatureExtractor(nn.Module, ABC):
+    """images float (N, C, H, W) in [-1, 1] -> (features (N, num_features), class logits (N, num_classes))."""
+
+    name: str
+    num_features: int
+    num_classes: int
+
+    @abstractmethod
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: ...
+
+
+class _Precomputed(nn.Module):
+    """The "feature network" torchmetrics is given: the features were computed already."""
+
+    def __init__(self, num_features: int) -> None:
+        super().__init__()
+        self.num_features = num_features
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        return features
+
+
+def to_unit_range(images: torch.Tensor, value_range: tuple[float, float]) -> torch.Tensor:
+    """Images from `value_range` (the generator's) to [-1, 1], what every extractor here reads."""
+    low, high = value_range
+    return (images.float() - low) / (high - low) * 2 - 1
+
+
+class ImageScores:
+    """Generated-vs-real scores in the space of `extractor`, under the names `keys` gives for "is", "fid" and
+    "kid" (plus "<name>_std" for IS and KID), and, with `coverage`, `modes_covered` and `class_entropy`."""
+
+    def __init__(
+        self,
+        extractor: FeatureExtractor,
+        value_range: tuple[float, float],
+        keys: dict[str, str],
+        coverage: bool = False,
+        inception_splits: int = 10,
+        kid_subset_size: int = 1000,
+        kid_subsets: int = 100,
+        reference_cache: str | Path | None = None,
+    ) -> None:
+        self.extractor = extractor.eval().requires_grad_(False)
+        self.value_range, self.keys = value_range, keys
+        self.kid_subset_size, self.splits = int(kid_subset_size), int(inception_splits)
+        self.reference_cache = None if reference_cache is None else Path(reference_cache)
+        features = _Precomputed(extractor.num_features)
+        with warnings.catch_warnings():  # "will save all extracted features": features, not images, by design
+            warnings.filterwarnings("ignore", message=".*will save all extracted features")
+            self.inception_score = InceptionScore(feature=_Precomputed(extractor.num_classes), splits=self.splits)
+            self.kid = KernelInceptionDistance(
+                feature=features, reset_real_features=False, subset_size=1, subsets=int(kid_subsets)
+            )
+        self.fid = FrechetInceptionDistance(feature=features, reset_real_features=False)
+        self.coverage = ModeCoverage(extractor.num_classes) if coverage else None
+        self.real_count = 0
+
+    def to(self, device: torch.device) -> ImageScores:
+        for module in (self.extractor, self.inception_score, self.fid, self.kid, self.coverage):
+            if module is not None:
+                module.to(device)
+        return self
+
+    @torch.no_grad()
+    def extract(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        device = next(self.extractor.parameters()).device
+        features, logits = self.extractor(to_unit_range(images.to(device), self.value_range))
+        return features.float(), logits.float()
+
+    def _fingerprint(self) -> str:
+        return f"{sum(p.detach().double().abs().sum().item() for p in self.extractor.parameters()):.10e}"
+
+    def _real_features(self, real: torch.Tensor, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        stamp = {"count": len(real), "fingerprint": self._fingerprint()}
+        if self.reference_cache is not None and self.reference_cache.is_file():
+            cached = torch.load(self.reference_cache, map_location="cpu")
+            if all(cached.get(key) == value for key, value in stamp.items()):
+                log.info("real-data features read from %s (%d images)", self.reference_cache, len(real))
+                return cached["features"], cached["logits"]
+        pairs = [tuple(t.cpu() for t in self.extract(batch)) for batch in real.split(batch_size)]
+        features, logits = torch.cat([f for f, _ in pairs]), torch.cat([lg for _, lg in pairs])
+        if self.reference_cache is not None:
+            self.reference_cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = self.reference_cache.with_suffix(".partial")
+            torch.save({"features": features, "logits": logits, **stamp}, partial)
+            partial.replace(self.reference_cache)
+        return features, logits
+
+    def set_real(self, real: torch.Tensor, batch_size: int = 250) -> dict[str, float]:
+        """Feed the real images (N, C, H, W) in `value_range` once; returns the same scores computed on real
+        data, the reference a generator's scores are read against: IS and mode coverage of the real
+        images, FID between two halves of them (the floor sampling noise sets)."""
+        features, logits = self._real_features(real, batch_size)
+        device = next(self.extractor.parameters()).device
+        features, logits = features.to(device), logits.to(device)
+        self.fid.update(features, real=True)
+        self.kid.update(features, real=True)
+        self.real_count = len(features)
+        reference = {f"real_{key}": value for key, value in self._scores(logits).items()}
+        half = len(features) // 2
+        floor = FrechetInceptionDistance(feature=_Precomputed(features.shape[1])).to(device)
+        floor.update(features[:half], real=True)
+        floor.update(features[half:], real=False)
+        reference[f"real_{self.keys['fid']}"] = floor.compute().item()
+        return reference
+
+    def _scores(self, logits: torch.Tensor) -> dict[str, float]:
+        """IS (and coverage) of one set of samples, with fresh metric objects."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*will save all extracted features")
+            inception_score = InceptionScore(feature=_Precomputed(logits.shape[1]), splits=self.splits)
+        inception_score.to(logits.device)
+        inception_score.update(logits)
+        mean, _ = inception_score.compute()
+        scores = {self.keys["is"]: mean.item()}
+        if self.coverage is not None:
+            coverage = ModeCoverage(self.coverage.num_classes).to(logits.device)
+            coverage.update(logits)
+            scores.update({key: value.item() for key, value in coverage.compute().items()})
+        return scores
+
+    def reset(self) -> None:
+        """Forget the generated samples; the real side stays."""
+        for metric in (self.inception_score, self.fid, self.kid, self.coverage):
+            if metric is not None:
+                metric.reset()
+
+    def update(self, images: torch.Tensor) -> None:
+        """Add generated images (in `value_range`)."""
+        features, logits = self.extract(images)
+        self.inception_score.update(logits)
+        self.fid.update(features, real=False)
+        self.kid.update(features, real=False)
+        if self.coverage is not None:
+            self.coverage.update(logits)
+
+    def compute(self) -> dict[str, float]:
+        mean, std = self.inception_score.compute()
+        scores = {self.keys["is"]: mean.item(), f"{self.keys['is']}_std": std.item()}
+        scores[self.keys["fid"]] = self.fid.compute().item()
+        fake_count = int(self.fid.fake_features_num_samples)
+        self.kid.subset_size = min(self.kid_subset_size, fake_count, self.real_count)
+        kid_mean, kid_std = self.kid.compute()
+        scores.update({self.keys["kid"]: kid_mean.item(), f"{self.keys['kid']}_std": kid_std.item()})
+        if self.coverage is not None:
+            scores.update({key: value.item() for key, value in self.coverage.compute().items()})
+        return scores

@@ -1,0 +1,161 @@
+"""The scores of conf/metric/: their arithmetic on inputs with known answers, and evaluation in a run."""
+
+import math
+import os
+
+import pytest
+import torch
+from torch import nn
+
+from ganlab.build import build_run
+from ganlab.metrics.coverage import ModeCoverage
+from ganlab.metrics.domain_classifier import load_or_train
+from ganlab.metrics.image_scores import FeatureExtractor, ImageScores
+from ganlab.metrics.inception import WEIGHTS_FILE, resolve_inception_weights
+from ganlab.metrics.toy import gaussian_mmd, sliced_wasserstein
+from ganlab.train import run
+from ganlab.validate import ConfigError
+from tests.helpers import read_metrics
+
+KEYS = {"is": "score", "fid": "fid", "kid": "kid"}
+
+
+class PixelFeatures(FeatureExtractor):
+    """Features = the 64 pixels of an 8x8 image, class logits = its first 10 pixels: scores with known answers."""
+
+    name, num_features, num_classes = "pixels", 64, 10
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchor = nn.Parameter(torch.zeros(1))  # the scores find the device through a parameter
+
+    def forward(self, images):
+        flat = images.flatten(1)
+        return flat, 10 * flat[:, : self.num_classes]
+
+
+def test_inception_score_equals_the_hand_computed_value_on_fixed_probabilities():
+    probabilities = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.2, 0.6], [0.6, 0.3, 0.1]])
+    marginal = probabilities.mean(dim=0)
+    kl = (probabilities * (probabilities.log() - marginal.log())).sum(dim=1)
+    expected = math.exp(kl.mean().item())  # exp(E_x KL(p(y|x) || p(y))), here 1.3698...
+    scores = ImageScores(PixelFeatures(), (-1.0, 1.0), KEYS, inception_splits=1)
+    scores.inception_score.update(probabilities.log())  # softmax(log p) = p
+    assert scores.inception_score.compute()[0].item() == pytest.approx(expected, rel=1e-6)
+
+
+def test_inception_score_of_one_repeated_image_is_one_and_fid_of_a_set_with_itself_is_zero():
+    scores = ImageScores(PixelFeatures(), (-1.0, 1.0), KEYS, inception_splits=1, kid_subset_size=100)
+    images = torch.rand(400, 1, 8, 8, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    scores.set_real(images)
+    scores.update(images)
+    computed = scores.compute()
+    assert computed["fid"] == pytest.approx(0.0, abs=1e-3)
+    same_set_kid = computed["kid"]  # KID compares random subsets: ~0 up to sampling noise
+    scores.reset()
+    scores.update(images[:1].repeat(300, 1, 1, 1))
+    computed = scores.compute()
+    assert computed["score"] == pytest.approx(1.0, abs=1e-5)
+    assert computed["fid"] > 10  # 64 pixel variances of 1/3 each are missing from the repeated image
+    assert abs(same_set_kid) < 0.02 * computed["kid"]
+
+
+def test_a_generator_of_one_image_covers_one_mode():
+    coverage = ModeCoverage(num_classes=10)
+    logits = torch.zeros(500, 10)
+    logits[:, 3] = 5.0
+    coverage.update(logits)
+    assert coverage.compute()["modes_covered"].item() == 1
+    assert coverage.compute()["class_entropy"].item() == 0
+    coverage.reset()
+    coverage.update(torch.eye(10).repeat(50, 1))  # every class equally often
+    assert coverage.compute()["modes_covered"].item() == 10
+    assert coverage.compute()["class_entropy"].item() == pytest.approx(math.log(10))
+
+
+def test_inception_weights_offline_stop_the_run_and_say_where_the_file_goes(make_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    folder = tmp_path / "torch" / "hub" / "checkpoints"
+    with pytest.raises(ValueError) as caught:
+        resolve_inception_weights()
+    message = str(caught.value)
+    assert f"the Inception weights {WEIGHTS_FILE} are not in {folder} and could not be downloaded" in message
+    assert "metric.weights_path=<file>" in message
+    assert not (folder / WEIGHTS_FILE).exists()
+    with pytest.raises(ConfigError, match=r"metric.weights_path = /nowhere/w.pth: there is no file there"):
+        run(make_config("metric=inception", "metric.weights_path=/nowhere/w.pth", "trainer=debug"))
+    assert not (tmp_path / "run" / "metrics.csv").exists()
+
+
+def test_the_classifier_trains_once_and_is_reused(offline_data, make_config, tmp_path, caplog):
+    config = make_config("data=mnist", *offline_data("mnist"), f"metric.scores.cache_dir={tmp_path / 'cls'}")
+    data_config = {key: value for key, value in config.data.items()}
+    with caplog.at_level("INFO"):
+        classifier, accuracy, path = load_or_train(data_config, tmp_path / "cls", epochs=2)
+    assert "training the domain classifier on 64 images" in caplog.text
+    assert path.parent == tmp_path / "cls" and path.is_file() and 0 <= accuracy <= 1
+    written = os.stat(path).st_mtime_ns
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        again, same_accuracy, same_path = load_or_train(data_config, tmp_path / "cls", epochs=2)
+    assert "training" not in caplog.text and f"domain classifier read from {path}" in caplog.text
+    assert same_path == path and os.stat(path).st_mtime_ns == written and same_accuracy == accuracy
+    pairs = zip(classifier.state_dict().values(), again.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
+
+
+def test_evaluation_leaves_the_training_losses_unchanged(make_config, tmp_path):
+    common = ["trainer=debug", "trainer.max_steps=6", "trick=drop"]
+    run(make_config(*common, "metric.every_n_steps=1", output_dir=tmp_path / "evaluated"))
+    run(make_config(*common, "metric=none", output_dir=tmp_path / "plain"))
+    evaluated = read_metrics(tmp_path / "evaluated")
+    assert [{k: v for k, v in row.items() if k.startswith("train/")} for row in evaluated] == [
+        {k: v for k, v in row.items() if k.startswith("train/")} for row in read_metrics(tmp_path / "plain")
+    ]
+    # and the evaluations did happen: before training, at iterations 1-5, and the final one at 6
+    steps = [int(row["step"]) for row in read_metrics(tmp_path / "evaluated", prefix="val/classifier")]
+    assert steps == [0, 1, 2, 3, 4, 5, 6]
+
+
+def test_a_run_logs_scores_beside_the_real_data_reference(make_config, tmp_path):
+    run(make_config("trainer=debug", "metric.num_samples=100", "metric.final_num_samples=200"))
+    rows = read_metrics(tmp_path / "run", prefix="val/")
+    reference = [row for row in rows if row["val/real_classifier_score"]]
+    assert len(reference) == 1 and reference[0]["step"] == "0"
+    assert float(reference[0]["val/real_modes_covered"]) == 10  # the 10 digit classes, by the classifier
+    assert float(reference[0]["val/real_classifier_score"]) > 5  # a good classifier on 10 balanced classes
+    scored = [row for row in rows if row["val/classifier_score"]]
+    assert [row["step"] for row in scored] == ["0", "5"]
+    for row in scored:
+        assert 1 <= float(row["val/classifier_score"]) <= 10
+        assert 1 <= float(row["val/modes_covered"]) <= 10
+        assert 0 <= float(row["val/d_acc_real"]) <= 1 and 0 <= float(row["val/d_acc_fake"]) <= 1
+
+
+def test_toy_distances_are_zero_for_one_distribution_and_grow_with_a_shift():
+    generator = torch.Generator().manual_seed(0)
+    a, b = torch.randn(2000, 2, generator=generator), torch.randn(2000, 2, generator=generator)
+    assert sliced_wasserstein(a, b) < 0.05 and abs(gaussian_mmd(a, b)) < 0.01
+    assert sliced_wasserstein(a, b + 1) > 0.5 and gaussian_mmd(a, b + 1) > 0.1
+
+
+def test_toy_metric_measures_the_distance_to_the_curve(make_config, tmp_path):
+    config = make_config("data=toy_quadratic", "model=mlp_toy", "trainer=debug")
+    datamodule, module, trainer = build_run(config)
+    real = datamodule.validation_sample()
+    assert datamodule.vertical_distance(real).max() < 1e-3
+    trainer.fit(module, datamodule=datamodule)
+    rows = read_metrics(tmp_path / "run", prefix="val/")
+    assert float(rows[0]["val/real_toy_curve_distance"]) < 1e-3
+    generated = [float(row["val/toy_curve_distance"]) for row in rows if row["val/toy_curve_distance"]]
+    assert len(generated) == 2 and all(distance > 10 for distance in generated)  # untrained: far off the curve
+
+
+def test_metric_none_trains_without_evaluation(make_config, tmp_path):
+    run(make_config("trainer=debug", "metric=none"))
+    assert read_metrics(tmp_path / "run", prefix="val/") == []
+
+
+def test_classifier_metric_refuses_point_data(make_config):
+    with pytest.raises(ConfigError, match=r"metric: the classifier metric needs images, the data have shape \(2,\)"):
+        run(make_config("data=toy_quadratic", "model=mlp_toy", "metric=classifier", "trainer=debug"))
