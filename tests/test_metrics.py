@@ -159,3 +159,34 @@ def test_metric_none_trains_without_evaluation(make_config, tmp_path):
 def test_classifier_metric_refuses_point_data(make_config):
     with pytest.raises(ConfigError, match=r"metric: the classifier metric needs images, the data have shape \(2,\)"):
         run(make_config("data=toy_quadratic", "model=mlp_toy", "metric=classifier", "trainer=debug"))
+
+
+@pytest.fixture(scope="module")
+def random_inception_weights(tmp_path_factory):
+    """A weights file for torch-fidelity's InceptionV3 with random values: the real architecture and file
+    format, no download (the real weights' scores are torch-fidelity's and torchmetrics' to test)."""
+    from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3
+
+    path = tmp_path_factory.mktemp("inception") / "random-inception.pth"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FeatureExtractorInceptionV3, "load_state_dict", lambda self, state: None)
+        patch.setattr(
+            "torch_fidelity.feature_extractor_inceptionv3.load_state_dict_from_url", lambda *args, **kwargs: None
+        )
+        torch.manual_seed(0)
+        network = FeatureExtractorInceptionV3("inception-v3-compat", ["2048"])
+    torch.save(network.state_dict(), path)
+    return path
+
+
+def test_the_inception_metric_scores_a_run_with_a_local_weights_file(make_config, tmp_path, random_inception_weights):
+    config = make_config(
+        "metric=inception", f"metric.weights_path={random_inception_weights}", "trainer=debug",
+        "metric.num_samples=16", "metric.final_num_samples=32", "metric.batch_size=16",
+    )  # fmt: skip
+    run(config)
+    rows = read_metrics(tmp_path / "run", prefix="val/")
+    assert rows[0]["step"] == "0" and float(rows[0]["val/real_inception_score"]) >= 1
+    scored = [row for row in rows if row["val/inception_score"]]
+    assert [row["step"] for row in scored] == ["0", "5"]
+    assert all(float(row["val/fid"]) > 0 and float(row["val/inception_score"]) >= 1 for row in scored)
