@@ -99,3 +99,20 @@ def test_a_trick_the_loss_cannot_use_is_refused_before_training(tmp_path):
     assert result.returncode == 2
     assert "  loss: real_target = 0.9 (trick.real_target) has no meaning for the wgan_gp loss" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_the_classifier_command_trains_once_then_reports_the_cached_one(tmp_path):
+    def classifier(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "ganlab.classifier", f"cache_dir={tmp_path / 'cls'}", "epochs=2", *args],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    first = classifier()
+    assert first.returncode == 0, first.stderr
+    assert "training the domain classifier on 1797 images" in first.stdout
+    (cached,) = (tmp_path / "cls").glob("DigitsDataModule-*.pt")
+    assert f"{cached}: test accuracy " in first.stdout
+    second = classifier()
+    assert "training" not in second.stdout and f"domain classifier read from {cached}" in second.stdout
+    assert list(tmp_path.iterdir()) == [tmp_path / "cls"]  # no run directory for a classifier

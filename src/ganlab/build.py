@@ -96,6 +96,7 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
         g_steps=cfg.g_steps,
         instance_noise=instance_noise,
         ema_decay=trick.get("ema_decay"),
+        data_shape=data_shape,
         config=OmegaConf.to_container(cfg, resolve=True),
     )
 

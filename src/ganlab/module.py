@@ -43,9 +43,11 @@ class GANModule(pl.LightningModule):
         g_steps: int = 1,
         instance_noise: InstanceNoise | None = None,
         ema_decay: float | None = None,
+        data_shape: tuple[int, ...] | None = None,
         config: dict | None = None,
     ) -> None:
-        """`config` is the run's resolved configuration, kept in checkpoints so a run can be rebuilt."""
+        """`config` (the run's resolved configuration) and `data_shape` are kept in checkpoints, so G can be
+        rebuilt from a checkpoint alone (`ganlab.sample`)."""
         super().__init__()
         self.automatic_optimization = False
         self.generator = generator
@@ -57,7 +59,8 @@ class GANModule(pl.LightningModule):
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
         self.instance_noise = instance_noise
         self.generator_average = None if ema_decay is None else generator_average(generator, ema_decay)
-        self.save_hyperparameters("d_steps", "g_steps", "ema_decay", "config")
+        self.data_shape = None if data_shape is None else tuple(int(side) for side in data_shape)
+        self.save_hyperparameters("d_steps", "g_steps", "ema_decay", "data_shape", "config")
 
     @property
     def optimizer_steps_per_iteration(self) -> int:

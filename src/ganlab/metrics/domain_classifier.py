@@ -35,8 +35,8 @@ class DomainClassifier(FeatureExtractor):
         self.body = nn.Sequential(
             nn.Conv2d(self.channels, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
-            nn.Linear(128, self.num_features), nn.ReLU(),
+            nn.Conv2d(64, 128, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(2), nn.Flatten(),
+            nn.Linear(128 * 4, self.num_features), nn.ReLU(),
         )  # fmt: skip
         self.head = nn.Linear(self.num_features, self.num_classes)
 

@@ -1,0 +1,34 @@
+"""`python -m ganlab.classifier data=mnist`: train the data set's domain classifier once, ahead of runs.
+
+It is the classifier `metric=classifier` computes its scores with (see ganlab.metrics.domain_classifier):
+trained on 90% of the data set's labelled images (every class of it), tested on the other 10%, cached
+under `cache_dir` with that accuracy. A cached one is reported, not retrained, unless `retrain=true`.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from ganlab.metrics.domain_classifier import load_or_train
+
+
+@hydra.main(version_base="1.3", config_path="../../conf", config_name="classifier")
+def main(cfg: DictConfig) -> None:
+    if not isinstance(cfg.epochs, int) or cfg.epochs < 1:
+        print(f"ganlab.classifier: epochs = {cfg.epochs!r}: must be a positive integer", file=sys.stderr)
+        sys.exit(2)
+    try:
+        _, accuracy, path = load_or_train(
+            OmegaConf.to_container(cfg.data, resolve=True), cfg.cache_dir, cfg.epochs, retrain=cfg.retrain
+        )
+    except (ValueError, OSError) as error:
+        print(f"ganlab.classifier: data: {error}", file=sys.stderr)
+        sys.exit(2)
+    print(f"{path}: test accuracy {accuracy:.4f}")
+
+
+if __name__ == "__main__":
+    main()
