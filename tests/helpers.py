@@ -18,6 +18,8 @@ def group_options(group: str) -> list[str]:
 
 # Evaluations on few samples keep the suite fast; a test that sets any metric.* key chooses its own.
 SMALL_EVALUATION = {"num_samples": 64, "final_num_samples": 128, "batch_size": 64}
+# Matplotlib takes most of a few-iteration run to draw the end-of-run curves: only tests that mention them do.
+CURVES = "callbacks.curves"
 
 
 def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
@@ -29,6 +31,8 @@ def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
     if config.get("metric") and not any(override.startswith("metric.") for override in overrides):
         for key, value in SMALL_EVALUATION.items():
             config.metric[key] = min(value, config.metric[key])
+    if config.callbacks.get("curves") and not any(override.startswith(CURVES) for override in overrides):
+        config.callbacks.curves = None
     return config
 
 

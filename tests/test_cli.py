@@ -28,7 +28,10 @@ def test_a_short_run_fills_its_directory(tmp_path):
     assert result.returncode == 0, result.stderr
     run_dir = only_run_dir(tmp_path)
     for name in [".hydra/config.yaml", ".hydra/overrides.yaml", "train.log", "metrics.csv", "hparams.yaml",
-                 "checkpoints/last.ckpt", "status.json", "samples/step_000000.png", "samples/step_000005.png"]:
+                 "checkpoints/last.ckpt", "status.json", "samples/step_000000.png", "samples/step_000005.png",
+                 "progress/progress.png", "progress/progress.gif", "spot_the_fake/step_000005.png",
+                 "spot_the_fake/step_000005.json", "interpolation/step_000005.png", "plots/losses.png",
+                 "plots/scores.png"]:
         assert (run_dir / name).is_file(), name
     assert json.loads((run_dir / "status.json").read_text())["status"] == "completed"
     log = (run_dir / "train.log").read_text()

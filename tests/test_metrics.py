@@ -105,13 +105,17 @@ def test_the_classifier_trains_once_and_is_reused(offline_data, make_config, tmp
 
 
 def test_evaluation_leaves_the_training_losses_unchanged(make_config, tmp_path):
+    """Dropout draws from the global RNG in training, so any draw evaluation took from it would show."""
     common = ["trainer=debug", "trainer.max_steps=6", "trick=drop"]
-    run(make_config(*common, "metric.every_n_steps=1", output_dir=tmp_path / "evaluated"))
+    evaluated = [*common, "metric.every_n_steps=1", f"metric.scores.cache_dir={tmp_path / 'classifiers'}"]
+    run(make_config(*evaluated, output_dir=tmp_path / "evaluated"))  # trains the classifier
+    run(make_config(*evaluated, output_dir=tmp_path / "cached"))  # reads it (building it draws weights)
     run(make_config(*common, "metric=none", output_dir=tmp_path / "plain"))
-    evaluated = read_metrics(tmp_path / "evaluated")
-    assert [{k: v for k, v in row.items() if k.startswith("train/")} for row in evaluated] == [
-        {k: v for k, v in row.items() if k.startswith("train/")} for row in read_metrics(tmp_path / "plain")
-    ]
+
+    def training_rows(name):
+        return [{k: v for k, v in row.items() if k.startswith("train/")} for row in read_metrics(tmp_path / name)]
+
+    assert training_rows("evaluated") == training_rows("cached") == training_rows("plain")
     # and the evaluations did happen: before training, at iterations 1-5, and the final one at 6
     steps = [int(row["step"]) for row in read_metrics(tmp_path / "evaluated", prefix="val/classifier")]
     assert steps == [0, 1, 2, 3, 4, 5, 6]

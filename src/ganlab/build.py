@@ -108,7 +108,9 @@ def build_evaluation(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Eva
         return None
     evaluation = _instantiate(cfg.metric, "metric")
     try:
-        evaluation.prepare(datamodule=datamodule, data_config=OmegaConf.to_container(cfg.data, resolve=True))
+        # building a feature network draws its initial weights from the global RNG: keep training's draws
+        with torch.random.fork_rng():
+            evaluation.prepare(datamodule=datamodule, data_config=OmegaConf.to_container(cfg.data, resolve=True))
     except (ValueError, OSError) as error:
         raise ConfigError(f"metric: {error}") from error
     return evaluation

@@ -5,6 +5,7 @@ Matplotlib is used through `Figure` directly, not pyplot: no global figure state
 
 from __future__ import annotations
 
+import csv
 import math
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from matplotlib.figure import Figure
 from torchvision.utils import save_image
 
 
-def save_image_grid(images: torch.Tensor, path: Path, value_range: tuple[float, float]) -> None:
-    """Save float images (N, C, H, W) in `value_range` as one near-square grid PNG."""
+def save_image_grid(
+    images: torch.Tensor, path: Path, value_range: tuple[float, float], nrow: int | None = None
+) -> None:
+    """Save float images (N, C, H, W) in `value_range` as one grid PNG, `nrow` per row (near-square by default)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    nrow = math.ceil(math.sqrt(len(images)))
+    nrow = nrow or math.ceil(math.sqrt(len(images)))
     save_image(images.clamp(*value_range), path, nrow=nrow, normalize=True, value_range=value_range, padding=1)
 
 
@@ -37,3 +40,59 @@ def save_point_clouds(
     axes.legend(loc="best")
     figure.tight_layout()
     figure.savefig(path)
+
+
+def _read_columns(metrics_csv: Path) -> dict[str, list[tuple[int, float]]]:
+    """{column: [(step, value), ...]} for every non-empty cell of metrics.csv."""
+    columns: dict[str, list[tuple[int, float]]] = {}
+    with open(metrics_csv, newline="") as file:
+        for row in csv.DictReader(file):
+            for key, value in row.items():
+                if key not in ("step", "epoch") and value not in ("", None):
+                    columns.setdefault(key, []).append((int(row["step"]), float(value)))
+    return columns
+
+
+def save_training_curves(metrics_csv: Path, out_dir: Path) -> list[Path]:
+    """From a run's metrics.csv: `losses.png` (D and G losses per iteration, D's accuracies beneath) and,
+    when the run was evaluated, `scores.png` (each val/ score against the iteration, with its real-data
+    reference as a dashed line). Returns the files written."""
+    columns = _read_columns(metrics_csv)
+    written = []
+    out_dir.mkdir(parents=True, exist_ok=True)
+    losses = [key for key in ("train/d_loss", "train/g_loss") if key in columns]
+    if losses:
+        accuracies = [key for key in ("train/d_acc_real", "train/d_acc_fake") if key in columns]
+        figure = Figure(figsize=(7, 5 if accuracies else 3.5), dpi=100)
+        axes = figure.subplots(2 if accuracies else 1, 1, sharex=True, squeeze=False)[:, 0]
+        for panel, keys, label in ((axes[0], losses, "loss"), (axes[-1], accuracies, "D accuracy")):
+            for key in keys:
+                steps, values = zip(*columns[key], strict=True)
+                panel.plot(steps, values, linewidth=0.8, label=key.removeprefix("train/"))
+            panel.set(ylabel=label)
+            panel.legend(loc="best")
+        axes[-1].set(xlabel="iteration")
+        figure.tight_layout()
+        figure.savefig(out_dir / "losses.png")
+        written.append(out_dir / "losses.png")
+    scores = sorted(
+        key for key in columns
+        if key.startswith("val/") and not key.startswith("val/real_") and not key.endswith("_std")
+    )  # fmt: skip
+    if scores:
+        cols = min(3, len(scores))
+        rows = math.ceil(len(scores) / cols)
+        figure = Figure(figsize=(4 * cols, 3 * rows), dpi=100)
+        for index, key in enumerate(scores):
+            panel = figure.add_subplot(rows, cols, index + 1)
+            steps, values = zip(*columns[key], strict=True)
+            panel.plot(steps, values, marker="o", markersize=3, label="generated")
+            reference = columns.get(key.replace("val/", "val/real_", 1))
+            if reference:
+                panel.axhline(reference[0][1], linestyle="--", color="grey", label="real data")
+                panel.legend(loc="best", fontsize="small")
+            panel.set(title=key.removeprefix("val/"), xlabel="iteration")
+        figure.tight_layout()
+        figure.savefig(out_dir / "scores.png")
+        written.append(out_dir / "scores.png")
+    return written

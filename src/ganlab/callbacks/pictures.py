@@ -11,14 +11,31 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
+from PIL import Image
+from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
 from ganlab.callbacks.isolation import evaluating
 from ganlab.plots import save_image_grid, save_point_clouds
 
 
+def log_picture(trainer: pl.Trainer, key: str, path: Path, step: int) -> None:
+    """Show a PNG the run wrote in those of the run's loggers that display images (TensorBoard, W&B)."""
+    for logger in trainer.loggers:
+        if isinstance(logger, TensorBoardLogger):
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert("RGB"))
+            logger.experiment.add_image(key, pixels, global_step=step, dataformats="HWC")
+            logger.experiment.flush()  # also after fit, when Lightning has already finalized the logger
+        elif isinstance(logger, WandbLogger):
+            logger.log_image(key=key, images=[str(path)], step=step)
+
+
 class PeriodicPicture(pl.Callback, ABC):
+    name = "picture"  # the key under which loggers show it
+
     def __init__(self, dirpath: str, every_n_steps: int = 500, seed: int = 0) -> None:
         if not isinstance(every_n_steps, int) or every_n_steps < 0:
             raise ValueError(f"every_n_steps must be an integer >= 0 (0: first and last only), got {every_n_steps!r}")
@@ -28,6 +45,10 @@ class PeriodicPicture(pl.Callback, ABC):
 
     def sample_size(self, trainer: pl.Trainer) -> int | None:
         """How many real validation items (and as many generated ones) to draw; None: all of them."""
+        return None
+
+    def latent_count(self, trainer: pl.Trainer) -> int | None:
+        """How many fixed latents to draw from; None: as many as real items."""
         return None
 
     def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
@@ -41,7 +62,7 @@ class PeriodicPicture(pl.Callback, ABC):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.real = trainer.datamodule.validation_sample(self.sample_size(trainer))
         generator = torch.Generator().manual_seed(self.seed)
-        self.latents = pl_module.latent.sample(len(self.real), generator=generator)
+        self.latents = pl_module.latent.sample(self.latent_count(trainer) or len(self.real), generator=generator)
         self._draw(trainer, pl_module)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
@@ -56,8 +77,10 @@ class PeriodicPicture(pl.Callback, ABC):
         if not trainer.is_global_zero or self._last_drawn == iteration or not self.applies(trainer, pl_module):
             return
         self._last_drawn = iteration
+        path = self.dirpath / f"step_{iteration:06d}.png"
         with evaluating(pl_module.sampling_generator, pl_module.discriminator):
-            self.draw(trainer, pl_module, self.dirpath / f"step_{iteration:06d}.png")
+            self.draw(trainer, pl_module, path)
+        log_picture(trainer, self.name, path, iteration)
 
     def _generated(self, pl_module: pl.LightningModule) -> torch.Tensor:
         return pl_module.sampling_generator(self.latents.to(pl_module.device)).float().cpu()
@@ -66,6 +89,8 @@ class PeriodicPicture(pl.Callback, ABC):
 class SampleSnapshots(PeriodicPicture):
     """An image grid for image data; for 2-D point data, a scatter of generated vs real validation points
     in data units (seed 003's figure), using the whole fixed validation sample."""
+
+    name = "samples"
 
     def __init__(self, dirpath: str, every_n_steps: int = 500, num_images: int = 64, seed: int = 0) -> None:
         super().__init__(dirpath, every_n_steps, seed)
@@ -91,6 +116,8 @@ class SampleSnapshots(PeriodicPicture):
 class FeatureSpacePlot(PeriodicPicture):
     """Real and generated points in the discriminator's 2-unit feature layer (seed 003 gave D that layer
     to show how it separates the two). Drawn only for a discriminator with `feature_dim == 2`."""
+
+    name = "features"
 
     def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
         return getattr(pl_module.discriminator, "feature_dim", None) == 2

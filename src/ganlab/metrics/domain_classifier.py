@@ -101,9 +101,13 @@ def load_or_train(
     if path.is_file() and not retrain:
         saved = torch.load(path, map_location="cpu")
         classifier = DomainClassifier(saved["channels"], saved["num_classes"])
-        classifier.load_state_dict(saved["state_dict"])
-        log.info("domain classifier read from %s (test accuracy %.4f)", path, saved["test_accuracy"])
-        return classifier.eval(), saved["test_accuracy"], path
+        try:
+            classifier.load_state_dict(saved["state_dict"])
+        except RuntimeError:  # written by an older ganlab whose classifier had other layers
+            log.warning("the domain classifier in %s has another architecture: training a new one", path)
+        else:
+            log.info("domain classifier read from %s (test accuracy %.4f)", path, saved["test_accuracy"])
+            return classifier.eval(), saved["test_accuracy"], path
     images, labels = labelled_images(data_config)
     log.info("training the domain classifier on %d images (once; it is cached at %s)", len(images), path)
     classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs)

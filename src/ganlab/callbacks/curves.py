@@ -1,0 +1,27 @@
+"""The run's curves as pictures, drawn once training has ended: losses per iteration and scores per evaluation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytorch_lightning as pl
+
+from ganlab.callbacks.pictures import log_picture
+from ganlab.plots import save_training_curves
+
+
+class TrainingCurves(pl.Callback):
+    """<dirpath>/losses.png and scores.png (see `ganlab.plots.save_training_curves`) from `metrics_csv`,
+    at the end of fit, also shown in the loggers that display images."""
+
+    def __init__(self, metrics_csv: str, dirpath: str) -> None:
+        self.metrics_csv, self.dirpath = Path(metrics_csv), Path(dirpath)
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.is_global_zero:
+            return
+        for logger in trainer.loggers:
+            logger.save()  # CSVLogger writes the rows it holds, the final evaluation's included
+        if self.metrics_csv.is_file():
+            for path in save_training_curves(self.metrics_csv, self.dirpath):
+                log_picture(trainer, f"plots/{path.stem}", path, pl_module.iteration)

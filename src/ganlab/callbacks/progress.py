@@ -1,0 +1,56 @@
+"""Seed 000's progress strip: the same latents drawn at the end of every epoch, one row per epoch, as a PNG
+(rows stacked, the first epoch on top) and an animated GIF (one frame per epoch)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning as pl
+import torch
+from PIL import Image
+from torchvision.utils import make_grid
+
+from ganlab.callbacks.isolation import evaluating
+from ganlab.callbacks.pictures import log_picture
+
+
+class ProgressStrip(pl.Callback):
+    """Writes <dirpath>/progress.png and progress.gif after every epoch (so an interrupted run keeps
+    them). With more epochs than `max_rows`, the picture shows `max_rows` evenly spaced ones and the last."""
+
+    def __init__(self, dirpath: str, num_images: int = 15, max_rows: int = 60, seed: int = 0) -> None:
+        if num_images < 1 or max_rows < 2:
+            raise ValueError(f"num_images must be >= 1 and max_rows >= 2, got {num_images}, {max_rows}")
+        self.dirpath = Path(dirpath)
+        self.num_images, self.max_rows, self.seed = int(num_images), int(max_rows), int(seed)
+        self.rows: list[np.ndarray] = []  # uint8 (H, W, C) per epoch
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.latents = pl_module.latent.sample(self.num_images, generator=torch.Generator().manual_seed(self.seed))
+        self.rows = []
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.is_global_zero or len(trainer.datamodule.data_shape) != 3:
+            return
+        with evaluating(pl_module.sampling_generator):
+            images = pl_module.sampling_generator(self.latents.to(pl_module.device)).float().cpu()
+        low, high = trainer.datamodule.value_range
+        row = make_grid((images.clamp(low, high) - low) / (high - low), nrow=self.num_images, padding=1)
+        self.rows.append((row * 255).round().to(torch.uint8).permute(1, 2, 0).numpy())
+        self._write()
+        log_picture(trainer, "progress", self.dirpath / "progress.png", pl_module.iteration)
+
+    def shown_rows(self) -> list[np.ndarray]:
+        if len(self.rows) <= self.max_rows:
+            return self.rows
+        stride = math.ceil(len(self.rows) / (self.max_rows - 1))
+        return self.rows[:-1:stride] + self.rows[-1:]
+
+    def _write(self) -> None:
+        self.dirpath.mkdir(parents=True, exist_ok=True)
+        rows = self.shown_rows()
+        frames = [Image.fromarray(row[..., 0] if row.shape[2] == 1 else row) for row in rows]
+        Image.fromarray(np.concatenate([np.asarray(frame) for frame in frames])).save(self.dirpath / "progress.png")
+        frames[0].save(self.dirpath / "progress.gif", save_all=True, append_images=frames[1:], duration=300, loop=0)

@@ -1,0 +1,94 @@
+"""Seed 000's pictures (progress strip, spot the fake), latent interpolation, curves, and pictures in loggers."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from ganlab.build import build_run
+from ganlab.callbacks.interpolation import slerp
+from ganlab.train import run
+
+
+def test_progress_strip_has_one_row_per_epoch_as_png_and_gif(make_config, tmp_path):
+    # 1797 digits in batches of 256: 7 iterations per epoch, so 21 iterations are 3 epochs
+    run(make_config("trainer=debug", "trainer.max_steps=21", "data.batch_size=256", "metric=none"))
+    progress = tmp_path / "run" / "progress"
+    row_height, row_width = 8 + 2, 15 * 9 + 1  # 15 digits of 8 px, 1 px padding
+    assert Image.open(progress / "progress.png").size == (row_width, 3 * row_height)
+    gif = Image.open(progress / "progress.gif")
+    assert gif.n_frames == 3 and gif.size == (row_width, row_height)
+
+
+def test_progress_strip_keeps_evenly_spaced_rows_and_the_last(make_config, tmp_path):
+    run(make_config("trainer=debug", "trainer.max_steps=40", "data.batch_size=256", "metric=none",
+                    "callbacks.progress.max_rows=3"))
+    assert Image.open(tmp_path / "run" / "progress" / "progress.gif").n_frames == 3  # of 6 epochs
+
+
+def tiles(path, side, size):
+    grid = torch.from_numpy(np.array(Image.open(path).convert("L")))
+    return [grid[1 + r * (size + 1) : 1 + r * (size + 1) + size, 1 + c * (size + 1) : 1 + c * (size + 1) + size]
+            for r in range(side) for c in range(side)]  # fmt: skip
+
+
+def test_spot_the_fake_answer_key_says_which_images_are_real(make_config, tmp_path):
+    config = make_config("trainer=debug", "metric=none")
+    run(config)
+    folder = tmp_path / "run" / "spot_the_fake"
+    assert sorted(path.name for path in folder.iterdir()) == [
+        "step_000000.json", "step_000000.png", "step_000005.json", "step_000005.png"
+    ]
+    answers = json.loads((folder / "step_000005.json").read_text())["answers"]
+    assert [len(row) for row in answers] == [6] * 6
+    flat = [kind for row in answers for kind in row]
+    assert flat.count("real") == flat.count("fake") == 18
+    datamodule, _, _ = build_run(config)
+    unit = (datamodule.validation_sample(18) + 1) / 2
+    real = [(image[0] * 255 + 0.5).clamp(0, 255).to(torch.uint8) for image in unit]  # as save_image rounds
+    for kind, tile in zip(flat, tiles(folder / "step_000005.png", 6, 8), strict=True):
+        assert any(torch.equal(tile, image) for image in real) == (kind == "real")
+
+
+def test_interpolation_grid_has_a_row_per_pair_and_a_column_per_step(make_config, tmp_path):
+    run(make_config("trainer=debug", "metric=none", "callbacks.interpolation.rows=3",
+                    "callbacks.interpolation.steps=5"))
+    grid = Image.open(tmp_path / "run" / "interpolation" / "step_000005.png")
+    assert grid.size == (5 * 9 + 1, 3 * 9 + 1)
+
+
+def test_slerp_runs_on_the_sphere_between_its_ends():
+    a, b = torch.tensor([3.0, 0.0]), torch.tensor([0.0, 3.0])
+    path = slerp(a, b, torch.linspace(0, 1, 5))
+    assert torch.allclose(path[0], a) and torch.allclose(path[-1], b, atol=1e-6)
+    assert torch.allclose(path.norm(dim=1), torch.full((5,), 3.0))  # a straight line would dip to 2.12
+
+
+CURVES_ON = "callbacks.curves.dirpath=${paths.output_dir}/plots"  # helpers switch the curves off unless named
+
+
+def test_curves_are_plotted_at_the_end_of_a_run(make_config, tmp_path):
+    run(make_config("trainer=debug", CURVES_ON, output_dir=tmp_path / "evaluated"))
+    assert sorted(p.name for p in (tmp_path / "evaluated" / "plots").iterdir()) == ["losses.png", "scores.png"]
+    run(make_config("trainer=debug", "metric=none", CURVES_ON, output_dir=tmp_path / "plain"))
+    assert sorted(p.name for p in (tmp_path / "plain" / "plots").iterdir()) == ["losses.png"]
+
+
+def test_pictures_appear_in_tensorboard(make_config, tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    run(make_config("trainer=debug", "logger=tensorboard", "metric=none", CURVES_ON))
+    tags = set()
+    for events in (tmp_path / "run" / "tensorboard").glob("events.out.tfevents.*"):
+        accumulator = EventAccumulator(str(events), size_guidance={"images": 0})
+        accumulator.Reload()
+        tags |= set(accumulator.Tags()["images"])
+    assert {"samples", "spot_the_fake", "interpolation", "progress", "plots/losses"} <= tags
+
+
+@pytest.mark.parametrize("option", ["spot_the_fake", "interpolation", "progress"])
+def test_image_pictures_are_skipped_for_point_data(make_config, tmp_path, option):
+    run(make_config("trainer=debug", "model=mlp_toy", "data=toy_quadratic", "metric=none"))
+    assert not (tmp_path / "run" / option).exists()
