@@ -1,4 +1,4 @@
-"""Scores of the generator during training: the metric of conf/metric/, D's accuracy on held-out data.
+"""Scores of the generator during training: the metric of conf/metric/, D's accuracy.
 
 An evaluation draws `num_samples` images from the run's sampling generator (G's moving average under
 trick=ema) from latents fixed by `seed`, feeds them to the scores, and logs `val/<score>` at the
@@ -98,7 +98,7 @@ class Evaluation(pl.Callback):
         self._log(trainer, metrics, iteration)
 
     def _discriminator_accuracy(self, pl_module: pl.LightningModule, fake: torch.Tensor) -> dict[str, float]:
-        """Seed 000's accuracy of D on a balanced batch of held-out real images and generated ones."""
+        """Seed 000's accuracy of D on a balanced batch of the fixed real sample and generated images."""
         threshold = pl_module.loss.decision_threshold
         if threshold is None:
             return {}

@@ -13,7 +13,7 @@ from ganlab.plots import save_image_grid
 
 
 class SpotTheFake(PeriodicPicture):
-    """`side` x `side` images, half real (held-out) and half generated, in a seeded random order:
+    """`side` x `side` images, half real and half generated, in a seeded random order:
     step_<iteration>.png, and step_<iteration>.json with the answer ("real"/"fake" per row and column).
     A data set with fewer than side^2/2 images fills fewer rows. Drawn at the first and last iteration by
     default."""
