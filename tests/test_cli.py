@@ -42,7 +42,7 @@ def test_a_short_run_fills_its_directory(tmp_path):
 def test_help_lists_every_group_and_its_options(tmp_path):
     result = ganlab_train(tmp_path, "--help")
     assert result.returncode == 0
-    for group in ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "trick", "experiment"]:
+    for group in ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "trick", "metric", "experiment"]:
         assert f"{group}: {', '.join(group_options(group))}" in result.stdout
     assert "model: cnn, dcgan, intermediate, mlp, mlp_binary, mlp_toy" in result.stdout
 
