@@ -19,7 +19,7 @@ from torch.nn import functional as F
 
 from ganlab.data.batching import uint8_to_range
 from ganlab.metrics.cache import SERVING_KEYS, data_set_key
-from ganlab.metrics.image_scores import FeatureExtractor, ImageScores
+from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
 
 log = logging.getLogger(__name__)
 
@@ -134,24 +134,13 @@ def classifier_scores(
     data_config: dict[str, Any],
     cache_dir: str,
     epochs: int = 10,
-    inception_splits: int = 10,
-    kid_subset_size: int = 1000,
-    kid_subsets: int = 100,
     reference_dir: str | None = None,
+    **options: int,
 ) -> ImageScores:
     """IS, FID and KID in the domain classifier's space (classifier_score, classifier_fid, classifier_kid)
-    and the mode coverage of generated images (modes_covered, class_entropy)."""
-    if len(datamodule.data_shape) != 3:
-        raise ValueError(f"the classifier metric needs images, the data have shape {tuple(datamodule.data_shape)}")
+    and the mode coverage of generated images (modes_covered, class_entropy). `options` go to ImageScores."""
+    require_images(datamodule, "classifier")
     classifier, _, path = load_or_train(data_config, cache_dir, epochs)
     reference = None if reference_dir is None else Path(reference_dir) / f"{path.stem}-{data_set_key(data_config)}.pt"
-    return ImageScores(
-        classifier,
-        datamodule.value_range,
-        keys={"is": "classifier_score", "fid": "classifier_fid", "kid": "classifier_kid"},
-        coverage=True,
-        inception_splits=inception_splits,
-        kid_subset_size=kid_subset_size,
-        kid_subsets=kid_subsets,
-        reference_cache=reference,
-    )
+    keys = {"is": "classifier_score", "fid": "classifier_fid", "kid": "classifier_kid"}
+    return ImageScores(classifier, datamodule.value_range, keys, coverage=True, reference_cache=reference, **options)

@@ -47,6 +47,12 @@ class _Precomputed(nn.Module):
         return features
 
 
+def require_images(datamodule, metric: str) -> None:
+    """Raise ValueError unless the data are images (C, H, W)."""
+    if len(datamodule.data_shape) != 3:
+        raise ValueError(f"the {metric} metric needs images, the data have shape {tuple(datamodule.data_shape)}")
+
+
 def to_unit_range(images: torch.Tensor, value_range: tuple[float, float]) -> torch.Tensor:
     """Images from `value_range` (the generator's) to [-1, 1], what every extractor here reads."""
     low, high = value_range

@@ -13,7 +13,7 @@ import torch
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, FeatureExtractorInceptionV3
 
 from ganlab.metrics.cache import data_set_key
-from ganlab.metrics.image_scores import FeatureExtractor, ImageScores
+from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
 
 WEIGHTS_FILE = URL_INCEPTION_V3.rsplit("/", 1)[-1]
 
@@ -72,24 +72,15 @@ class InceptionFeatures(FeatureExtractor):
 def inception_scores(
     datamodule,
     weights_path: str | None = None,
-    inception_splits: int = 10,
-    kid_subset_size: int = 1000,
-    kid_subsets: int = 100,
     reference_dir: str | None = None,
     data_config: dict | None = None,
+    **options: int,
 ) -> ImageScores:
-    """IS, FID and KID of seed 001's study, logged as inception_score, fid and kid."""
-    if len(datamodule.data_shape) != 3:
-        raise ValueError(f"the inception metric needs images, the data have shape {tuple(datamodule.data_shape)}")
+    """IS, FID and KID of seed 001's study, logged as inception_score, fid and kid. `options` go to ImageScores."""
+    require_images(datamodule, "inception")
     reference = None
     if reference_dir is not None and data_config is not None:
         reference = Path(reference_dir) / f"inception-{data_set_key(data_config)}.pt"
-    return ImageScores(
-        InceptionFeatures(resolve_inception_weights(weights_path)),
-        datamodule.value_range,
-        keys={"is": "inception_score", "fid": "fid", "kid": "kid"},
-        inception_splits=inception_splits,
-        kid_subset_size=kid_subset_size,
-        kid_subsets=kid_subsets,
-        reference_cache=reference,
-    )
+    features = InceptionFeatures(resolve_inception_weights(weights_path))
+    keys = {"is": "inception_score", "fid": "fid", "kid": "kid"}
+    return ImageScores(features, datamodule.value_range, keys, reference_cache=reference, **options)
