@@ -9,6 +9,7 @@ labelled images, tested on the other 10%, and cached with that test accuracy und
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,7 @@ def load_or_train(
     log.info("training the domain classifier on %d images (once; it is cached at %s)", len(images), path)
     classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs)
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial")
+    partial = path.with_suffix(f".{os.getpid()}.partial")  # parallel sweep jobs may write it too
     torch.save(
         {
             "state_dict": classifier.state_dict(),

@@ -10,6 +10,7 @@ and can be cached on disk per data set.
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -115,7 +116,7 @@ class ImageScores:
         features, logits = torch.cat([f for f, _ in pairs]), torch.cat([lg for _, lg in pairs])
         if self.reference_cache is not None:
             self.reference_cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.reference_cache.with_suffix(".partial")
+            partial = self.reference_cache.with_suffix(f".{os.getpid()}.partial")  # parallel sweep jobs write too
             torch.save({"features": features, "logits": logits, **stamp}, partial)
             partial.replace(self.reference_cache)
         return features, logits
