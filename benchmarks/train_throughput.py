@@ -6,6 +6,7 @@
 Composes conf/train.yaml with the overrides (as `python -m ganlab.train` would), trains into a
 temporary directory and prints one JSON line: overrides, device, iterations timed, seconds,
 iterations/s. The first `--warmup` iterations (CUDA init, allocator, first pictures) are not timed.
+Evaluation is off (`metric=none`) unless an override names the metric: this times training.
 Not run by pytest: speed is measured here, not asserted in tests.
 """
 
@@ -57,7 +58,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as output_dir, initialize_config_dir(str(CONF_DIR), version_base="1.3"):
         config = compose(
             "train",
-            overrides=[f"paths.output_dir={output_dir}", "trainer.enable_progress_bar=false", *args.overrides],
+            overrides=[
+                f"paths.output_dir={output_dir}",
+                "trainer.enable_progress_bar=false",
+                *([] if any(o.startswith("metric") for o in args.overrides) else ["metric=none"]),
+                *args.overrides,
+            ],
         )
         pl.seed_everything(config.seed)
         datamodule, module, trainer = build_run(config)

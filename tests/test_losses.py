@@ -95,3 +95,12 @@ def test_wgan_gp_refuses_r1_and_batchnorm():
         WassersteinGPLoss(r1_gamma=10)
     with pytest.raises(ValueError, match="set model.discriminator.batchnorm=false"):
         WassersteinGPLoss().check_discriminator(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.BatchNorm1d(2)))
+
+
+def test_discriminator_accuracy_judges_against_each_losses_threshold():
+    # REAL = [2, -1, 0.5], FAKE = [-3, 0, 1]: against 0, 2 of 3 reals are judged real, 1 of 3 fakes fake
+    real, fake = NonSaturatingLoss().discriminator_accuracy(REAL, FAKE)
+    assert (real.item(), fake.item()) == pytest.approx((2 / 3, 1 / 3))
+    real, fake = LeastSquaresLoss().discriminator_accuracy(REAL, FAKE)  # against 0.5: [2] and [-3, 0]
+    assert (real.item(), fake.item()) == pytest.approx((1 / 3, 2 / 3))
+    assert WassersteinGPLoss().discriminator_accuracy(REAL, FAKE) is None

@@ -69,6 +69,16 @@ class AdversarialLoss(ABC):
             return None
         return self.r1_gamma / 2 * r1_penalty(discriminator, real)
 
+    def discriminator_accuracy(
+        self, real_outputs: torch.Tensor, fake_outputs: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """(share of real samples D judges real, share of fakes it judges fake), judged against
+        `decision_threshold`; None for a loss whose outputs decide nothing."""
+        if self.decision_threshold is None:
+            return None
+        real = (real_outputs > self.decision_threshold).float().mean()
+        return real, (fake_outputs < self.decision_threshold).float().mean()
+
     def check_discriminator(self, discriminator: nn.Module) -> None:  # noqa: B027 (optional hook)
         """Raise ValueError when this loss cannot train `discriminator` correctly; every network by default."""
 

@@ -59,7 +59,6 @@ class GANModule(pl.LightningModule):
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
         self.instance_noise = instance_noise
         self.generator_average = None if ema_decay is None else generator_average(generator, ema_decay)
-        self.data_shape = None if data_shape is None else tuple(int(side) for side in data_shape)
         self.save_hyperparameters("d_steps", "g_steps", "ema_decay", "data_shape", "config")
 
     @property
@@ -96,7 +95,6 @@ class GANModule(pl.LightningModule):
         logged = (iteration + 1) % self.trainer.log_every_n_steps == 0
         g_opt, d_opt = self.optimizers()
         n = real.shape[0]
-        threshold = self.loss.decision_threshold
 
         # toggled_optimizer freezes the other network's parameters, so no gradient is computed for them
         with self.toggled_optimizer(d_opt):
@@ -114,9 +112,8 @@ class GANModule(pl.LightningModule):
                 d_loss_sum += d_loss.detach()
                 if penalty is not None:
                     penalty_sum += penalty.detach()
-                if threshold is not None:
-                    real_correct += (real_out.detach() > threshold).float().mean()
-                    fake_correct += (fake_out.detach() < threshold).float().mean()
+                if (accuracy := self.loss.discriminator_accuracy(real_out.detach(), fake_out.detach())) is not None:
+                    real_correct, fake_correct = real_correct + accuracy[0], fake_correct + accuracy[1]
 
         with self.toggled_optimizer(g_opt):
             g_loss_sum = 0.0
@@ -140,7 +137,7 @@ class GANModule(pl.LightningModule):
             batch_size=n,
         )
         extra = {}
-        if threshold is not None:
+        if self.loss.decision_threshold is not None:
             extra["train/d_acc_real"] = real_correct / self.d_steps
             extra["train/d_acc_fake"] = fake_correct / self.d_steps
         if isinstance(penalty_sum, torch.Tensor):  # the loss has a penalty

@@ -99,14 +99,10 @@ class Evaluation(pl.Callback):
 
     def _discriminator_accuracy(self, pl_module: pl.LightningModule, fake: torch.Tensor) -> dict[str, float]:
         """Seed 000's accuracy of D on a balanced batch of the fixed real sample and generated images."""
-        threshold = pl_module.loss.decision_threshold
-        if threshold is None:
-            return {}
         real = self.real[: len(fake)].to(pl_module.device)
-        return {
-            "d_acc_real": (pl_module.discriminator(real) > threshold).float().mean().item(),
-            "d_acc_fake": (pl_module.discriminator(fake[: len(real)]) < threshold).float().mean().item(),
-        }
+        discriminator = pl_module.discriminator
+        accuracy = pl_module.loss.discriminator_accuracy(discriminator(real), discriminator(fake[: len(real)]))
+        return {} if accuracy is None else {"d_acc_real": accuracy[0].item(), "d_acc_fake": accuracy[1].item()}
 
     @staticmethod
     def _log(trainer: pl.Trainer, metrics: dict[str, float], iteration: int) -> None:
