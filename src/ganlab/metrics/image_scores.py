@@ -80,15 +80,20 @@ class ImageScores:
         self.kid_subset_size, self.splits = int(kid_subset_size), int(inception_splits)
         self.reference_cache = None if reference_cache is None else Path(reference_cache)
         features = _Precomputed(extractor.num_features)
+        self.inception_score = self._inception_score(extractor.num_classes)
         with warnings.catch_warnings():  # "will save all extracted features": features, not images, by design
             warnings.filterwarnings("ignore", message=".*will save all extracted features")
-            self.inception_score = InceptionScore(feature=_Precomputed(extractor.num_classes), splits=self.splits)
             self.kid = KernelInceptionDistance(
                 feature=features, reset_real_features=False, subset_size=1, subsets=int(kid_subsets)
             )
         self.fid = FrechetInceptionDistance(feature=features, reset_real_features=False)
         self.coverage = ModeCoverage(extractor.num_classes) if coverage else None
         self.real_count = 0
+
+    def _inception_score(self, num_classes: int) -> InceptionScore:
+        with warnings.catch_warnings():  # "will save all extracted features": logits, not images, by design
+            warnings.filterwarnings("ignore", message=".*will save all extracted features")
+            return InceptionScore(feature=_Precomputed(num_classes), splits=self.splits)
 
     def to(self, device: torch.device) -> ImageScores:
         for module in (self.extractor, self.inception_score, self.fid, self.kid, self.coverage):
@@ -141,10 +146,7 @@ class ImageScores:
 
     def _scores(self, logits: torch.Tensor) -> dict[str, float]:
         """IS (and coverage) of one set of samples, with fresh metric objects."""
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*will save all extracted features")
-            inception_score = InceptionScore(feature=_Precomputed(logits.shape[1]), splits=self.splits)
-        inception_score.to(logits.device)
+        inception_score = self._inception_score(logits.shape[1]).to(logits.device)
         inception_score.update(logits)
         mean, _ = inception_score.compute()
         scores = {self.keys["is"]: mean.item()}
