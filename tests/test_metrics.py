@@ -199,3 +199,13 @@ def test_the_inception_metric_scores_a_run_with_a_local_weights_file(make_config
     scored = [row for row in rows if row["val/inception_score"]]
     assert [row["step"] for row in scored] == ["0", "5"]
     assert all(float(row["val/fid"]) > 0 and float(row["val/inception_score"]) >= 1 for row in scored)
+
+
+def test_caches_under_a_home_relative_data_dir_go_to_the_home_folder(make_config, tmp_path, monkeypatch):
+    """paths.data_dir defaults to '~/.cache/ganlab': no literal '~' folder may appear in the working directory."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    run(make_config("trainer=debug", "paths.data_dir='~/data'"))
+    assert len(list((tmp_path / "home" / "data" / "classifiers").glob("*.pt"))) == 1
+    assert len(list((tmp_path / "home" / "data" / "references").glob("*.pt"))) == 1
+    assert not (tmp_path / "~").exists()

@@ -78,7 +78,7 @@ class ImageScores:
         self.extractor = extractor.eval().requires_grad_(False)
         self.value_range, self.keys = value_range, keys
         self.kid_subset_size, self.splits = int(kid_subset_size), int(inception_splits)
-        self.reference_cache = None if reference_cache is None else Path(reference_cache)
+        self.reference_cache = None if reference_cache is None else Path(reference_cache).expanduser()
         features = _Precomputed(extractor.num_features)
         self.inception_score = self._inception_score(extractor.num_classes)
         with warnings.catch_warnings():  # "will save all extracted features": features, not images, by design
