@@ -62,7 +62,7 @@ class Evaluation(pl.Callback):
             raise RuntimeError("Evaluation.prepare(datamodule, data_config) must run before fit")
         self.scores.to(pl_module.device)
         self.real = trainer.datamodule.validation_sample(self.final_num_samples)
-        with evaluating(pl_module.discriminator):
+        with evaluating():  # only the scores' own (eval-mode) feature network runs: no_grad, RNG put back
             reference = self.scores.set_real(self.real, self.batch_size)
         log.info("real-data reference on %d images: %s", len(self.real), _format(reference))
         self._log(trainer, reference, pl_module.iteration)
