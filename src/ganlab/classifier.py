@@ -15,7 +15,7 @@ from omegaconf import DictConfig, OmegaConf
 from ganlab.metrics.domain_classifier import load_or_train
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="classifier")
+@hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="classifier")
 def main(cfg: DictConfig) -> None:
     if not isinstance(cfg.epochs, int) or cfg.epochs < 1:
         print(f"ganlab.classifier: epochs = {cfg.epochs!r}: must be a positive integer", file=sys.stderr)

@@ -52,6 +52,9 @@ def _send_lightning_logs_to_hydra() -> None:
         lightning_logger = logging.getLogger(name)
         lightning_logger.handlers.clear()
         lightning_logger.propagate = True
+    # Lightning advertises its cloud services ("Tip: ... litlogger"): not part of a ganlab run's story.
+    for name in ("pytorch_lightning.utilities.rank_zero", "lightning.pytorch.utilities.rank_zero"):
+        logging.getLogger(name).addFilter(lambda record: not str(record.msg).startswith("💡 Tip:"))
 
 
 def _quiet_misleading_warnings() -> None:
@@ -62,7 +65,7 @@ def _quiet_misleading_warnings() -> None:
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="train")
+@hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="train")
 def main(cfg: DictConfig) -> None:
     _send_lightning_logs_to_hydra()
     _quiet_misleading_warnings()
