@@ -45,11 +45,13 @@ def test_the_command_line_writes_the_npz(make_config, tmp_path):
     run(make_config("trainer=debug", "metric=none"))
     checkpoint = tmp_path / "run" / "checkpoints" / "last.ckpt"
     result = subprocess.run(
-        [sys.executable, "-m", "ganlab.sample", f"ckpt={checkpoint}", "n=7", "out=out/s.npz"],
+        [sys.executable, "-m", "ganlab.sample", f"ckpt={checkpoint}", "n=7", "out=out/s"],
         cwd=tmp_path, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    # out=out/s writes out/s.npz (numpy adds the suffix), and the message names the file written
     assert np.load(tmp_path / "out" / "s.npz")["arr_0"].shape == (7, 8, 8, 1)
+    assert f"7 samples from {checkpoint} (G) written to out/s.npz" in result.stdout
     missing = subprocess.run(
         [sys.executable, "-m", "ganlab.sample"], cwd=tmp_path, capture_output=True, text=True, timeout=120
     )

@@ -9,7 +9,9 @@ from torch import nn
 
 from ganlab.build import build_run
 from ganlab.train import run
-from ganlab.tricks import InstanceNoise, flip_labels, generator_average, label_targets
+from ganlab.tricks.ema import generator_average
+from ganlab.tricks.instance_noise import InstanceNoise
+from ganlab.tricks.labels import flip_labels, label_targets
 from ganlab.validate import ConfigError
 from tests.helpers import read_metrics
 
@@ -140,8 +142,8 @@ def test_instance_noise_std_falls_linearly_to_zero():
     noise = InstanceNoise(std=0.1, anneal_iterations=10)
     assert [noise.std_at(i) for i in (0, 5, 10, 20)] == pytest.approx([0.1, 0.05, 0.0, 0.0])
     x = torch.zeros(100_000)
-    assert abs(noise(x, 5).std().item() - 0.05) < 0.001
-    assert noise(x, 10) is x
+    assert abs(noise.discriminator_input(x, 5).std().item() - 0.05) < 0.001
+    assert noise.discriminator_input(x, 10) is x
 
 
 def test_instance_noise_follows_its_schedule_in_training(make_config, tmp_path):
@@ -152,7 +154,8 @@ def test_instance_noise_follows_its_schedule_in_training(make_config, tmp_path):
 
 def test_instance_noise_needs_an_iteration_count_when_training_by_epochs(make_config, tmp_path):
     by_epochs = [*FAST, "trick=instance_noise", "trainer.max_steps=-1", "trainer.max_epochs=1"]
-    with pytest.raises(ConfigError, match=r"trick.instance_noise_iterations: .*set trick.instance_noise_iterations"):
+    refusal = r"trick.instance_noise_iterations = -1: .*set trick.instance_noise_iterations"
+    with pytest.raises(ConfigError, match=refusal):
         run(make_config(*by_epochs, output_dir=tmp_path / "refused"))
     run(make_config(*by_epochs, "trick.instance_noise_iterations=3"))
     logged = [float(row["train/instance_noise_std"]) for row in read_metrics(tmp_path / "run")]
@@ -195,21 +198,22 @@ def test_generator_average_moves_toward_the_generator_by_one_minus_decay():
 def test_ema_keeps_an_average_of_the_generator_that_lags_it(make_config, tmp_path):
     trainer = run(make_config(*FAST, "trick=ema", "trick.ema_decay=0.5", "trainer.max_steps=10"))
     module = trainer.lightning_module
-    assert module.sampling_generator is module.generator_average.module
-    pairs = list(zip(module.generator.parameters(), module.generator_average.module.parameters(), strict=True))
+    average = module.tricks["ema"].average
+    assert module.sampling_generator is average.module
+    pairs = list(zip(module.generator.parameters(), average.module.parameters(), strict=True))
     assert all(not torch.equal(live, averaged) for live, averaged in pairs)
     # with decay 0.5 the average is close to G: within the last few updates' movement
     distance = sum((live - averaged).norm() ** 2 for live, averaged in pairs).sqrt()
     size = sum(live.norm() ** 2 for live, _ in pairs).sqrt()
     assert distance < 0.05 * size
     state = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
-    assert state["generator_average.n_averaged"].item() == 10
-    assert any(key.startswith("generator_average.module.") for key in state)
+    assert state["tricks.ema.average.n_averaged"].item() == 10
+    assert any(key.startswith("tricks.ema.average.module.") for key in state)
 
 
 def test_without_ema_samples_come_from_the_generator(make_config):
     _, module, _ = build_run(make_config())
-    assert module.generator_average is None and module.sampling_generator is module.generator
+    assert len(module.tricks) == 0 and module.sampling_generator is module.generator
 
 
 def test_r1_penalty_is_logged_and_absent_without_it(make_config, tmp_path):

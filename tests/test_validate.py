@@ -22,8 +22,6 @@ def test_the_default_config_is_valid(make_config):
         ("trick.flip_prob=0.5", "trick.flip_prob = 0.5: must be a probability in [0, 0.5)"),
         ("trick.real_target=1.1", "trick.real_target = 1.1: must be a target in (0.5, 1] (1: no smoothing)"),
         ("trick.r1_gamma=-1", "trick.r1_gamma = -1: must be a number >= 0 (0: off)"),
-        ("trick.ema_decay=1", "trick.ema_decay = 1: must be null (off) or a decay in (0, 1)"),
-        ("trick.spectral_norm=yes", "trick.spectral_norm = 'yes': must be true or false"),
         ("model.discriminator.dropout=1.0", "model.discriminator.dropout = 1.0: must be a dropout rate in [0, 1)"),
         (
             "trainer.max_steps=0",

@@ -2,10 +2,12 @@
 
 Every object comes from its config node's `_target_`. A constructor that refuses its arguments ends the
 run here, before training, as a ConfigError naming the config key; a bug elsewhere keeps its traceback.
+Tricks that need code are the nodes under `trick:` that have a `_target_` (see `ganlab.tricks.base`).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytorch_lightning as pl
@@ -18,11 +20,26 @@ from omegaconf import DictConfig, OmegaConf
 from ganlab.callbacks.evaluation import Evaluation
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
-from ganlab.tricks import InstanceNoise, apply_spectral_norm
-from ganlab.validate import ConfigError
+from ganlab.tricks.base import Trick
+from ganlab.validate import ConfigError, InvalidValue
 
 # What a constructor raises when it is handed a bad value, an unknown name or an unusable setting.
 _CONFIG_FAULTS = (ValueError, TypeError, ImportError, MisconfigurationException)
+_PLAIN_INTERPOLATION = re.compile(r"^\$\{([A-Za-z_][\w.]*)\}$")
+
+
+def _source_key(node: DictConfig, key: str, name: str) -> str:
+    """The config key a user sets for argument `name` of `node` (at `key`): the key an absolute
+    interpolation reads from (trick.instance_noise.std: ${trick.instance_noise_std}), else key.name."""
+    raw = node._get_node(name)._value() if name in node else None
+    match = _PLAIN_INTERPOLATION.match(raw) if isinstance(raw, str) else None
+    return match.group(1) if match else f"{key}.{name}"
+
+
+def _config_error(node: DictConfig, key: str, cause: BaseException) -> ConfigError:
+    if isinstance(cause, InvalidValue):
+        return ConfigError(f"{_source_key(node, key, cause.name)} = {cause.value!r}: must be {cause.allowed}")
+    return ConfigError(f"{key}: {cause}")
 
 
 def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
@@ -31,10 +48,24 @@ def _instantiate(node: DictConfig, key: str, **kwargs: Any) -> Any:
     except InstantiationException as error:
         cause = error.__cause__
         if cause is None or isinstance(cause, _CONFIG_FAULTS):
-            raise ConfigError(f"{key}: {cause or error}") from error
+            raise _config_error(node, key, cause or error) from error
         raise
     except _CONFIG_FAULTS as error:
-        raise ConfigError(f"{key}: {error}") from error
+        raise _config_error(node, key, error) from error
+
+
+def build_tricks(cfg: DictConfig) -> dict[str, Trick]:
+    """The tricks that need code: every node under `trick:` with a `_target_`, by name, in config order."""
+    tricks = {}
+    for name, node in (cfg.get("trick") or {}).items():
+        if isinstance(node, DictConfig) and "_target_" in node:
+            tricks[name] = _instantiate(node, f"trick.{name}")
+            if not isinstance(tricks[name], Trick):
+                raise ConfigError(
+                    f"trick.{name}: {node._target_} is not a ganlab.tricks.base.Trick; a trick that needs code "
+                    "subclasses it (see README, Extending)"
+                )
+    return tricks
 
 
 def lightning_max_steps(iterations: int, steps_per_iteration: int) -> int:
@@ -69,15 +100,6 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
         loss.check_discriminator(discriminator)
     except ValueError as error:
         raise ConfigError(f"loss: {error}") from error
-    trick = cfg.get("trick") or {}
-    if trick.get("spectral_norm"):
-        apply_spectral_norm(discriminator)
-    instance_noise = None
-    if trick.get("instance_noise_std"):
-        try:
-            instance_noise = InstanceNoise(trick.instance_noise_std, trick.instance_noise_iterations)
-        except ValueError as error:
-            raise ConfigError(f"trick.instance_noise_iterations: {error}") from error
     factories = {}
     for name, network in (("generator", generator), ("discriminator", discriminator)):
         factories[name] = _instantiate(cfg.optim[name], f"optim.{name}")
@@ -94,8 +116,7 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
         discriminator_optimizer=factories["discriminator"],
         d_steps=cfg.d_steps,
         g_steps=cfg.g_steps,
-        instance_noise=instance_noise,
-        ema_decay=trick.get("ema_decay"),
+        tricks=build_tricks(cfg),
         data_shape=data_shape,
         config=OmegaConf.to_container(cfg, resolve=True),
     )
@@ -126,7 +147,7 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
     # an entry set to null (callbacks.samples=null) switches that logger or callback off
     loggers = [_instantiate(node, f"logger.{name}") for name, node in cfg.logger.items() if node is not None]
     callbacks = [_instantiate(node, f"callbacks.{name}") for name, node in cfg.callbacks.items() if node is not None]
-    callbacks += [evaluation] if evaluation is not None else []
+    callbacks = [callback for callback in [*callbacks, evaluation] if callback is not None]  # a factory may decline
     return _instantiate(
         cfg.trainer,
         "trainer",

@@ -8,7 +8,8 @@ DISTRIBUTIONS = ("gaussian", "uniform")
 
 
 class LatentPrior:
-    """z ~ N(0, I) (`gaussian`, seeds 000/001) or U[-1, 1] (`uniform`, seeds 002/003; seed 001's "lin").
+    """z ~ N(0, I) (`gaussian`: the Flux tutorial, the KTH report) or U[-1, 1] (`uniform`: Raschka's lecture,
+    Kim's toy GAN, the KTH report's "lin").
 
     `sample` returns a float tensor of shape (n, dim).
     """
@@ -16,8 +17,6 @@ class LatentPrior:
     def __init__(self, dim: int, distribution: str = "gaussian") -> None:
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"distribution {distribution!r} is not one of: {', '.join(DISTRIBUTIONS)}")
-        if int(dim) < 1:
-            raise ValueError(f"dim must be a positive integer, got {dim}")
         self.dim = int(dim)
         self.distribution = distribution
 

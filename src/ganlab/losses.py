@@ -1,14 +1,14 @@
 """Adversarial losses on discriminator outputs, each owning how D's targets are built and penalized.
 
 A loss turns D's raw outputs (N,) into the scalar each network minimizes. It also owns the two D-side
-tricks that depend on what those outputs mean: the labels D is trained toward (`flip_prob`: seed 001's
+tricks that depend on what those outputs mean: the labels D is trained toward (`flip_prob`: the KTH report's
 flipped labels; `real_target`: one-sided smoothing) and the gradient penalty added to D's loss
 (`r1_gamma`; WGAN-GP's own). A loss where a trick has no meaning refuses it when it is built, so the run
 stops before training with the reason.
 
 The cross-entropy losses use the softplus form of BCE, which stays finite where log(sigmoid(x)) would
-underflow, and sum the real and fake terms as seeds 000, 001 and 003 do (seed 002 halves it; with Adam
-the scale hardly matters).
+underflow, and sum the real and fake terms as the Flux tutorial, the KTH report and Kim's toy GAN do
+(Raschka's lecture halves it; with Adam the scale hardly matters).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganlab.penalties import gradient_penalty, r1_penalty
-from ganlab.tricks import flip_labels, label_targets
+from ganlab.tricks.labels import flip_labels, label_targets
 
 
 class AdversarialLoss(ABC):
@@ -101,7 +101,7 @@ class BinaryCrossEntropyLoss(AdversarialLoss):
 
 
 class MinimaxLoss(BinaryCrossEntropyLoss):
-    """Goodfellow et al.'s original game (seed 002): G minimizes mean log(1 - D(G(z))).
+    """Goodfellow et al.'s original game (Raschka's lecture): G minimizes mean log(1 - D(G(z))).
 
     It saturates: when D confidently rejects fakes the gradient vanishes, which is why the
     non-saturating loss exists. The value is <= 0 and falls as G improves.
@@ -115,7 +115,8 @@ class MinimaxLoss(BinaryCrossEntropyLoss):
 
 
 class NonSaturatingLoss(BinaryCrossEntropyLoss):
-    """G maximizes log D(G(z)) instead (seeds 000-003 all train this way): -mean log D(G(z))."""
+    """G maximizes log D(G(z)) instead: -mean log D(G(z)). The Flux tutorial, the KTH report, Raschka's lecture
+    and Kim's toy GAN all train this way."""
 
     name = "nonsaturating"
 

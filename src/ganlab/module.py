@@ -1,6 +1,6 @@
 """GANModule: both networks, both optimizers and the training step.
 
-One training step (an *iteration*) is Algorithm 1 of Goodfellow et al. (seed 002): `d_steps`
+One training step (an *iteration*) is Algorithm 1 of Goodfellow et al. (as Raschka's lecture gives it): `d_steps`
 discriminator updates, each on the batch's real data and fresh noise, then `g_steps` generator updates
 on fresh noise. Every architecture, the loss, the latent prior and the optimizers are injected, so this
 file never names a concrete network.
@@ -10,9 +10,8 @@ by `d_steps + g_steps`; the Trainer's `max_steps` is set from the user's iterati
 (see `ganlab.build.lightning_max_steps`) and `iteration` reports iterations. Logged rows are indexed by
 Lightning's per-batch counter, which is the iteration count.
 
-Tricks. The loss builds D's targets and penalty (label flipping and smoothing, R1, WGAN-GP); when given,
-`instance_noise` blurs every input D sees and `ema_decay` keeps an exponential moving average of G
-(`generator_average`) that pictures and metrics draw from (`sampling_generator`).
+Tricks. The loss builds D's targets and penalty (label flipping and smoothing, R1, WGAN-GP). Every other
+trick is a `ganlab.tricks.base.Trick` in `tricks`, called at its hooks: this file names none of them.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ from torch import nn
 
 from ganlab.latent import LatentPrior
 from ganlab.losses import AdversarialLoss
-from ganlab.tricks import InstanceNoise, generator_average
+from ganlab.tricks.base import Trick
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 
@@ -41,13 +40,13 @@ class GANModule(pl.LightningModule):
         discriminator_optimizer: OptimizerFactory,
         d_steps: int = 1,
         g_steps: int = 1,
-        instance_noise: InstanceNoise | None = None,
-        ema_decay: float | None = None,
+        tricks: dict[str, Trick] | None = None,
         data_shape: tuple[int, ...] | None = None,
         config: dict | None = None,
     ) -> None:
-        """`config` (the run's resolved configuration) and `data_shape` are kept in checkpoints, so G can be
-        rebuilt from a checkpoint alone (`ganlab.sample`)."""
+        """`tricks` (by config name) act at their hooks, in order; each configures the networks here.
+        `config` (the run's resolved configuration) and `data_shape` are kept in checkpoints, so the module
+        can be rebuilt from a checkpoint alone (`ganlab.sample`)."""
         super().__init__()
         self.automatic_optimization = False
         self.generator = generator
@@ -57,9 +56,10 @@ class GANModule(pl.LightningModule):
         self.generator_optimizer = generator_optimizer
         self.discriminator_optimizer = discriminator_optimizer
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
-        self.instance_noise = instance_noise
-        self.generator_average = None if ema_decay is None else generator_average(generator, ema_decay)
-        self.save_hyperparameters("d_steps", "g_steps", "ema_decay", "data_shape", "config")
+        self.tricks = nn.ModuleDict(tricks or {})
+        for trick in self.tricks.values():
+            trick.configure_networks(generator, discriminator)
+        self.save_hyperparameters("d_steps", "g_steps", "data_shape", "config")
 
     @property
     def optimizer_steps_per_iteration(self) -> int:
@@ -72,15 +72,29 @@ class GANModule(pl.LightningModule):
 
     @property
     def sampling_generator(self) -> nn.Module:
-        """The generator that samples, pictures and metrics use: the moving average when there is one."""
-        return self.generator if self.generator_average is None else self.generator_average.module
+        """The generator that samples, pictures and metrics use: G, or what a trick puts in its place
+        (G's moving average under trick=ema)."""
+        generator = self.generator
+        for trick in self.tricks.values():
+            generator = trick.sampling_generator(generator)
+        return generator
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.sampling_generator(z)
 
     def discriminator_input(self, x: torch.Tensor, iteration: int) -> torch.Tensor:
-        """What D is shown for the samples x during training: x, or x with instance noise."""
-        return x if self.instance_noise is None else self.instance_noise(x, iteration)
+        """What D is shown for the samples x during training: x, as the tricks change it."""
+        for trick in self.tricks.values():
+            x = trick.discriminator_input(x, iteration)
+        return x
+
+    def discriminator_penalty(self, real: torch.Tensor, fake: torch.Tensor, iteration: int) -> torch.Tensor | None:
+        """The loss's penalty (R1, WGAN-GP) plus the tricks' on D's inputs; None when there is none."""
+        penalties = [self.loss.discriminator_penalty(self.discriminator, real, fake)]
+        for trick in self.tricks.values():
+            penalties.append(trick.discriminator_penalty(self.discriminator, real, fake, iteration))
+        present = [penalty for penalty in penalties if penalty is not None]
+        return sum(present[1:], present[0]) if present else None
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         return [
@@ -105,7 +119,7 @@ class GANModule(pl.LightningModule):
                 real_in, fake_in = self.discriminator_input(real, iteration), self.discriminator_input(fake, iteration)
                 real_out, fake_out = self.discriminator(real_in), self.discriminator(fake_in)
                 d_loss = self.loss.discriminator_loss(real_out, fake_out)
-                penalty = self.loss.discriminator_penalty(self.discriminator, real_in, fake_in)
+                penalty = self.discriminator_penalty(real_in, fake_in, iteration)
                 d_opt.zero_grad(set_to_none=True)
                 self.manual_backward(d_loss if penalty is None else d_loss + penalty)
                 d_opt.step()
@@ -125,12 +139,12 @@ class GANModule(pl.LightningModule):
                 g_opt.step()
                 g_loss_sum += g_loss.detach()
 
-        if self.generator_average is not None:
-            self.generator_average.update_parameters(self.generator)
+        for trick in self.tricks.values():
+            trick.after_iteration(self.generator, iteration)
 
         if not logged:
             return
-        # means over the iteration's updates; accuracies are on the balanced real/fake batch (seed 000)
+        # means over the iteration's updates; accuracies are on the balanced real/fake batch (the Flux tutorial)
         self.log_dict(
             {"train/d_loss": d_loss_sum / self.d_steps, "train/g_loss": g_loss_sum / self.g_steps},
             prog_bar=True,
@@ -140,8 +154,8 @@ class GANModule(pl.LightningModule):
         if self.loss.decision_threshold is not None:
             extra["train/d_acc_real"] = real_correct / self.d_steps
             extra["train/d_acc_fake"] = fake_correct / self.d_steps
-        if isinstance(penalty_sum, torch.Tensor):  # the loss has a penalty
+        if isinstance(penalty_sum, torch.Tensor):  # the loss or a trick has a penalty
             extra["train/d_penalty"] = penalty_sum / self.d_steps
-        if self.instance_noise is not None:
-            extra["train/instance_noise_std"] = self.instance_noise.std_at(iteration)
+        for trick in self.tricks.values():
+            extra.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})
         self.log_dict(extra, batch_size=n)

@@ -1,7 +1,8 @@
 """`python -m ganlab.sample ckpt=PATH n=10000 out=samples.npz`: draw samples from a trained generator.
 
-The generator is rebuilt from the checkpoint alone (its config and data shape are stored in it) and, when
-the run kept one (trick=ema), the moving average of G's weights is used. Images are written as `arr_0`,
+The run's networks and tricks are rebuilt from the checkpoint alone (its config and data shape are stored
+in it), and samples come from the generator the run's pictures came from: G's moving average when the run
+kept one (trick=ema), else G. Images are written as `arr_0`,
 uint8, (n, H, W, C), the layout other GAN evaluation suites read, plus `<out>.png`, a grid of the first
 64. Point data (the toy curve) is written as float32 (n, 2) in the networks' units.
 """
@@ -16,16 +17,17 @@ from typing import Any
 import hydra
 import numpy as np
 import torch
-from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
+from ganlab.build import build_module
+from ganlab.images import to_uint8_nhwc
 from ganlab.latent import LatentPrior
 from ganlab.models.activations import output_range
 from ganlab.plots import save_image_grid
+from ganlab.validate import ConfigError
 
 log = logging.getLogger(__name__)
-AVERAGE_PREFIX, GENERATOR_PREFIX = "generator_average.module.", "generator."
 
 
 class SampleError(Exception):
@@ -33,7 +35,8 @@ class SampleError(Exception):
 
 
 def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior, tuple[float, float], bool]:
-    """(generator in eval mode, its latent prior, its output range, whether it is G's moving average)."""
+    """(generator in eval mode, its latent prior, its output range, whether a trick replaced G for sampling:
+    G's moving average)."""
     path = Path(checkpoint_path).expanduser()
     if not path.is_file():
         raise SampleError(f"ckpt = {checkpoint_path}: no such file (a run keeps it at checkpoints/last.ckpt)")
@@ -42,13 +45,15 @@ def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior,
     config, data_shape = hparams.get("config"), hparams.get("data_shape")
     if config is None or data_shape is None:
         raise SampleError(f"ckpt = {checkpoint_path}: not a ganlab checkpoint with its config and data shape")
-    latent = instantiate(config["model"]["latent"])
-    generator = instantiate(config["model"]["generator"], latent_dim=latent.dim, data_shape=tuple(data_shape))
-    state = checkpoint["state_dict"]
-    averaged = any(key.startswith(AVERAGE_PREFIX) for key in state)
-    prefix = AVERAGE_PREFIX if averaged else GENERATOR_PREFIX
-    generator.load_state_dict({key[len(prefix) :]: value for key, value in state.items() if key.startswith(prefix)})
-    return generator.eval(), latent, output_range(config["model"]["generator"]["output_activation"]), averaged
+    try:
+        module = build_module(OmegaConf.create(config), tuple(data_shape))
+        module.load_state_dict(checkpoint["state_dict"])
+    except (ConfigError, RuntimeError) as error:  # RuntimeError: the weights do not fit the networks
+        message = f"ckpt = {checkpoint_path}: cannot rebuild its networks with this ganlab ({error})"
+        raise SampleError(message) from error
+    generator = module.sampling_generator
+    value_range = output_range(config["model"]["generator"]["output_activation"])
+    return generator.eval(), module.latent, value_range, generator is not module.generator
 
 
 @torch.no_grad()
@@ -65,13 +70,6 @@ def draw(
     return torch.cat(batches)
 
 
-def to_uint8_nhwc(images: torch.Tensor, value_range: tuple[float, float]) -> np.ndarray:
-    """Float (N, C, H, W) images in `value_range` -> uint8 (N, H, W, C)."""
-    low, high = value_range
-    pixels = ((images - low) / (high - low) * 255).round().clamp(0, 255).to(torch.uint8)
-    return pixels.permute(0, 2, 3, 1).contiguous().numpy()
-
-
 def sample(cfg: DictConfig) -> Path:
     """Write the samples `cfg` asks for; returns the npz path."""
     if OmegaConf.is_missing(cfg, "ckpt"):
@@ -84,16 +82,18 @@ def sample(cfg: DictConfig) -> Path:
     samples = draw(generator, latent, cfg.n, cfg.batch_size, cfg.seed, device)
     out = Path(cfg.out).expanduser()
     out.parent.mkdir(parents=True, exist_ok=True)
+    written = out if out.suffix == ".npz" else out.with_name(out.name + ".npz")  # the name np.savez gives it
     if samples.dim() == 4:
-        np.savez(out, to_uint8_nhwc(samples, value_range))
-        save_image_grid(samples[:64], out.with_suffix(".png"), value_range)
+        np.savez(written, to_uint8_nhwc(samples, value_range))
+        save_image_grid(samples[:64], written.with_suffix(".png"), value_range)
     else:
-        np.savez(out, samples.numpy().astype(np.float32))
-    log.info("%d samples from %s (%s) written to %s", cfg.n, cfg.ckpt, "G's moving average" if averaged else "G", out)
-    return out
+        np.savez(written, samples.numpy().astype(np.float32))
+    source = "a trick's stand-in for G" if averaged else "G"
+    log.info("%d samples from %s (%s) written to %s", cfg.n, cfg.ckpt, source, written)
+    return written
 
 
-@hydra.main(version_base="1.3", config_path="../../conf", config_name="sample")
+@hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="sample")
 def main(cfg: DictConfig) -> None:
     try:
         sample(cfg)

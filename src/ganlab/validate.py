@@ -2,8 +2,10 @@
 
 Rules are keyed by glob patterns on dotted keys, so one rule covers every data set's `batch_size` and
 every optimizer's `lr`. Interpolated values (`${...}`) are skipped: their source key is checked
-instead, which keeps one mistake to one message. Constructor checks (unknown activation, an optimizer
-argument torch refuses, ...) are turned into the same error by `ganlab.build`.
+instead, which keeps one mistake to one message. Each rule lives once: a value this table checks is not
+checked again by the object it configures, and an object whose arguments no rule here covers (a trick,
+a user's own class) checks them in its constructor and raises `InvalidValue`, which `ganlab.build` turns
+into the same one-line message under the config key the value came from.
 """
 
 from __future__ import annotations
@@ -24,44 +26,46 @@ class ConfigError(Exception):
         super().__init__(format_error(self.problems))
 
 
-def _is_int(value: Any) -> bool:
+class InvalidValue(ValueError):
+    """A constructor's refusal of one argument: `name = value: must be <allowed>`. `ganlab.build` reports it
+    under the config key the value came from (following an interpolation to the key the user sets)."""
+
+    def __init__(self, name: str, value: Any, allowed: str) -> None:
+        self.name, self.value, self.allowed = name, value, allowed
+        super().__init__(f"{name} = {value!r}: must be {allowed}")
+
+
+def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
 def _is_betas(value: Any) -> bool:
-    return isinstance(value, (list, tuple)) and len(value) == 2 and all(_is_number(b) and 0 <= b < 1 for b in value)
+    return isinstance(value, (list, tuple)) and len(value) == 2 and all(is_number(b) and 0 <= b < 1 for b in value)
 
 
 Rule = tuple[tuple[str, ...], Callable[[Any], bool], str]
 
 RULES: list[Rule] = [
-    (("seed",), lambda v: _is_int(v) and v >= 0, "a non-negative integer"),
-    (("d_steps", "g_steps"), lambda v: _is_int(v) and v >= 1, "a positive integer (updates per iteration)"),
-    (("*.batch_size",), lambda v: _is_int(v) and v >= 1, "a positive integer"),
+    (("seed",), lambda v: is_int(v) and v >= 0, "a non-negative integer"),
+    (("d_steps", "g_steps"), lambda v: is_int(v) and v >= 1, "a positive integer (updates per iteration)"),
+    (("*.batch_size",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (
         ("trainer.max_steps",),
-        lambda v: _is_int(v) and (v >= 1 or v == -1),
+        lambda v: is_int(v) and (v >= 1 or v == -1),
         "a positive number of iterations, or -1 to train for trainer.max_epochs instead",
     ),
-    (("lr", "*.lr"), lambda v: _is_number(v) and v > 0, "a positive number"),
+    (("lr", "*.lr"), lambda v: is_number(v) and v > 0, "a positive number"),
     (("*.betas",), _is_betas, "two numbers in [0, 1), e.g. [0.5, 0.999]"),
-    (("*.momentum",), lambda v: _is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
-    (("model.latent.dim",), lambda v: _is_int(v) and v >= 1, "a positive integer"),
-    (("model.*.dropout",), lambda v: _is_number(v) and 0 <= v < 1, "a dropout rate in [0, 1)"),
-    (("trick.flip_prob",), lambda v: _is_number(v) and 0 <= v < 0.5, "a probability in [0, 0.5)"),
-    (("trick.real_target",), lambda v: _is_number(v) and 0.5 < v <= 1, "a target in (0.5, 1] (1: no smoothing)"),
-    (("trick.r1_gamma", "trick.instance_noise_std"), lambda v: _is_number(v) and v >= 0, "a number >= 0 (0: off)"),
-    (
-        ("trick.instance_noise_iterations",),
-        lambda v: _is_int(v) and (v >= 1 or v == -1),
-        "a positive number of iterations",
-    ),
-    (("trick.spectral_norm",), lambda v: isinstance(v, bool), "true or false"),
-    (("trick.ema_decay",), lambda v: v is None or (_is_number(v) and 0 < v < 1), "null (off) or a decay in (0, 1)"),
+    (("*.momentum",), lambda v: is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
+    (("model.latent.dim",), lambda v: is_int(v) and v >= 1, "a positive integer"),
+    (("model.*.dropout",), lambda v: is_number(v) and 0 <= v < 1, "a dropout rate in [0, 1)"),
+    (("trick.flip_prob",), lambda v: is_number(v) and 0 <= v < 0.5, "a probability in [0, 0.5)"),
+    (("trick.real_target",), lambda v: is_number(v) and 0.5 < v <= 1, "a target in (0.5, 1] (1: no smoothing)"),
+    (("trick.r1_gamma",), lambda v: is_number(v) and v >= 0, "a number >= 0 (0: off)"),
 ]
 
 

@@ -22,6 +22,8 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.callbacks.isolation import evaluating
+from ganlab.contracts import Scores, TrainingState
+from ganlab.validate import InvalidValue, is_int
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 class Evaluation(pl.Callback):
     def __init__(
         self,
-        scores: Callable[..., Any],
+        scores: Callable[..., Scores],
         every_n_steps: int = 1000,
         num_samples: int = 1000,
         final_num_samples: int = 10_000,
@@ -44,20 +46,19 @@ class Evaluation(pl.Callback):
             ("every_n_steps", every_n_steps, 0),
             ("num_samples", num_samples, 2),
             ("final_num_samples", final_num_samples, 2),
-            ("batch_size", batch_size, 1),
-        ):
-            if not isinstance(value, int) or value < least:
-                raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+        ):  # batch_size is checked with the config, as every batch_size is (ganlab.validate)
+            if not (is_int(value) and value >= least):
+                raise InvalidValue(name, value, f"an integer >= {least}")
         self.make_scores, self.options = scores, options
         self.every_n_steps, self.num_samples, self.final_num_samples = every_n_steps, num_samples, final_num_samples
         self.batch_size, self.seed = batch_size, int(seed)
-        self.scores: Any = None
+        self.scores: Scores | None = None
         self._done: set[tuple[int, int]] = set()
 
     def prepare(self, datamodule: pl.LightningDataModule, data_config: dict[str, Any]) -> None:
         self.scores = self.make_scores(datamodule=datamodule, data_config=data_config, **self.options)
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if self.scores is None:
             raise RuntimeError("Evaluation.prepare(datamodule, data_config) must run before fit")
         self.scores.to(pl_module.device)
@@ -74,10 +75,10 @@ class Evaluation(pl.Callback):
         if self.every_n_steps and iteration % self.every_n_steps == 0 and not last:  # the last: on_train_end
             self._evaluate(trainer, pl_module, self.num_samples)
 
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self._evaluate(trainer, pl_module, self.final_num_samples)
 
-    def _evaluate(self, trainer: pl.Trainer, pl_module: pl.LightningModule, count: int) -> None:
+    def _evaluate(self, trainer: pl.Trainer, pl_module: TrainingState, count: int) -> None:
         iteration = pl_module.iteration
         if (iteration, count) in self._done:
             return
@@ -97,8 +98,8 @@ class Evaluation(pl.Callback):
         log.info("iteration %d, %d samples: %s", iteration, count, _format(metrics))
         self._log(trainer, metrics, iteration)
 
-    def _discriminator_accuracy(self, pl_module: pl.LightningModule, fake: torch.Tensor) -> dict[str, float]:
-        """Seed 000's accuracy of D on a balanced batch of the fixed real sample and generated images."""
+    def _discriminator_accuracy(self, pl_module: TrainingState, fake: torch.Tensor) -> dict[str, float]:
+        """The Flux tutorial's accuracy of D on a balanced batch of the fixed real sample and generated images."""
         real = self.real[: len(fake)].to(pl_module.device)
         discriminator = pl_module.discriminator
         accuracy = pl_module.loss.discriminator_accuracy(discriminator(real), discriminator(fake[: len(real)]))

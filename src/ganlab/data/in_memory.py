@@ -7,7 +7,8 @@ from abc import ABC, abstractmethod
 import pytorch_lightning as pl
 import torch
 
-from ganlab.data.batching import TensorBatches, uint8_to_range
+from ganlab.data.batching import TensorBatches
+from ganlab.images import uint8_to_range
 
 
 class InMemoryImageDataModule(pl.LightningDataModule, ABC):
@@ -19,8 +20,6 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
 
     def __init__(self, batch_size: int = 64, value_range: tuple[float, float] = (-1.0, 1.0), seed: int = 0) -> None:
         super().__init__()
-        if not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.batch_size = batch_size
         self.value_range = (float(value_range[0]), float(value_range[1]))
         self.seed = int(seed)

@@ -1,13 +1,13 @@
-"""Seed 003's toy data: 2-D points on the curve y = offset + x**order with x uniform on x_range.
+"""Dongbin Kim's toy data: 2-D points on the curve y = offset + x**order with x uniform on x_range.
 
 The stream is endless (every batch is a fresh sample) and cut into nominal epochs of `epoch_size`
-points; the validation sample is fixed by the seed. Seed 003 trains on y = 10 + x^2 over [-50, 50] and
+points; the validation sample is fixed by the seed. Dongbin Kim's toy GAN trains on y = 10 + x^2 over [-50, 50] and
 also on higher orders, which it reports train less stably.
 
 With `normalize: true` (default) each axis is mapped linearly from its known bounds onto the
 generator's output range, so a small network need not produce values in the thousands; plots and
 distances are reported back in data units through `from_model`. `normalize: false` feeds raw values,
-exactly as seed 003 did.
+exactly as Kim's toy GAN did.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class ToyCurveDataModule(pl.LightningDataModule):
         seed: int = 0,
     ) -> None:
         super().__init__()
-        for name, value in (("order", order), ("batch_size", batch_size), ("val_size", val_size)):
+        for name, value in (("order", order), ("val_size", val_size)):
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if len(x_range) != 2 or not float(x_range[0]) < float(x_range[1]):

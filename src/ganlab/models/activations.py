@@ -1,14 +1,14 @@
 """Activations by name, so configs can switch them.
 
-Seed 003 compares LeakyReLU, ReLU and sigmoid hidden units (trick=act_relu, act_sigmoid); seed 001 compares
-tanh and sigmoid outputs (trick=sig).
+Dongbin Kim's toy GAN compares LeakyReLU, ReLU and sigmoid hidden units (trick=act_relu, act_sigmoid); the KTH
+report compares tanh and sigmoid outputs (trick=sig).
 """
 
 from __future__ import annotations
 
 from torch import nn
 
-# LeakyReLU slope 0.2: TensorFlow's tf.nn.leaky_relu default, which seed 003 used, and the DCGAN paper's value.
+# LeakyReLU slope 0.2: TensorFlow's tf.nn.leaky_relu default, which Kim's toy GAN used, and the DCGAN paper's value.
 HIDDEN_ACTIVATIONS = {
     "relu": lambda: nn.ReLU(),
     "leaky_relu": lambda: nn.LeakyReLU(0.2),
@@ -16,7 +16,7 @@ HIDDEN_ACTIVATIONS = {
     "sigmoid": lambda: nn.Sigmoid(),
 }
 
-# The range a generator's output lies in decides how the data are scaled to meet it ("sig" in seed 001).
+# The range a generator's output lies in decides how the data are scaled to meet it ("sig" in the KTH report).
 OUTPUT_RANGES = {
     "tanh": (-1.0, 1.0),
     "sigmoid": (0.0, 1.0),
@@ -33,10 +33,8 @@ def _choice(name: str, allowed, what: str) -> str:
 
 def hidden_activation(name: str, dropout: float = 0.0) -> nn.Module:
     """A fresh activation module for a hidden layer, followed by dropout of rate `dropout` when it is > 0
-    (seed 001's "drop": 0.5 in D, 0.2 in G)."""
+    (the KTH report's "drop": 0.5 in D, 0.2 in G). The rate is checked with the config (`ganlab.validate`)."""
     activation = HIDDEN_ACTIVATIONS[_choice(name, HIDDEN_ACTIVATIONS, "activation")]()
-    if not 0 <= dropout < 1:
-        raise ValueError(f"dropout must be a rate in [0, 1), got {dropout!r}")
     return nn.Sequential(activation, nn.Dropout(dropout)) if dropout > 0 else activation
 
 
