@@ -37,6 +37,11 @@ def test_a_short_run_fills_its_directory(tmp_path):
     log = (run_dir / "train.log").read_text()
     assert "trained 5 iterations (10 optimizer steps: 1 discriminator + 1 generator updates per iteration)" in log
     assert "GPU available" in log  # Lightning's own messages reach train.log too
+    # output to a pipe or file gets progress lines, not a bar redrawn with carriage returns, and no adverts
+    output = result.stdout + result.stderr
+    assert "\r" not in output and "Tip:" not in output + log
+    assert "iteration 5/5 (100%), epoch 0, " in result.stdout and "train/d_loss " in result.stdout
+    assert "iteration 5/5 (100%)" in log
 
 
 def test_help_lists_every_group_and_its_options(tmp_path):

@@ -13,14 +13,19 @@ import torch
 from matplotlib.figure import Figure
 from torchvision.utils import save_image
 
+from ganlab.images import enlarge_for_display, to_unit_interval
+
+GRID_STYLE = {"padding": 2, "pad_value": 1.0}  # white lines between images: dark backgrounds do not merge
+
 
 def save_image_grid(
     images: torch.Tensor, path: Path, value_range: tuple[float, float], nrow: int | None = None
 ) -> None:
-    """Save float images (N, C, H, W) in `value_range` as one grid PNG, `nrow` per row (near-square by default)."""
+    """Save float images (N, C, H, W) in `value_range` as one grid PNG, `nrow` per row (near-square by default);
+    small images are enlarged to whole-pixel blocks (`ganlab.images.enlarge_for_display`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     nrow = nrow or math.ceil(math.sqrt(len(images)))
-    save_image(images.clamp(*value_range), path, nrow=nrow, normalize=True, value_range=value_range, padding=1)
+    save_image(enlarge_for_display(to_unit_interval(images, value_range)), path, nrow=nrow, **GRID_STYLE)
 
 
 def save_point_clouds(
@@ -30,7 +35,7 @@ def save_point_clouds(
     title: str,
     labels: tuple[str, str] = ("x", "y"),
 ) -> None:
-    """Scatter two (N, 2) point sets, real and generated, on one set of axes (seed 003's figure)."""
+    """Scatter two (N, 2) point sets, real and generated, on one set of axes (Kim's figure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     figure = Figure(figsize=(5, 4), dpi=100)
     axes = figure.subplots()

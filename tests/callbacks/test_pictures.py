@@ -1,3 +1,4 @@
+import numpy as np
 from PIL import Image
 
 from ganlab.train import run
@@ -14,7 +15,12 @@ def test_image_data_get_a_grid_of_the_fixed_latent_batch(make_config, tmp_path):
     samples = tmp_path / "run" / "samples"
     assert names(samples) == ["step_000000.png", "step_000004.png"]  # first and last only
     grid = Image.open(samples / "step_000004.png")
-    assert grid.size == (8 * 9 + 1, 8 * 9 + 1)  # 8 x 8 digits of 8 px with 1 px padding
+    # 8 x 8 digits of 8 px, each pixel shown as a 6 x 6 block (48 px), 2 px white lines between them
+    assert grid.size == (8 * 50 + 2, 8 * 50 + 2)
+    pixels = np.asarray(grid.convert("L"))
+    assert (pixels[:2] == 255).all() and (pixels[:, 50:52] == 255).all()
+    first = pixels[2:50, 2:50]
+    assert (first == np.kron(first[::6, ::6], np.ones((6, 6), dtype=np.uint8))).all()  # whole-pixel blocks
     assert not (tmp_path / "run" / "features").exists()  # mlp's D has no 2-unit feature layer
 
 

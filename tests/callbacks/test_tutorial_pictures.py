@@ -1,4 +1,5 @@
-"""Seed 000's pictures (progress strip, spot the fake), latent interpolation, curves, and pictures in loggers."""
+"""The Flux tutorial's pictures (progress strip, spot the fake), latent interpolation, curves, and pictures in
+loggers. Digits of 8 px are shown as 48 px (6 x 6 blocks per pixel) with 2 px lines between them."""
 
 import json
 
@@ -16,7 +17,7 @@ def test_progress_strip_has_one_row_per_epoch_as_png_and_gif(make_config, tmp_pa
     # 1797 digits in batches of 256: 7 iterations per epoch, so 21 iterations are 3 epochs
     run(make_config("trainer=debug", "trainer.max_steps=21", "data.batch_size=256", "metric=none"))
     progress = tmp_path / "run" / "progress"
-    row_height, row_width = 8 + 2, 15 * 9 + 1  # 15 digits of 8 px, 1 px padding
+    row_height, row_width = 48 + 4, 15 * 50 + 2  # 15 digits shown at 48 px, 2 px padding
     assert Image.open(progress / "progress.png").size == (row_width, 3 * row_height)
     gif = Image.open(progress / "progress.gif")
     assert gif.n_frames == 3 and gif.size == (row_width, row_height)
@@ -28,9 +29,12 @@ def test_progress_strip_keeps_evenly_spaced_rows_and_the_last(make_config, tmp_p
     assert Image.open(tmp_path / "run" / "progress" / "progress.gif").n_frames == 3  # of 6 epochs
 
 
-def tiles(path, side, size):
+def tiles(path, side, size, scale=6, pad=2):
+    """The side x side images of a grid, each back at its own size (one value per shown block)."""
     grid = torch.from_numpy(np.array(Image.open(path).convert("L")))
-    return [grid[1 + r * (size + 1) : 1 + r * (size + 1) + size, 1 + c * (size + 1) : 1 + c * (size + 1) + size]
+    shown = size * scale
+    return [grid[pad + r * (shown + pad) : pad + r * (shown + pad) + shown : scale,
+                 pad + c * (shown + pad) : pad + c * (shown + pad) + shown : scale]
             for r in range(side) for c in range(side)]  # fmt: skip
 
 
@@ -56,7 +60,7 @@ def test_interpolation_grid_has_a_row_per_pair_and_a_column_per_step(make_config
     run(make_config("trainer=debug", "metric=none", "callbacks.interpolation.rows=3",
                     "callbacks.interpolation.steps=5"))
     grid = Image.open(tmp_path / "run" / "interpolation" / "step_000005.png")
-    assert grid.size == (5 * 9 + 1, 3 * 9 + 1)
+    assert grid.size == (5 * 50 + 2, 3 * 50 + 2)
 
 
 def test_slerp_runs_on_the_sphere_between_its_ends():

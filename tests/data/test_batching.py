@@ -1,6 +1,7 @@
 import torch
 
-from ganlab.data.batching import EpochSeed, SampledBatches, TensorBatches, uint8_to_range
+from ganlab.data.batching import EpochSeed, SampledBatches, TensorBatches
+from ganlab.images import uint8_to_range
 
 
 def test_uint8_pixels_map_onto_the_requested_range():

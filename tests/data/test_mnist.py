@@ -43,7 +43,7 @@ def test_binarize_switches_pixels_above_half_on(tmp_path):
     datamodule = loaded(tmp_path, binarize=True, batch_size=2)
     assert datamodule.images.unique().tolist() == [0, 255]
     assert datamodule.images[0, 0, 0, :4].tolist() == [0, 255, 0, 255]
-    # seed 000's binary data with a sigmoid generator: pixels are exactly 0 or 1
+    # the Flux tutorial's binary data with a sigmoid generator: pixels are exactly 0 or 1
     batch = next(iter(loaded(tmp_path, binarize=True, batch_size=2, value_range=(0.0, 1.0)).train_dataloader()))
     assert set(batch.unique().tolist()) <= {0.0, 1.0}
 

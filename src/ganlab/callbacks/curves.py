@@ -7,6 +7,7 @@ from pathlib import Path
 import pytorch_lightning as pl
 
 from ganlab.callbacks.pictures import log_picture
+from ganlab.contracts import TrainingState
 from ganlab.plots import save_training_curves
 
 
@@ -17,7 +18,7 @@ class TrainingCurves(pl.Callback):
     def __init__(self, metrics_csv: str, dirpath: str) -> None:
         self.metrics_csv, self.dirpath = Path(metrics_csv), Path(dirpath)
 
-    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if not trainer.is_global_zero:
             return
         for logger in trainer.loggers:

@@ -8,6 +8,8 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.callbacks.pictures import PeriodicPicture
+from ganlab.contracts import TrainingState
+from ganlab.images import is_image_shape
 from ganlab.plots import save_image_grid
 
 
@@ -40,10 +42,10 @@ class LatentInterpolation(PeriodicPicture):
     def latent_count(self, trainer: pl.Trainer) -> int:
         return 2 * self.rows  # one latent per end of each row
 
-    def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
-        return len(trainer.datamodule.data_shape) == 3
+    def applies(self, trainer: pl.Trainer, pl_module: TrainingState) -> bool:
+        return is_image_shape(trainer.datamodule.data_shape)
 
-    def draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule, path: Path) -> None:
+    def draw(self, trainer: pl.Trainer, pl_module: TrainingState, path: Path) -> None:
         t = torch.linspace(0, 1, self.steps)
         between = slerp if pl_module.latent.distribution == "gaussian" else lambda a, b, t: torch.lerp(a, b, t[:, None])
         latents = torch.cat([between(self.latents[2 * i], self.latents[2 * i + 1], t) for i in range(self.rows)])

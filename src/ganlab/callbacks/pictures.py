@@ -1,4 +1,4 @@
-"""Progress pictures: what G makes from a fixed latent batch, and (seed 003) what D's features see.
+"""Progress pictures: what G makes from a fixed latent batch, and (Kim's toy GAN) what D's features see.
 
 Each picture is drawn before the first update (iteration 0), every `every_n_steps` iterations and at the
 end of training, as <dirpath>/step_<iteration>.png. Drawing happens on rank zero, in eval mode, under
@@ -18,6 +18,8 @@ from PIL import Image
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
 from ganlab.callbacks.isolation import evaluating
+from ganlab.contracts import CurveData, FeatureDiscriminator, TrainingState
+from ganlab.images import is_image_shape
 from ganlab.plots import save_image_grid, save_point_clouds
 
 
@@ -51,15 +53,15 @@ class PeriodicPicture(pl.Callback, ABC):
         """How many fixed latents to draw from; None: as many as real items."""
         return None
 
-    def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
+    def applies(self, trainer: pl.Trainer, pl_module: TrainingState) -> bool:
         """Whether this picture makes sense for this model and data."""
         return True
 
     @abstractmethod
-    def draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule, path: Path) -> None:
+    def draw(self, trainer: pl.Trainer, pl_module: TrainingState, path: Path) -> None:
         """Write the picture for the current state to `path`."""
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self.real = trainer.datamodule.validation_sample(self.sample_size(trainer))
         generator = torch.Generator().manual_seed(self.seed)
         self.latents = pl_module.latent.sample(self.latent_count(trainer) or len(self.real), generator=generator)
@@ -69,10 +71,10 @@ class PeriodicPicture(pl.Callback, ABC):
         if self.every_n_steps and pl_module.iteration % self.every_n_steps == 0:
             self._draw(trainer, pl_module)
 
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self._draw(trainer, pl_module)
 
-    def _draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def _draw(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         iteration = pl_module.iteration
         if not trainer.is_global_zero or self._last_drawn == iteration or not self.applies(trainer, pl_module):
             return
@@ -82,13 +84,13 @@ class PeriodicPicture(pl.Callback, ABC):
             self.draw(trainer, pl_module, path)
         log_picture(trainer, self.name, path, iteration)
 
-    def _generated(self, pl_module: pl.LightningModule) -> torch.Tensor:
+    def _generated(self, pl_module: TrainingState) -> torch.Tensor:
         return pl_module.sampling_generator(self.latents.to(pl_module.device)).float().cpu()
 
 
 class SampleSnapshots(PeriodicPicture):
     """An image grid for image data; for 2-D point data, a scatter of generated vs real validation points
-    in data units (seed 003's figure), using the whole fixed validation sample."""
+    in data units (Kim's figure), using the whole fixed validation sample."""
 
     name = "samples"
 
@@ -97,32 +99,33 @@ class SampleSnapshots(PeriodicPicture):
         self.num_images = int(num_images)
 
     def sample_size(self, trainer: pl.Trainer) -> int | None:
-        return self.num_images if len(trainer.datamodule.data_shape) == 3 else None
+        return self.num_images if is_image_shape(trainer.datamodule.data_shape) else None
 
-    def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
+    def applies(self, trainer: pl.Trainer, pl_module: TrainingState) -> bool:
         shape = tuple(trainer.datamodule.data_shape)
-        return len(shape) == 3 or shape == (2,)
+        return is_image_shape(shape) or shape == (2,)
 
-    def draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule, path: Path) -> None:
+    def draw(self, trainer: pl.Trainer, pl_module: TrainingState, path: Path) -> None:
         datamodule, fake = trainer.datamodule, self._generated(pl_module)
-        if fake.dim() == 4:
+        if is_image_shape(datamodule.data_shape):
             save_image_grid(fake, path, datamodule.value_range)
         else:
-            to_data = getattr(datamodule, "from_model", lambda points: points)
+            to_data = datamodule.from_model if isinstance(datamodule, CurveData) else lambda points: points
             title = f"real vs generated, iteration {pl_module.iteration}"
             save_point_clouds(to_data(self.real), to_data(fake), path, title)
 
 
 class FeatureSpacePlot(PeriodicPicture):
-    """Real and generated points in the discriminator's 2-unit feature layer (seed 003 gave D that layer
+    """Real and generated points in the discriminator's 2-unit feature layer (Kim's toy GAN gave D that layer
     to show how it separates the two). Drawn only for a discriminator with `feature_dim == 2`."""
 
     name = "features"
 
-    def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
-        return getattr(pl_module.discriminator, "feature_dim", None) == 2
+    def applies(self, trainer: pl.Trainer, pl_module: TrainingState) -> bool:
+        discriminator = pl_module.discriminator
+        return isinstance(discriminator, FeatureDiscriminator) and discriminator.feature_dim == 2
 
-    def draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule, path: Path) -> None:
+    def draw(self, trainer: pl.Trainer, pl_module: TrainingState, path: Path) -> None:
         discriminator, device = pl_module.discriminator, pl_module.device
         real = discriminator.features(self.real.to(device)).float().cpu()
         fake = discriminator.features(self._generated(pl_module).to(device)).float().cpu()

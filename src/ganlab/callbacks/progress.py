@@ -1,4 +1,4 @@
-"""Seed 000's progress strip: the same latents drawn at the end of every epoch, one row per epoch, as a PNG
+"""The Flux tutorial's progress strip: the same latents drawn at the end of every epoch, one row per epoch, as a PNG
 (rows stacked, the first epoch on top) and an animated GIF (one frame per epoch)."""
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from torchvision.utils import make_grid
 
 from ganlab.callbacks.isolation import evaluating
 from ganlab.callbacks.pictures import log_picture
+from ganlab.contracts import TrainingState
+from ganlab.images import enlarge_for_display, is_image_shape, to_uint8_nhwc, to_unit_interval
+from ganlab.plots import GRID_STYLE
 
 
 class ProgressStrip(pl.Callback):
@@ -35,22 +38,22 @@ class ProgressStrip(pl.Callback):
         self.write_every_n_epochs = int(write_every_n_epochs)
         self.rows: list[np.ndarray] = []  # uint8 (H, W, C) per epoch
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self.latents = pl_module.latent.sample(self.num_images, generator=torch.Generator().manual_seed(self.seed))
         self.rows = []
 
-    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not trainer.is_global_zero or len(trainer.datamodule.data_shape) != 3:
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        if not trainer.is_global_zero or not is_image_shape(trainer.datamodule.data_shape):
             return
         with evaluating(pl_module.sampling_generator):
             images = pl_module.sampling_generator(self.latents.to(pl_module.device)).float().cpu()
-        low, high = trainer.datamodule.value_range
-        row = make_grid((images.clamp(low, high) - low) / (high - low), nrow=self.num_images, padding=1)
-        self.rows.append((row * 255).round().to(torch.uint8).permute(1, 2, 0).numpy())
+        images = enlarge_for_display(to_unit_interval(images, trainer.datamodule.value_range))
+        row = make_grid(images, nrow=self.num_images, **GRID_STYLE)
+        self.rows.append(to_uint8_nhwc(row[None], (0.0, 1.0))[0])
         if len(self.rows) % self.write_every_n_epochs == 0:
             self._write()
 
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if self.rows and trainer.is_global_zero:
             self._write()
             log_picture(trainer, "progress", self.dirpath / "progress.png", pl_module.iteration)

@@ -1,4 +1,4 @@
-"""Seed 000's "spot the fake": real and generated images mixed in one 6x6 grid, the answers beside it."""
+"""The Flux tutorial's "spot the fake": real and generated images mixed in one 6x6 grid, the answers beside it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.callbacks.pictures import PeriodicPicture
+from ganlab.contracts import TrainingState
+from ganlab.images import is_image_shape
 from ganlab.plots import save_image_grid
 
 
@@ -29,10 +31,10 @@ class SpotTheFake(PeriodicPicture):
     def sample_size(self, trainer: pl.Trainer) -> int:
         return self.side * self.side // 2
 
-    def applies(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> bool:
-        return len(trainer.datamodule.data_shape) == 3
+    def applies(self, trainer: pl.Trainer, pl_module: TrainingState) -> bool:
+        return is_image_shape(trainer.datamodule.data_shape)
 
-    def draw(self, trainer: pl.Trainer, pl_module: pl.LightningModule, path: Path) -> None:
+    def draw(self, trainer: pl.Trainer, pl_module: TrainingState, path: Path) -> None:
         fake = self._generated(pl_module)
         half = len(self.real)
         order = torch.randperm(2 * half, generator=torch.Generator().manual_seed(self.seed))

@@ -13,6 +13,8 @@ from typing import Any
 
 import pytorch_lightning as pl
 
+from ganlab.contracts import TrainingState
+
 
 def write_status(path: Path, status: str, **fields: Any) -> None:
     """Write {"status": ..., "updated": <UTC ISO time>, **fields} atomically (never a half-written file)."""
@@ -32,7 +34,7 @@ class RunStatus(pl.Callback):
         self.path, self.every_n_steps = Path(path), int(every_n_steps)
         self.started = ""
 
-    def _write(self, trainer: pl.Trainer, pl_module: pl.LightningModule, status: str, **fields: Any) -> None:
+    def _write(self, trainer: pl.Trainer, pl_module: TrainingState, status: str, **fields: Any) -> None:
         if trainer.is_global_zero:
             iterations = trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else -1
             write_status(
@@ -40,7 +42,7 @@ class RunStatus(pl.Callback):
                 epoch=trainer.current_epoch, started=self.started, **fields,
             )
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self._write(trainer, pl_module, "running")
 
@@ -48,10 +50,10 @@ class RunStatus(pl.Callback):
         if self.every_n_steps and pl_module.iteration % self.every_n_steps == 0:
             self._write(trainer, pl_module, "running")
 
-    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self._write(trainer, pl_module, "completed")
 
-    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+    def on_exception(self, trainer: pl.Trainer, pl_module: TrainingState, exception: BaseException) -> None:
         if isinstance(exception, KeyboardInterrupt):
             self._write(trainer, pl_module, "interrupted")
         else:

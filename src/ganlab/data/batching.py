@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import torch
 
+from ganlab.images import uint8_to_range
+
 
 class EpochSeed:
     """Seeds a fresh torch.Generator per epoch from (seed, rank, epoch)."""
@@ -25,12 +27,6 @@ class EpochSeed:
     def generator(self) -> torch.Generator:
         state = np.random.SeedSequence([self.seed, self.rank, self.epoch]).generate_state(1, dtype=np.uint64)[0]
         return torch.Generator().manual_seed(int(state))
-
-
-def uint8_to_range(images: torch.Tensor, value_range: tuple[float, float]) -> torch.Tensor:
-    """uint8 pixels (any shape) -> float32 linearly mapped from [0, 255] onto [low, high]."""
-    low, high = value_range
-    return images.float().mul_((high - low) / 255.0).add_(low)
 
 
 class TensorBatches:

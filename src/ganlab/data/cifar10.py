@@ -1,6 +1,6 @@
 """CIFAR-10 through torchvision: 32x32 colour images, decoded once into one uint8 tensor.
 
-`classes` keeps only the named classes (seed 001 trains on the horses: conf/data/cifar_horses.yaml);
+`classes` keeps only the named classes (the KTH report trains on the horses: conf/data/cifar_horses.yaml);
 labels keep their CIFAR-10 numbers. Files live where torchvision keeps them,
 <root>/cifar-10-batches-py/; the official archive placed in <root> is unpacked without a download.
 """

@@ -1,4 +1,4 @@
-"""Any folder of images (seed 001's Pokemon set, say): resized and centre-cropped to `image_size`.
+"""Any folder of images (the KTH report's Pokemon set, say): resized and centre-cropped to `image_size`.
 
 Images are found at any depth below `root`; a sub-folder name is the image's class, as in torchvision's
 ImageFolder (a flat folder is one class). A set whose decoded pixels fit in `in_memory_limit_mb` is
@@ -17,8 +17,8 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.datasets.folder import IMG_EXTENSIONS
 from torchvision.transforms import v2
 
-from ganlab.data.batching import uint8_to_range
 from ganlab.data.in_memory import InMemoryImageDataModule
+from ganlab.images import uint8_to_range
 
 MODES = {1: "L", 3: "RGB"}
 

@@ -1,6 +1,6 @@
 """MNIST through torchvision: 28x28 grey digits, decoded once into one uint8 tensor.
 
-`binarize: true` is seed 000's binarized MNIST: a pixel is on (255) where its intensity exceeds 0.5.
+`binarize: true` is the Flux tutorial's binarized MNIST: a pixel is on (255) where its intensity exceeds 0.5.
 Files live where torchvision keeps them, <root>/MNIST/raw/. Two conveniences over torchvision's class:
 the files of the requested split alone are enough (`split: test` trains on the 10 000 test digits), and
 official .gz copies found in raw/ are unpacked without any download.

@@ -1,4 +1,5 @@
-"""Mode coverage: how many of the data set's classes a generator's samples fall into (seed 002's mode collapse)."""
+"""Mode coverage: how many of the data set's classes a generator's samples fall into (the mode collapse that
+Raschka's lecture shows)."""
 
 from __future__ import annotations
 

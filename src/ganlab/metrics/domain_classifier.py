@@ -1,4 +1,4 @@
-"""A small CNN classifier of the data set itself, standing in for Inception (seed 001: "the Inception Network
+"""A small CNN classifier of the data set itself, standing in for Inception (the KTH report: "the Inception Network
 should be trained on the same dataset used to generate images").
 
 Trained once per data set (all its classes: CIFAR-10 horses get a ten-class classifier) on 90% of the
@@ -18,7 +18,8 @@ from hydra.utils import instantiate
 from torch import nn
 from torch.nn import functional as F
 
-from ganlab.data.batching import uint8_to_range
+from ganlab.contracts import GANData, LabelledImages
+from ganlab.images import uint8_to_range
 from ganlab.metrics.cache import SERVING_KEYS, data_set_key
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
 
@@ -52,12 +53,12 @@ def labelled_images(data_config: dict[str, Any]) -> tuple[torch.Tensor, torch.Te
     datamodule = instantiate(config)
     datamodule.prepare_data()
     datamodule.setup("fit")
-    images, labels = getattr(datamodule, "images", None), getattr(datamodule, "labels", None)
-    if images is None or labels is None:
+    if not isinstance(datamodule, LabelledImages) or datamodule.images is None or datamodule.labels is None:
         raise ValueError(
             f"the classifier metric needs a labelled data set held in memory; {type(datamodule).__name__} "
             "does not hold one (use metric=inception)"
         )
+    images, labels = datamodule.images, datamodule.labels
     if labels.unique().numel() < 2:
         raise ValueError("the classifier metric needs at least 2 classes of images (use metric=inception)")
     return images, labels
@@ -131,7 +132,7 @@ def load_or_train(
 
 
 def classifier_scores(
-    datamodule,
+    datamodule: GANData,
     data_config: dict[str, Any],
     cache_dir: str,
     epochs: int = 10,

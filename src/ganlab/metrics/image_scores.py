@@ -21,6 +21,8 @@ from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.inception import InceptionScore
 from torchmetrics.image.kid import KernelInceptionDistance
 
+from ganlab.contracts import GANData
+from ganlab.images import is_image_shape, to_signed_unit_range
 from ganlab.metrics.coverage import ModeCoverage
 
 log = logging.getLogger(__name__)
@@ -48,16 +50,10 @@ class _Precomputed(nn.Module):
         return features
 
 
-def require_images(datamodule, metric: str) -> None:
+def require_images(datamodule: GANData, metric: str) -> None:
     """Raise ValueError unless the data are images (C, H, W)."""
-    if len(datamodule.data_shape) != 3:
+    if not is_image_shape(datamodule.data_shape):
         raise ValueError(f"the {metric} metric needs images, the data have shape {tuple(datamodule.data_shape)}")
-
-
-def to_unit_range(images: torch.Tensor, value_range: tuple[float, float]) -> torch.Tensor:
-    """Images from `value_range` (the generator's) to [-1, 1], what every extractor here reads."""
-    low, high = value_range
-    return (images.float() - low) / (high - low) * 2 - 1
 
 
 class ImageScores:
@@ -104,7 +100,7 @@ class ImageScores:
     @torch.no_grad()
     def extract(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         device = next(self.extractor.parameters()).device
-        features, logits = self.extractor(to_unit_range(images.to(device), self.value_range))
+        features, logits = self.extractor(to_signed_unit_range(images.to(device), self.value_range))
         return features.float(), logits.float()
 
     def _fingerprint(self) -> str:

@@ -1,4 +1,4 @@
-"""The Inception network of Salimans et al.'s Inception Score (seed 001) and of FID/KID, as torchmetrics uses it.
+"""The Inception network of Salimans et al.'s Inception Score (the KTH report) and of FID/KID, as torchmetrics uses it.
 
 The weights are torch-fidelity's port of the TensorFlow graph every published score was computed with.
 They are fetched once into torch's hub cache; offline, the run stops before training and says where to
@@ -12,6 +12,8 @@ from pathlib import Path
 import torch
 from torch_fidelity.feature_extractor_inceptionv3 import URL_INCEPTION_V3, FeatureExtractorInceptionV3
 
+from ganlab.contracts import GANData
+from ganlab.images import to_uint8
 from ganlab.metrics.cache import data_set_key
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
 
@@ -62,7 +64,7 @@ class InceptionFeatures(FeatureExtractor):
         )
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        pixels = ((images + 1) * 127.5).round().clamp(0, 255).to(torch.uint8)
+        pixels = to_uint8(images, (-1.0, 1.0))
         if pixels.shape[1] == 1:
             pixels = pixels.repeat(1, 3, 1, 1)
         features, logits = self.network(pixels)
@@ -70,13 +72,14 @@ class InceptionFeatures(FeatureExtractor):
 
 
 def inception_scores(
-    datamodule,
+    datamodule: GANData,
     weights_path: str | None = None,
     reference_dir: str | None = None,
     data_config: dict | None = None,
     **options: int,
 ) -> ImageScores:
-    """IS, FID and KID of seed 001's study, logged as inception_score, fid and kid. `options` go to ImageScores."""
+    """IS, FID and KID of the KTH report's study, logged as inception_score, fid and kid; `options` go to
+    ImageScores."""
     require_images(datamodule, "inception")
     reference = None
     if reference_dir is not None and data_config is not None:

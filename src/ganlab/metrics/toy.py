@@ -1,4 +1,4 @@
-"""Scores for seed 003's toy curve: how far generated points lie from the curve, and how far their
+"""Scores for Kim's toy curve: how far generated points lie from the curve, and how far their
 distribution is from the real one (sliced Wasserstein distance and MMD, both in the networks' units, where
 the two axes have comparable scales)."""
 
@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import torch
 from torchmetrics.aggregation import CatMetric
+
+from ganlab.contracts import CurveData, GANData
 
 MMD_POINTS = 2000  # the kernel matrices grow with the square of the points: subsample beyond this
 MMD_BANDWIDTHS = (0.05, 0.1, 0.2, 0.5, 1.0)
@@ -41,8 +43,8 @@ class ToyScores:
     """toy_curve_distance (median |y - curve(x)| of generated points, data units), toy_sliced_wasserstein
     and toy_mmd (generated vs real points)."""
 
-    def __init__(self, datamodule) -> None:
-        if not hasattr(datamodule, "vertical_distance"):
+    def __init__(self, datamodule: GANData) -> None:
+        if not isinstance(datamodule, CurveData):
             raise ValueError(
                 f"the toy metric needs the toy curve data (data=toy_quadratic), not {type(datamodule).__name__}"
             )
@@ -79,5 +81,5 @@ class ToyScores:
         }
 
 
-def toy_scores(datamodule, **_: object) -> ToyScores:
+def toy_scores(datamodule: GANData, **_: object) -> ToyScores:
     return ToyScores(datamodule)

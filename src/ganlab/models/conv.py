@@ -1,8 +1,9 @@
-"""Convolutional GANs: seed 001's intermediate model and complete DCGAN, seed 002/004's small CNN.
+"""Convolutional GANs: the KTH report's intermediate model and complete DCGAN, and the small CNN of Raschka's
+lecture and the DCGAN-on-MNIST write-up.
 
 They share one shape, so they are one family configured by conf/model/intermediate.yaml, dcgan.yaml
 and cnn.yaml. The discriminator is a stack of strided convolutions (LeakyReLU 0.2, BatchNorm on every
-layer but the first, per the DCGAN guidelines quoted in seed 004), an optional fully connected hidden
+layer but the first, per the DCGAN guidelines quoted in the DCGAN-on-MNIST write-up), an optional fully connected hidden
 layer (the intermediate model's FC128) and a linear logit. The generator mirrors it: a fully connected
 layer to `channels[0]` maps, transposed convolutions (ReLU, BatchNorm), and a last one to the image
 channels with the output activation. `activation` (LeakyReLU in D, ReLU in G by default) and `dropout`
@@ -23,6 +24,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from ganlab.images import is_image_shape
 from ganlab.models import activations
 
 MIN_STRIDED_LAYERS = 2
@@ -31,7 +33,7 @@ MIN_RESOLUTION = 2
 
 def strided_layers(image_shape: Sequence[int], num_layers: int, network: str) -> int:
     """How many of `num_layers` layers change the resolution for images of shape (C, H, W)."""
-    if len(image_shape) != 3:
+    if not is_image_shape(image_shape):
         raise ValueError(
             f"{network} needs image data of shape (channels, height, width), got data_shape {tuple(image_shape)}"
         )

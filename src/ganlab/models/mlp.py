@@ -1,4 +1,4 @@
-"""Fully connected GANs: seed 001's simple model, seed 000's binarized-MNIST pair and seed 003's toy pair.
+"""Fully connected GANs: the KTH report's simple model, the Flux tutorial's binarized-MNIST pair and Kim's toy pair.
 
 The three differ only in widths, activations and the discriminator's head, so they are one family
 configured by conf/model/mlp.yaml, mlp_binary.yaml and mlp_toy.yaml.
@@ -56,10 +56,10 @@ class MLPGenerator(nn.Module):
 class MLPDiscriminator(nn.Module):
     """x (N, *data_shape) -> logits (N,).
 
-    `feature_dim` inserts a linear bottleneck before the logit (seed 003 uses 2 units so D's view of
+    `feature_dim` inserts a linear bottleneck before the logit (Kim's toy GAN uses 2 units so D's view of
     real and fake points can be plotted); `features(x)` returns it. `head="two_way_softmax"` is seed
     000's 2-unit softmax whose first unit is P(real): softmax([a, b])[0] = sigmoid(a - b), so the
-    logit is a - b. Seed 000's code also squashes those two units with tanh (`head_activation: tanh`),
+    logit is a - b. The Flux tutorial's code also squashes those two units with tanh (`head_activation: tanh`),
     which bounds P(real) to [0.12, 0.88]. `dropout` follows every hidden layer (trick=drop).
     """
 
