@@ -32,8 +32,8 @@ def test_nonsaturating_generator_minimizes_minus_log_d():
 
 
 def test_minimax_saturates_where_nonsaturating_does_not():
-    """Why seeds 000-003 train G with -log D(G(z)): when D rejects a fake confidently (logit -10),
-    the minimax gradient all but vanishes."""
+    """Why every source trains G with -log D(G(z)): when D rejects a fake confidently (logit -10), the minimax
+    gradient all but vanishes."""
     logits = torch.tensor([-10.0], requires_grad=True)
     (minimax_grad,) = torch.autograd.grad(MinimaxLoss().generator_loss(logits), logits)
     (nonsat_grad,) = torch.autograd.grad(NonSaturatingLoss().generator_loss(logits), logits)

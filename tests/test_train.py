@@ -98,10 +98,10 @@ def median_distance_to_curve(module, datamodule) -> float:
 @pytest.mark.parametrize(
     "overrides",
     [
-        # `python -m ganlab.train data=toy_quadratic` unchanged: seed 001's MLP, Adam, 3000 iterations.
+        # `python -m ganlab.train data=toy_quadratic` unchanged: the KTH report's MLP, Adam, 3000 iterations.
         # Over seeds 0-4 the median distance fell from 960-1270 to 80-300.
         ["data=toy_quadratic"],
-        # seed 003's recipe, 250 iterations: over seeds 0-4 it fell from 630-1190 to 30-91.
+        # Kim's recipe, 250 iterations: over seeds 0-4 it fell from 630-1190 to 30-91.
         ["experiment=seed003_toy", "trainer.max_steps=250"],
         # the other losses, default run otherwise: seeds 0, 1 ended at 36, 75 (lsgan) and 111, 223 (hinge).
         # wgan_gp learns this curve far slower (500-700 after 3000 iterations), so it is not asserted here.
@@ -135,7 +135,8 @@ def pixel_statistics(images: torch.Tensor) -> tuple[float, float, float]:
 @pytest.mark.slow
 @pytest.mark.skipif(not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").is_file(), reason=f"no MNIST test set in {MNIST_DIR}")
 def test_cnn_learns_digit_statistics_on_real_mnist(make_config, tmp_path):
-    """300 iterations (~25 s) of seed 002/004's CNN on the 10 000 real test digits.
+    """300 iterations (~25 s) of the small CNN (Raschka's lecture, the DCGAN-on-MNIST write-up) on the 10 000 real
+    test digits.
 
     Real digits: mean 0.13, 82% background, 9% strokes. Untrained: 0.50, 0%, 0%. Trained (seeds 0, 1):
     0.17, 69%, 5%, and the samples show stroke-like digits on black.

@@ -25,7 +25,7 @@ def test_generator_output_lies_in_its_activation_range(activation):
 
 
 def test_two_way_softmax_head_gives_the_logit_of_its_first_unit():
-    """Seed 000: P(real) = softmax(head)[0]; the returned logit must reproduce exactly that probability."""
+    """The Flux tutorial: P(real) = softmax(head)[0]; the returned logit must reproduce exactly that probability."""
     discriminator = MLPDiscriminator(data_shape=(6,), hidden=[5], activation="tanh", head="two_way_softmax")
     x = torch.randn(10, 6)
     head_units = discriminator.head(discriminator.features(x))
@@ -46,7 +46,7 @@ def test_feature_layer_exposes_two_units_for_seed003():
     discriminator = MLPDiscriminator(data_shape=(2,), hidden=[16, 16], activation="leaky_relu", feature_dim=2)
     assert discriminator.feature_dim == 2
     assert discriminator.features(torch.randn(7, 2)).shape == (7, 2)
-    # the logit is a linear read-out of the 2 features, as in seed 003
+    # the logit is a linear read-out of the 2 features, as in Kim's toy GAN
     x = torch.randn(7, 2)
     assert torch.allclose(discriminator(x), discriminator.head(discriminator.features(x))[:, 0])
 
