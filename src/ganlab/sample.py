@@ -20,7 +20,6 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
-from ganlab.build import build_module
 from ganlab.images import to_uint8_nhwc
 from ganlab.latent import LatentPrior
 from ganlab.models.activations import output_range
@@ -45,6 +44,8 @@ def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior,
     config, data_shape = hparams.get("config"), hparams.get("data_shape")
     if config is None or data_shape is None:
         raise SampleError(f"ckpt = {checkpoint_path}: not a ganlab checkpoint with its config and data shape")
+    from ganlab.build import build_module  # deferred: it imports Lightning, which a bad argument need not wait for
+
     try:
         module = build_module(OmegaConf.create(config), tuple(data_shape))
         module.load_state_dict(checkpoint["state_dict"])

@@ -11,26 +11,34 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import hydra
-import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from ganlab.build import build_run
-from ganlab.callbacks.status import write_status
+from ganlab.status_file import write_status
 from ganlab.validate import ConfigError, validate_config
+
+if TYPE_CHECKING:
+    import pytorch_lightning as pl
 
 log = logging.getLogger(__name__)
 
 
 def run(cfg: DictConfig) -> pl.Trainer:
     """Validate, build and fit the run described by `cfg`; returns the fitted Trainer."""
+    # Lightning and torch are imported once the config is valid, not at the top: they take seconds to
+    # import, and `--help`, `--cfg`, a misspelled option or a bad value should answer at once.
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     try:
         validate_config(cfg)
+        import pytorch_lightning as pl
+
+        from ganlab.build import build_run
+
         pl.seed_everything(cfg.seed, workers=True)  # before building: weight init draws from it
         datamodule, module, trainer = build_run(cfg)
     except ConfigError as error:

@@ -3,7 +3,7 @@ import json
 from pytorch_lightning import Callback, seed_everything
 
 from ganlab.build import build_run
-from ganlab.callbacks.status import write_status
+from ganlab.status_file import write_status
 
 
 def test_write_status_replaces_the_file_whole(tmp_path):

@@ -5,8 +5,6 @@ A sweep's report reads it to tell which jobs failed; a person reads it instead o
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -14,16 +12,7 @@ from typing import Any
 import pytorch_lightning as pl
 
 from ganlab.contracts import TrainingState
-
-
-def write_status(path: Path, status: str, **fields: Any) -> None:
-    """Write {"status": ..., "updated": <UTC ISO time>, **fields} atomically (never a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    record = {"status": status, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"), **fields}
-    partial = path.with_suffix(".json.tmp")
-    partial.write_text(json.dumps(record, indent=2) + "\n")
-    os.replace(partial, path)
+from ganlab.status_file import write_status
 
 
 class RunStatus(pl.Callback):
