@@ -3,7 +3,7 @@
     python benchmarks/train_throughput.py [overrides ...]
     python benchmarks/train_throughput.py trainer=gpu trainer.precision=bf16-mixed trainer.max_steps=3000
 
-Composes conf/train.yaml with the overrides (as `python -m ganlab.train` would), trains into a
+Composes ganlab's train.yaml with the overrides (as `python -m ganlab.train` would), trains into a
 temporary directory and prints one JSON line: overrides, device, iterations timed, seconds,
 iterations/s. The first `--warmup` iterations (CUDA init, allocator, first pictures) are not timed.
 Evaluation is off (`metric=none`) unless an override names the metric: this times training.
@@ -16,15 +16,12 @@ import argparse
 import json
 import tempfile
 import time
-from pathlib import Path
 
 import pytorch_lightning as pl
 import torch
-from hydra import compose, initialize_config_dir
+from hydra import compose, initialize_config_module
 
 from ganlab.build import build_run
-
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
 
 
 class IterationClock(pl.Callback):
@@ -55,7 +52,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=100, help="iterations run before the clock starts")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, as on the ganlab.train command line")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as output_dir, initialize_config_dir(str(CONF_DIR), version_base="1.3"):
+    with tempfile.TemporaryDirectory() as output_dir, initialize_config_module("ganlab.conf", version_base="1.3"):
         config = compose(
             "train",
             overrides=[

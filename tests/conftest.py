@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
+import torch
 from omegaconf import DictConfig
 
 from tests.data.on_disk import (
@@ -18,6 +20,10 @@ from tests.data.on_disk import (
 from tests.helpers import compose_config
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+# pytest-xdist runs a worker per core: one torch thread each keeps them from competing for the cores.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

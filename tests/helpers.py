@@ -1,11 +1,12 @@
-"""Helpers shared by the tests: compose the shipped configs from conf/ as a user's command line would."""
+"""Helpers shared by the tests: compose the shipped configs (the package ganlab.conf, which is conf/) as a
+user's command line would."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
-from hydra import compose, initialize_config_dir
+from hydra import compose, initialize_config_module
 from omegaconf import DictConfig
 
 CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
@@ -23,7 +24,7 @@ CURVES = "callbacks.curves"
 
 
 def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+    with initialize_config_module(config_module="ganlab.conf", version_base="1.3"):
         config = compose(
             "train",
             overrides=[f"paths.output_dir={output_dir}", "trainer.enable_progress_bar=false", *overrides],

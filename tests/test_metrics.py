@@ -191,7 +191,8 @@ def random_inception_weights(tmp_path_factory):
 def test_the_inception_metric_scores_a_run_with_a_local_weights_file(make_config, tmp_path, random_inception_weights):
     config = make_config(
         "metric=inception", f"metric.weights_path={random_inception_weights}", "trainer=debug",
-        "metric.num_samples=16", "metric.final_num_samples=32", "metric.batch_size=16",
+        "metric.num_samples=8", "metric.final_num_samples=16", "metric.batch_size=16",
+        "metric.scores.inception_splits=2",  # Inception at 299 px is slow on a CPU: few images
     )  # fmt: skip
     run(config)
     rows = read_metrics(tmp_path / "run", prefix="val/")

@@ -232,3 +232,32 @@ def test_random_tricks_follow_the_seed(make_config, tmp_path):
         return [(row["train/d_loss"], row["train/g_loss"]) for row in read_metrics(tmp_path / name)]
 
     assert losses("a", 0) == losses("b", 0) != losses("c", 1)
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        (["trick=ema", "trick.ema_decay=1"], "trick.ema_decay = 1: must be a decay in (0, 1), e.g. 0.999"),
+        (["trick=instance_noise", "trick.instance_noise_std=-0.5"],
+         "trick.instance_noise_std = -0.5: must be a number >= 0 (0: off)"),
+    ],
+)  # fmt: skip
+def test_a_code_trick_refuses_a_bad_knob_under_the_key_the_user_set(make_config, tmp_path, overrides, message):
+    with pytest.raises(ConfigError) as refused:
+        run(make_config(*FAST, *overrides))
+    assert refused.value.problems == [message]
+    assert not (tmp_path / "run" / "metrics.csv").exists()
+
+
+def test_a_code_tricks_knob_without_its_trick_is_refused_by_name(make_config):
+    # the knob exists once the trick is chosen; alone it would be silently ignored, so Hydra refuses it
+    with pytest.raises(Exception, match="Could not override 'trick.ema_decay'"):
+        make_config("trick.ema_decay=0.5")
+
+
+def test_tricks_act_in_the_order_chosen_and_state_lands_in_the_checkpoint(make_config, tmp_path):
+    trainer = run(make_config(*FAST, "trick=[spectral_norm,ema,instance_noise]"))
+    assert list(trainer.lightning_module.tricks) == ["spectral_norm", "ema", "instance_noise"]
+    state = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
+    assert any(key.startswith("discriminator.") and "parametrizations.weight.original" in key for key in state)
+    assert state["tricks.ema.average.n_averaged"].item() == 5

@@ -24,7 +24,7 @@ def test_image_data_get_a_grid_of_the_fixed_latent_batch(make_config, tmp_path):
     assert not (tmp_path / "run" / "features").exists()  # mlp's D has no 2-unit feature layer
 
 
-def test_toy_data_get_scatter_plots_and_seed003_feature_plots(make_config, tmp_path):
+def test_toy_data_get_scatter_plots_and_kims_feature_plots(make_config, tmp_path):
     run(make_config(*FAST, "model=mlp_toy", "data=toy_quadratic", "callbacks.samples.every_n_steps=2",
                     "callbacks.feature_space.every_n_steps=2"))
     run_dir = tmp_path / "run"

@@ -4,7 +4,7 @@ import torch
 from ganlab.data.toy import ToyCurveDataModule
 
 
-def test_points_lie_on_seed003_curve():
+def test_points_lie_on_kims_curve():
     datamodule = ToyCurveDataModule(normalize=False)
     points = datamodule.sample_points(5000, torch.Generator().manual_seed(0)).double()
     x, y = points.unbind(1)

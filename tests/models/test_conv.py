@@ -25,7 +25,7 @@ def test_resolution_changes_as_often_as_the_size_allows(side, layers, strided):
     assert strided_layers((3, side, side), layers, "net") == strided
 
 
-def test_complete_dcgan_on_cifar_follows_seed001_table3():
+def test_complete_dcgan_on_cifar_follows_the_kth_reports_table3():
     generator = ConvGenerator(100, (3, 32, 32), DCGAN["generator"])
     assert generator.start_shape == (1024, 2, 2)  # FC to (h/16)(w/16)*1024
     upconvs = [m for m in generator.net if isinstance(m, nn.ConvTranspose2d)]
@@ -48,7 +48,7 @@ def test_dcgan_on_mnist_keeps_7x7_in_its_inner_layers():
     assert strides == [(1, 1), (1, 1), (2, 2), (2, 2)]
 
 
-def test_intermediate_discriminator_has_seed001s_fc128_with_batchnorm():
+def test_intermediate_discriminator_has_the_kth_reports_fc128_with_batchnorm():
     discriminator = ConvDiscriminator((1, 28, 28), INTERMEDIATE["discriminator"], hidden=128)
     linears = [m for m in discriminator.net if isinstance(m, nn.Linear)]
     assert [(m.in_features, m.out_features) for m in linears] == [(128 * 7 * 7, 128), (128, 1)]

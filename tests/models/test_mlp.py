@@ -32,7 +32,7 @@ def test_two_way_softmax_head_gives_the_logit_of_its_first_unit():
     assert torch.allclose(torch.sigmoid(discriminator(x)), torch.softmax(head_units, dim=1)[:, 0], atol=1e-6)
 
 
-def test_seed000_tanh_head_bounds_the_probability():
+def test_the_flux_tutorials_tanh_head_bounds_the_probability():
     discriminator = MLPDiscriminator(
         data_shape=(6,), hidden=[5], head="two_way_softmax", head_activation="tanh"
     )
@@ -42,7 +42,7 @@ def test_seed000_tanh_head_bounds_the_probability():
     assert probability.max() <= bound + 1e-6 and probability.min() >= 1 - bound - 1e-6
 
 
-def test_feature_layer_exposes_two_units_for_seed003():
+def test_feature_layer_exposes_two_units_for_kims_plots():
     discriminator = MLPDiscriminator(data_shape=(2,), hidden=[16, 16], activation="leaky_relu", feature_dim=2)
     assert discriminator.feature_dim == 2
     assert discriminator.features(torch.randn(7, 2)).shape == (7, 2)
