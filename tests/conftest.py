@@ -66,14 +66,24 @@ def make_config(tmp_path):
     return make
 
 
-@pytest.fixture
-def offline_data(tmp_path, monkeypatch):
-    """Small MNIST, CIFAR-10 and image-folder sets on disk; offline_data(option) gives the overrides that
-    point that data option at them (and keep batches small enough for them)."""
-    root = tmp_path / "data"
+@pytest.fixture(scope="session")
+def offline_data_files(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """Small MNIST, CIFAR-10 and image-folder sets on disk, written once per test process, and the md5s of
+    the CIFAR-10 files. Tests only read them; the classifiers and references cached beside them are
+    trained once, not once per test."""
+    root = tmp_path_factory.mktemp("offline_data")
     write_mnist_split(root, "train", *mnist_like(64))
-    accept_cifar10_checksums(monkeypatch, write_cifar10(root, per_batch=20))
+    cifar_md5 = write_cifar10(root, per_batch=20)
     write_image_folder(root / "folder", {"a": 10, "b": 6})
+    return root, cifar_md5
+
+
+@pytest.fixture
+def offline_data(offline_data_files, monkeypatch):
+    """offline_data(option) gives the overrides that point that data option at the small data sets on disk
+    (and keep batches small enough for them)."""
+    root, cifar_md5 = offline_data_files
+    accept_cifar10_checksums(monkeypatch, cifar_md5)
     # Inception's weights cannot be downloaded in a test: image sets that default to it use the classifier
     extra = {
         "mnist": ["data.download=false", "data.batch_size=8"],

@@ -91,7 +91,8 @@ def test_a_missing_data_set_says_which_files_belong_where(tmp_path):
 
 def test_a_trick_sweep_runs_one_job_per_trick_each_with_its_patch(tmp_path):
     result = ganlab_train(
-        tmp_path, "--multirun", "trainer=debug", "callbacks.samples.every_n_steps=0", "trick=base,flip,[drop,lin]"
+        tmp_path, "--multirun", "trainer=debug", "metric=none", "callbacks.samples.every_n_steps=0",
+        "trick=base,flip,[drop,lin]",
     )
     assert result.returncode == 0, result.stderr
     (sweep,) = (tmp_path / "multirun").glob("*/*")
@@ -100,13 +101,6 @@ def test_a_trick_sweep_runs_one_job_per_trick_each_with_its_patch(tmp_path):
     assert "distribution: uniform" in configs["2"] and "dropout: 0.5" in configs["2"]
     for job in configs:
         assert json.loads((sweep / job / "status.json").read_text())["status"] == "completed"
-
-
-def test_a_trick_the_loss_cannot_use_is_refused_before_training(tmp_path):
-    result = ganlab_train(tmp_path, "loss=wgan_gp", "trick=smooth")
-    assert result.returncode == 2
-    assert "  loss: real_target = 0.9 (trick.real_target) has no meaning for the wgan_gp loss" in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
 
 
 def test_the_classifier_command_trains_once_then_reports_the_cached_one(tmp_path):

@@ -261,3 +261,8 @@ def test_tricks_act_in_the_order_chosen_and_state_lands_in_the_checkpoint(make_c
     state = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", weights_only=False)["state_dict"]
     assert any(key.startswith("discriminator.") and "parametrizations.weight.original" in key for key in state)
     assert state["tricks.ema.average.n_averaged"].item() == 5
+
+
+def test_a_target_under_trick_that_is_not_a_trick_is_refused(make_config):
+    with pytest.raises(ConfigError, match=r"trick.bogus: torch.nn.Identity is not a ganlab.tricks.base.Trick"):
+        build_run(make_config("+trick.bogus={_target_:torch.nn.Identity}"))

@@ -31,7 +31,7 @@ _PLAIN_INTERPOLATION = re.compile(r"^\$\{([A-Za-z_][\w.]*)\}$")
 def _source_key(node: DictConfig, key: str, name: str) -> str:
     """The config key a user sets for argument `name` of `node` (at `key`): the key an absolute
     interpolation reads from (trick.instance_noise.std: ${trick.instance_noise_std}), else key.name."""
-    raw = node._get_node(name)._value() if name in node else None
+    raw = OmegaConf.to_container(node, resolve=False).get(name)
     match = _PLAIN_INTERPOLATION.match(raw) if isinstance(raw, str) else None
     return match.group(1) if match else f"{key}.{name}"
 

@@ -90,11 +90,12 @@ class GANModule(pl.LightningModule):
 
     def discriminator_penalty(self, real: torch.Tensor, fake: torch.Tensor, iteration: int) -> torch.Tensor | None:
         """The loss's penalty (R1, WGAN-GP) plus the tricks' on D's inputs; None when there is none."""
-        penalties = [self.loss.discriminator_penalty(self.discriminator, real, fake)]
+        penalty = self.loss.discriminator_penalty(self.discriminator, real, fake)
         for trick in self.tricks.values():
-            penalties.append(trick.discriminator_penalty(self.discriminator, real, fake, iteration))
-        present = [penalty for penalty in penalties if penalty is not None]
-        return sum(present[1:], present[0]) if present else None
+            term = trick.discriminator_penalty(self.discriminator, real, fake, iteration)
+            if term is not None:
+                penalty = term if penalty is None else penalty + term
+        return penalty
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         return [
