@@ -103,7 +103,7 @@ def format_error(lines: list[str]) -> str:
     body = "\n".join(f"  {line}" for line in lines)
     return (
         f"invalid configuration, nothing was trained:\n{body}\n"
-        "Fix it on the command line (key=value) or in conf/; "
+        "Fix it on the command line (key=value) or in the YAML it comes from; "
         "`python -m ganlab.train --cfg job` prints the composed config."
     )
 
