@@ -49,10 +49,13 @@ def no_network(monkeypatch):
 
 @pytest.fixture(autouse=True, scope="session")
 def session_data_dir(tmp_path_factory):
-    """paths.data_dir of every test run (classifiers and references are cached there), never ~/.cache."""
+    """paths.data_dir of every test run (classifiers and references are cached there), never ~/.cache.
+    W&B runs offline in every test and every process a test starts, even on a machine logged in to W&B
+    (its uploads come from a process of its own, which the socket guard above cannot see)."""
     path = tmp_path_factory.mktemp("data_dir")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GANLAB_DATA_DIR", str(path))
+        patch.setenv("WANDB_MODE", "offline")
         yield path
 
 

@@ -147,7 +147,9 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
     # an entry set to null (callbacks.samples=null) switches that logger or callback off
     loggers = [_instantiate(node, f"logger.{name}") for name, node in cfg.logger.items() if node is not None]
     callbacks = [_instantiate(node, f"callbacks.{name}") for name, node in cfg.callbacks.items() if node is not None]
-    callbacks = [callback for callback in [*callbacks, evaluation] if callback is not None]  # a factory may decline
+    # the evaluation first: its end-of-training scores come before the pictures and curves that show them;
+    # None entries are factories that declined (no progress bar when trainer.enable_progress_bar=false)
+    callbacks = [callback for callback in [evaluation, *callbacks] if callback is not None]
     return _instantiate(
         cfg.trainer,
         "trainer",

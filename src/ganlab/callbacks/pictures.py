@@ -30,7 +30,7 @@ def log_picture(trainer: pl.Trainer, key: str, path: Path, step: int) -> None:
             with Image.open(path) as image:
                 pixels = np.asarray(image.convert("RGB"))
             logger.experiment.add_image(key, pixels, global_step=step, dataformats="HWC")
-            logger.experiment.flush()  # also after fit, when Lightning has already finalized the logger
+            logger.experiment.flush()  # the event file holds it now, not only at the logger's finalize
         elif isinstance(logger, WandbLogger):
             logger.log_image(key=key, images=[str(path)], step=step)
 

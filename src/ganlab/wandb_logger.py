@@ -1,0 +1,116 @@
+"""logger=wandb: Weights & Biases dashboards that never hold a run up, one W&B run per ganlab run.
+
+The run carries the resolved config (Lightning logs the module's hyperparameters, which hold it), every
+scalar and picture, tags from the chosen config options, a name made of the command-line overrides, and,
+in a sweep, the sweep's directory as its group, so one sweep is one group on the dashboard.
+
+W&B must never block training. With `mode: auto` the run goes online only when W&B has credentials
+(`wandb login` or WANDB_API_KEY) and otherwise logs offline with one warning (`wandb sync` uploads it
+later); an online start that does not answer within `init_timeout` seconds falls back to offline too.
+WANDB_MODE, when set, wins. Each run is finished when its fit ends (Lightning's `finalize`), so the jobs
+of a sweep never share a W&B run.
+"""
+
+from __future__ import annotations
+
+import logging
+import netrc
+import os
+from typing import Any
+from urllib.parse import urlparse
+
+from pytorch_lightning.loggers import WandbLogger
+
+log = logging.getLogger(__name__)
+MODES = ("auto", "online", "offline", "disabled")
+GROUPS_AS_TAGS = ("model", "data", "loss", "optim", "metric", "experiment")
+
+
+class RunEndingWandbLogger(WandbLogger):
+    """Lightning's WandbLogger that finishes its W&B run when the fit ends, successfully or not."""
+
+    _finished = False
+
+    def finalize(self, status: str) -> None:
+        super().finalize(status)
+        # the finished run stays referenced: were it None, a late log would start a new, empty W&B run
+        if self._experiment is not None and not self._finished:
+            self._experiment.finish(exit_code=0 if status == "success" else 1)
+            self._finished = True
+
+
+def has_credentials() -> bool:
+    """Whether W&B can log in without asking: an API key in the environment or in ~/.netrc (`wandb login`)."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    host = urlparse(os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai")).hostname
+    try:
+        return netrc.netrc().authenticators(host) is not None
+    except (FileNotFoundError, netrc.NetrcParseError):
+        return False
+
+
+def run_identity() -> dict[str, Any]:
+    """name, tags and group from Hydra's view of the run; empty outside a Hydra application."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized():
+        return {}
+    hydra = HydraConfig.get()
+    choices = hydra.runtime.choices
+    tags = [f"{group}={choices[group]}" for group in GROUPS_AS_TAGS if choices.get(group) not in (None, "null")]
+    overrides = [o for o in hydra.overrides.task if not o.lstrip("+~").startswith(("hydra.", "hydra/", "paths."))]
+    # Hydra records no choice for a list-valued group: the tricks come from the command line, else the default
+    tricks = next((o.split("=", 1)[1] for o in overrides if o.startswith("trick=")), "base")
+    tags += [f"trick={trick.strip()}" for trick in tricks.strip("[]").split(",") if trick.strip()]
+    identity: dict[str, Any] = {"name": " ".join(overrides) or "defaults", "tags": tags}
+    if hydra.mode == RunMode.MULTIRUN:
+        identity["group"] = hydra.sweep.dir
+    return identity
+
+
+def wandb_logger(
+    save_dir: str,
+    project: str = "ganlab",
+    entity: str | None = None,
+    mode: str = "auto",
+    init_timeout: float = 15.0,
+    name: str | None = None,
+    group: str | None = None,
+    tags: list[str] | None = None,
+) -> RunEndingWandbLogger:
+    """A WandbLogger whose W&B run has already started, online or offline (see the module docstring).
+    `name`, `group` and `tags` (added to the chosen options') override what the run's overrides give."""
+    import wandb
+
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r} is not one of: {', '.join(MODES)}")
+    identity = run_identity()
+    settings = {
+        "dir": save_dir, "project": project, "entity": entity,
+        "name": name or identity.get("name"), "group": group or identity.get("group"),
+        "tags": [*identity.get("tags", []), *(tags or [])],
+    }  # fmt: skip
+    if wandb.run is not None:  # a run some earlier code left open must not absorb this one
+        wandb.finish()
+    mode = os.environ.get("WANDB_MODE", mode)
+    if mode == "auto":
+        mode = "online" if has_credentials() else "offline"
+        if mode == "offline":
+            log.warning("W&B: not logged in, so this run is logged offline in %s/wandb; upload it with "
+                        "`wandb sync %s/wandb/offline-run-*`", save_dir, save_dir)  # fmt: skip
+    # silent: W&B's banner and end-of-run summary would bury the run's own lines; ganlab says what matters
+    try:
+        run = wandb.init(mode=mode, settings=wandb.Settings(init_timeout=init_timeout, silent=True), **settings)
+    except Exception as error:  # no answer, a refused key, ...: W&B must not cost the run
+        if mode != "online":
+            raise
+        log.warning("W&B did not start online (%s): this run is logged offline in %s/wandb", error, save_dir)
+        mode, run = "offline", wandb.init(mode="offline", settings=wandb.Settings(silent=True), **settings)
+    if mode == "online":
+        log.info("W&B run %s: %s", run.name, run.url)
+    # what Lightning does for a run it starts itself: charts against the step it logs, ganlab's iteration
+    run.define_metric("trainer/global_step")
+    run.define_metric("*", step_metric="trainer/global_step", step_sync=True)
+    return RunEndingWandbLogger(save_dir=save_dir, project=project, experiment=run)

@@ -1,0 +1,73 @@
+"""logger=wandb as a user meets it without a W&B account or network: offline, one run per job, never blocking."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+from ganlab.wandb_logger import has_credentials, wandb_logger
+
+WANDB_VARIABLES = ("WANDB_API_KEY", "WANDB_MODE", "WANDB_BASE_URL", "WANDB_DIR", "HYDRA_FULL_ERROR")
+
+
+def without_wandb_settings(home) -> dict[str, str]:
+    """The test's environment with no W&B credentials or mode anywhere: a fresh home, no WANDB_* variables."""
+    env = {key: value for key, value in os.environ.items() if key not in WANDB_VARIABLES}
+    return {**env, "HOME": str(home)}
+
+
+def test_each_job_of_a_sweep_is_its_own_offline_run_in_the_sweeps_group(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "ganlab.train", "--multirun", "logger=wandb", "trainer=debug", "metric=none",
+         "trick=base,flip"],
+        cwd=tmp_path, env=without_wandb_settings(tmp_path / "home"), capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("W&B: not logged in, so this run is logged offline") == 2  # one warning a job
+    assert "wandb: Run history" not in result.stdout + result.stderr  # W&B's own summary stays out of the log
+    (sweep,) = (tmp_path / "multirun").glob("*/*")
+    run_ids = set()
+    for job, trick in (("0", "base"), ("1", "flip")):
+        (run_dir,) = (sweep / job / "wandb").glob("offline-run-*")  # its own run: sweeps never merge runs
+        run_ids.add(run_dir.name.rsplit("-", 1)[-1])
+        (records,) = run_dir.glob("run-*.wandb")
+        logged = records.read_bytes()
+        for expected in ("train/d_loss", "train/d_acc_real", "trainer/global_step",  # every scalar, by iteration
+                         "model=mlp", "data=digits", f"trick={trick}",  # tags from the chosen options
+                         str(sweep),  # the group: the sweep's directory
+                         "d_steps"):  # the resolved config
+            assert expected.encode() in logged, (job, expected)
+        assert f"logger=wandb trainer=debug metric=none trick={trick}".encode() in logged  # name: the overrides
+        pictures = {path.name.split("_")[0] for path in (run_dir / "files" / "media" / "images").glob("*.png")}
+        assert {"samples", "interpolation", "progress"} <= pictures
+    assert len(run_ids) == 2
+
+
+def test_a_server_that_does_not_answer_costs_seconds_then_the_run_goes_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WANDB_API_KEY", "x" * 40)
+    monkeypatch.setenv("WANDB_BASE_URL", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    started = time.monotonic()
+    logger = wandb_logger(save_dir=str(tmp_path), mode="auto", init_timeout=3)
+    assert time.monotonic() - started < 20
+    assert logger.experiment.offline
+    logger.log_metrics({"train/d_loss": 1.0}, step=0)
+    logger.finalize("success")
+    assert list((tmp_path / "wandb").glob("offline-run-*/run-*.wandb"))
+
+
+def test_credentials_are_read_from_the_environment_or_netrc(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for name in WANDB_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert not has_credentials()
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine api.wandb.ai\n  login user\n  password " + "k" * 40 + "\n")
+    netrc.chmod(0o600)
+    assert has_credentials()
+    netrc.unlink()
+    monkeypatch.setenv("WANDB_API_KEY", "k" * 40)
+    assert has_credentials()
