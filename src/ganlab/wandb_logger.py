@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import netrc
 import os
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -94,10 +95,11 @@ def wandb_logger(
     }  # fmt: skip
     if wandb.run is not None:  # a run some earlier code left open must not absorb this one
         wandb.finish()
-    mode = os.environ.get("WANDB_MODE", mode)
+    mode, warned = os.environ.get("WANDB_MODE", mode), False
     if mode == "auto":
         mode = "online" if has_credentials() else "offline"
         if mode == "offline":
+            warned = True
             log.warning("W&B: not logged in, so this run is logged offline in %s/wandb; upload it with "
                         "`wandb sync %s/wandb/offline-run-*`", save_dir, save_dir)  # fmt: skip
     # silent: W&B's banner and end-of-run summary would bury the run's own lines; ganlab says what matters
@@ -107,9 +109,12 @@ def wandb_logger(
         if mode != "online":
             raise
         log.warning("W&B did not start online (%s): this run is logged offline in %s/wandb", error, save_dir)
-        mode, run = "offline", wandb.init(mode="offline", settings=wandb.Settings(silent=True), **settings)
+        mode, warned = "offline", True
+        run = wandb.init(mode="offline", settings=wandb.Settings(silent=True), **settings)
     if mode == "online":
         log.info("W&B run %s: %s", run.name, run.url)
+    elif mode == "offline" and not warned:
+        log.info("W&B run %s is logged offline in %s", run.name, Path(run.dir).parent)
     # what Lightning does for a run it starts itself: charts against the step it logs, ganlab's iteration
     run.define_metric("trainer/global_step")
     run.define_metric("*", step_metric="trainer/global_step", step_sync=True)
