@@ -11,21 +11,26 @@ from pathlib import Path
 
 import torch
 from matplotlib.figure import Figure
-from torchvision.utils import save_image
+from torchvision.utils import make_grid, save_image
 
 from ganlab.images import enlarge_for_display, to_unit_interval
 
-GRID_STYLE = {"padding": 2, "pad_value": 1.0}  # white lines between images: dark backgrounds do not merge
+
+def image_grid(images: torch.Tensor, value_range: tuple[float, float], nrow: int | None = None) -> torch.Tensor:
+    """Float images (N, C, H, W) in `value_range` as one grid (3, H', W') in [0, 1], `nrow` per row
+    (near-square by default). Small images are enlarged to whole-pixel blocks
+    (`ganlab.images.enlarge_for_display`); white lines part them, so dark backgrounds do not merge."""
+    nrow = nrow or math.ceil(math.sqrt(len(images)))
+    shown = enlarge_for_display(to_unit_interval(images, value_range))
+    return make_grid(shown, nrow=nrow, padding=2, pad_value=1.0)
 
 
 def save_image_grid(
     images: torch.Tensor, path: Path, value_range: tuple[float, float], nrow: int | None = None
 ) -> None:
-    """Save float images (N, C, H, W) in `value_range` as one grid PNG, `nrow` per row (near-square by default);
-    small images are enlarged to whole-pixel blocks (`ganlab.images.enlarge_for_display`)."""
+    """Save `image_grid(images, value_range, nrow)` as a PNG."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    nrow = nrow or math.ceil(math.sqrt(len(images)))
-    save_image(enlarge_for_display(to_unit_interval(images, value_range)), path, nrow=nrow, **GRID_STYLE)
+    save_image(image_grid(images, value_range, nrow), path)
 
 
 def save_point_clouds(

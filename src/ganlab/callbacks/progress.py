@@ -10,13 +10,12 @@ import numpy as np
 import pytorch_lightning as pl
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 from ganlab.callbacks.isolation import evaluating
 from ganlab.callbacks.pictures import log_picture
 from ganlab.contracts import TrainingState
-from ganlab.images import enlarge_for_display, is_image_shape, to_uint8_nhwc, to_unit_interval
-from ganlab.plots import GRID_STYLE
+from ganlab.images import is_image_shape, to_uint8_nhwc
+from ganlab.plots import image_grid
 
 
 class ProgressStrip(pl.Callback):
@@ -47,8 +46,7 @@ class ProgressStrip(pl.Callback):
             return
         with evaluating(pl_module.sampling_generator):
             images = pl_module.sampling_generator(self.latents.to(pl_module.device)).float().cpu()
-        images = enlarge_for_display(to_unit_interval(images, trainer.datamodule.value_range))
-        row = make_grid(images, nrow=self.num_images, **GRID_STYLE)
+        row = image_grid(images, trainer.datamodule.value_range, nrow=self.num_images)
         self.rows.append(to_uint8_nhwc(row[None], (0.0, 1.0))[0])
         if len(self.rows) % self.write_every_n_epochs == 0:
             self._write()
