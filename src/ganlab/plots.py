@@ -5,7 +5,6 @@ Matplotlib is used through `Figure` directly, not pyplot: no global figure state
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from matplotlib.figure import Figure
 from torchvision.utils import make_grid, save_image
 
 from ganlab.images import enlarge_for_display, to_unit_interval
+from ganlab.metrics_file import is_score, read_columns
 
 
 def image_grid(images: torch.Tensor, value_range: tuple[float, float], nrow: int | None = None) -> torch.Tensor:
@@ -52,22 +52,11 @@ def save_point_clouds(
     figure.savefig(path)
 
 
-def _read_columns(metrics_csv: Path) -> dict[str, list[tuple[int, float]]]:
-    """{column: [(step, value), ...]} for every non-empty cell of metrics.csv."""
-    columns: dict[str, list[tuple[int, float]]] = {}
-    with open(metrics_csv, newline="") as file:
-        for row in csv.DictReader(file):
-            for key, value in row.items():
-                if key not in ("step", "epoch") and value not in ("", None):
-                    columns.setdefault(key, []).append((int(row["step"]), float(value)))
-    return columns
-
-
 def save_training_curves(metrics_csv: Path, out_dir: Path) -> list[Path]:
     """From a run's metrics.csv: `losses.png` (D and G losses per iteration, D's accuracies beneath) and,
     when the run was evaluated, `scores.png` (each val/ score against the iteration, with its real-data
     reference as a dashed line). Returns the files written."""
-    columns = _read_columns(metrics_csv)
+    columns = read_columns(metrics_csv)
     written = []
     out_dir.mkdir(parents=True, exist_ok=True)
     losses = [key for key in ("train/d_loss", "train/g_loss") if key in columns]
@@ -85,10 +74,7 @@ def save_training_curves(metrics_csv: Path, out_dir: Path) -> list[Path]:
         figure.tight_layout()
         figure.savefig(out_dir / "losses.png")
         written.append(out_dir / "losses.png")
-    scores = sorted(
-        key for key in columns
-        if key.startswith("val/") and not key.startswith("val/real_") and not key.endswith("_std")
-    )  # fmt: skip
+    scores = sorted(key for key in columns if is_score(key))
     if scores:
         cols = min(3, len(scores))
         rows = math.ceil(len(scores) / cols)

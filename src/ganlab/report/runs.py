@@ -1,0 +1,95 @@
+"""The runs below a directory, as the report sees them: overrides, config, status and scores.
+
+A run is a directory holding `.hydra/config.yaml` (every ganlab run writes it first, before training,
+so a run refused for its config is found too). A single run, a finished sweep and a sweep still
+running are read the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ganlab.metrics_file import is_score, read_columns
+
+# Runs whose status.json has not been rewritten for this long while "running" are reported as stale:
+# the status callback rewrites it every `callbacks.status.every_n_steps` iterations (100), which takes
+# well under this on any device ganlab trains on, unless the job was killed without warning.
+STALE_AFTER_SECONDS = 30 * 60
+
+
+@dataclass
+class Run:
+    path: Path
+    overrides: list[str]  # the job's command-line overrides, as Hydra wrote them (`trick=flip`)
+    config: dict[str, Any]  # the composed config, unresolved interpolations left as written
+    status: dict[str, Any]  # status.json; {} when the run wrote none
+    scores: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # val/<score>: [(iteration, value)]
+    references: dict[str, float] = field(default_factory=dict)  # val/<score>: the real data's value
+
+    @property
+    def seed(self) -> Any:
+        return self.config.get("seed")
+
+    @property
+    def state(self) -> str:
+        """completed, failed, config_error, interrupted, running, stale (running, but silent too long) or
+        unknown (no status.json: killed before training, or not a ganlab run)."""
+        state = self.status.get("status", "unknown")
+        if state == "running" and _age_seconds(self.status.get("updated")) > STALE_AFTER_SECONDS:
+            return "stale"
+        return state
+
+    @property
+    def completed(self) -> bool:
+        return self.state == "completed"
+
+    def final(self, score: str) -> float | None:
+        """The score at the run's last evaluation (the final one, with `metric.final_num_samples`)."""
+        history = self.scores.get(score)
+        return history[-1][1] if history else None
+
+
+def find_runs(root: Path) -> list[Run]:
+    """Every run at or below `root`, in job order (multirun/<date>/<time>/2 before .../10)."""
+    configs = sorted(Path(root).rglob(".hydra/config.yaml"), key=lambda path: _natural_key(path.parent.parent))
+    return [_read_run(path.parent.parent) for path in configs]
+
+
+def _read_run(path: Path) -> Run:
+    config = yaml.safe_load((path / ".hydra" / "config.yaml").read_text()) or {}
+    overrides_file = path / ".hydra" / "overrides.yaml"
+    overrides = (yaml.safe_load(overrides_file.read_text()) or []) if overrides_file.is_file() else []
+    status_file = path / "status.json"
+    status = json.loads(status_file.read_text()) if status_file.is_file() else {}
+    run = Run(path=path, overrides=[str(item) for item in overrides], config=config, status=status)
+    metrics_csv = path / "metrics.csv"
+    if metrics_csv.is_file():
+        for column, history in read_columns(metrics_csv).items():
+            if is_score(column) and not column.startswith("val/d_acc_"):
+                run.scores[column] = history
+            elif column.startswith("val/real_"):
+                run.references[column.replace("val/real_", "val/", 1)] = history[0][1]
+    return run
+
+
+def override_key(override: str) -> str:
+    """`trick` for `trick=flip`, `model.lr` for `+model.lr=1`."""
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def _age_seconds(timestamp: str | None) -> float:
+    if not timestamp:
+        return float("inf")
+    updated = datetime.fromisoformat(timestamp)
+    return (datetime.now(timezone.utc) - updated).total_seconds()
+
+
+def _natural_key(path: Path) -> list[Any]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", str(path))]
