@@ -97,6 +97,13 @@ class GANModule(pl.LightningModule):
                 penalty = term if penalty is None else penalty + term
         return penalty
 
+    def on_fit_start(self) -> None:
+        # Every DDP process was seeded alike, so that both networks start from the same weights; from here
+        # on each draws its own noise (latents, flipped labels, instance noise), or the ranks' fakes would
+        # repeat one another and the global batch would hold world_size copies of one sample.
+        if self.trainer.world_size > 1:
+            torch.manual_seed(torch.initial_seed() + self.global_rank)
+
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         return [
             self.generator_optimizer(self.generator.parameters()),
@@ -145,11 +152,14 @@ class GANModule(pl.LightningModule):
 
         if not logged:
             return
-        # means over the iteration's updates; accuracies are on the balanced real/fake batch (the Flux tutorial)
+        # means over the iteration's updates; accuracies are on the balanced real/fake batch (the Flux tutorial);
+        # under DDP, also the mean over the processes, so a value means what it means on one device
+        sync = self.trainer.world_size > 1
         self.log_dict(
             {"train/d_loss": d_loss_sum / self.d_steps, "train/g_loss": g_loss_sum / self.g_steps},
             prog_bar=True,
             batch_size=n,
+            sync_dist=sync,
         )
         extra = {}
         if self.loss.decision_threshold is not None:
@@ -159,4 +169,4 @@ class GANModule(pl.LightningModule):
             extra["train/d_penalty"] = penalty_sum / self.d_steps
         for trick in self.tricks.values():
             extra.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})
-        self.log_dict(extra, batch_size=n)
+        self.log_dict(extra, batch_size=n, sync_dist=sync)

@@ -46,10 +46,11 @@ def run(cfg: DictConfig) -> pl.Trainer:
         raise
     log.info("run directory: %s", output_dir)
     trainer.fit(module, datamodule=datamodule)
-    log.info(
-        "trained %d iterations (%d optimizer steps: %d discriminator + %d generator updates per iteration)",
-        module.iteration, trainer.global_step, module.d_steps, module.g_steps,
-    )
+    if trainer.is_global_zero:
+        log.info(
+            "trained %d iterations (%d optimizer steps: %d discriminator + %d generator updates per iteration)",
+            module.iteration, trainer.global_step, module.d_steps, module.g_steps,
+        )
     return trainer
 
 

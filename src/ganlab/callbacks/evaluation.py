@@ -65,7 +65,8 @@ class Evaluation(pl.Callback):
         self.real = trainer.datamodule.validation_sample(self.final_num_samples)
         with evaluating():  # only the scores' own (eval-mode) feature network runs: no_grad, RNG put back
             reference = self.scores.set_real(self.real, self.batch_size)
-        log.info("real-data reference on %d images: %s", len(self.real), _format(reference))
+        if trainer.is_global_zero:
+            log.info("real-data reference on %d images: %s", len(self.real), _format(reference))
         self._log(trainer, reference, pl_module.iteration)
         self._evaluate(trainer, pl_module, self.num_samples)
 
@@ -94,16 +95,23 @@ class Evaluation(pl.Callback):
                 self.scores.update(fake.float())
                 first_batch = fake if first_batch is None else first_batch
             metrics = self.scores.compute()
-            metrics.update(self._discriminator_accuracy(pl_module, first_batch))
-        log.info("iteration %d, %d samples: %s", iteration, count, _format(metrics))
+            metrics.update(self._discriminator_accuracy(trainer, pl_module, first_batch))
+        if trainer.is_global_zero:
+            log.info("iteration %d, %d samples: %s", iteration, count, _format(metrics))
         self._log(trainer, metrics, iteration)
 
-    def _discriminator_accuracy(self, pl_module: TrainingState, fake: torch.Tensor) -> dict[str, float]:
-        """The Flux tutorial's accuracy of D on a balanced batch of the fixed real sample and generated images."""
+    def _discriminator_accuracy(
+        self, trainer: pl.Trainer, pl_module: TrainingState, fake: torch.Tensor
+    ) -> dict[str, float]:
+        """The Flux tutorial's accuracy of D on a balanced batch of the fixed real sample and generated images
+        (under DDP: the mean over the processes' batches)."""
         real = self.real[: len(fake)].to(pl_module.device)
         discriminator = pl_module.discriminator
         accuracy = pl_module.loss.discriminator_accuracy(discriminator(real), discriminator(fake[: len(real)]))
-        return {} if accuracy is None else {"d_acc_real": accuracy[0].item(), "d_acc_fake": accuracy[1].item()}
+        if accuracy is None:
+            return {}
+        accuracy = trainer.strategy.reduce(torch.stack(accuracy).float(), reduce_op="mean")
+        return {"d_acc_real": accuracy[0].item(), "d_acc_fake": accuracy[1].item()}
 
     @staticmethod
     def _log(trainer: pl.Trainer, metrics: dict[str, float], iteration: int) -> None:
