@@ -49,9 +49,24 @@ def run(cfg: DictConfig) -> pl.Trainer:
     if trainer.is_global_zero:
         log.info(
             "trained %d iterations (%d optimizer steps: %d discriminator + %d generator updates per iteration)",
-            module.iteration, trainer.global_step, module.d_steps, module.g_steps,
+            module.iteration,
+            trainer.global_step,
+            module.d_steps,
+            module.g_steps,
         )
     return trainer
+
+
+def final_score(trainer: pl.Trainer, name: str) -> float:
+    """The value of score `name` (val/classifier_score) at the run's last evaluation."""
+    from ganlab.callbacks.evaluation import Evaluation
+
+    latest = next((callback.latest for callback in trainer.callbacks if isinstance(callback, Evaluation)), {})
+    key = name.removeprefix("val/")
+    if key not in latest:
+        logged = ", ".join(f"val/{score}" for score in latest) or "nothing"
+        raise ConfigError(f"optimized_metric = {name!r}: this run's metric logged {logged}")
+    return latest[key]
 
 
 def _send_lightning_logs_to_hydra() -> None:
@@ -74,12 +89,20 @@ def _quiet_misleading_warnings() -> None:
     warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
 
 
+# conf/hydra/launcher/ray.yaml replaces the Ray plugin's own `ray` option on purpose (one GPU per job) and
+# is checked against the plugin's schema of the same name; Hydra warns that such matching is deprecated
+# while composing, before main() runs, so the filter is set here, at import.
+warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
+
+
 @hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="train")
-def main(cfg: DictConfig) -> None:
+def main(cfg: DictConfig) -> float | None:
+    """Train; returns the `optimized_metric` score, for a sweeper that optimizes (hydra/sweeper=optuna)."""
     _send_lightning_logs_to_hydra()
     _quiet_misleading_warnings()
     try:
-        run(cfg)
+        trainer = run(cfg)
+        return final_score(trainer, cfg.optimized_metric) if cfg.get("optimized_metric") else None
     except ConfigError as error:
         # A sweep records the failed job and goes on; HYDRA_FULL_ERROR=1 asks for the traceback.
         if HydraConfig.get().mode == RunMode.MULTIRUN or os.environ.get("HYDRA_FULL_ERROR") == "1":

@@ -66,6 +66,11 @@ RULES: list[Rule] = [
     (("trick.flip_prob",), lambda v: is_number(v) and 0 <= v < 0.5, "a probability in [0, 0.5)"),
     (("trick.real_target",), lambda v: is_number(v) and 0.5 < v <= 1, "a target in (0.5, 1] (1: no smoothing)"),
     (("trick.r1_gamma",), lambda v: is_number(v) and v >= 0, "a number >= 0 (0: off)"),
+    (
+        ("optimized_metric",),
+        lambda v: v is None or (isinstance(v, str) and v.startswith("val/") and not v.startswith("val/real_")),
+        "null or a score the run's metric logs, e.g. val/classifier_score or val/fid",
+    ),
 ]
 
 
@@ -94,6 +99,8 @@ def problems(cfg: DictConfig) -> list[str]:
             if any(fnmatchcase(key, pattern) for pattern in patterns) and not ok(value):
                 found.append(f"{key} = {value!r}: must be {allowed}")
     max_steps, max_epochs = OmegaConf.select(cfg, "trainer.max_steps"), OmegaConf.select(cfg, "trainer.max_epochs")
+    if (objective := cfg.get("optimized_metric")) and not cfg.get("metric"):
+        found.append(f"optimized_metric = {objective!r}: the run has no metric (metric=none) to read it from")
     if max_steps == -1 and max_epochs == -1:
         found.append("trainer.max_steps = -1 and trainer.max_epochs = -1: training would never end; set one of them")
     return found

@@ -182,4 +182,5 @@ def test_statistics_against_hand_computed_values():
 def test_an_unknown_score_is_refused_with_the_ones_there_are(tmp_path, capsys):
     sweep = known_sweep(tmp_path / "sweep")
     assert main([str(sweep), "--scores", "fid"]) == 2
-    assert "--scores val/fid: no completed run logged it; the runs have: val/classifier_score" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "--scores val/fid: no completed run logged it; the runs have: val/classifier_score" in error

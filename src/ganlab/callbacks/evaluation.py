@@ -53,6 +53,7 @@ class Evaluation(pl.Callback):
         self.every_n_steps, self.num_samples, self.final_num_samples = every_n_steps, num_samples, final_num_samples
         self.batch_size, self.seed = batch_size, int(seed)
         self.scores: Scores | None = None
+        self.latest: dict[str, float] = {}  # the last evaluation's values, by score name (no val/ prefix)
         self._done: set[tuple[int, int]] = set()
 
     def prepare(self, datamodule: pl.LightningDataModule, data_config: dict[str, Any]) -> None:
@@ -96,6 +97,7 @@ class Evaluation(pl.Callback):
                 first_batch = fake if first_batch is None else first_batch
             metrics = self.scores.compute()
             metrics.update(self._discriminator_accuracy(trainer, pl_module, first_batch))
+        self.latest = metrics
         if trainer.is_global_zero:
             log.info("iteration %d, %d samples: %s", iteration, count, _format(metrics))
         self._log(trainer, metrics, iteration)

@@ -1,0 +1,87 @@
+"""Sweeps through Hydra's other launchers and sweeper, and the score the entry point returns to them.
+
+The launcher tests run only where the extra is installed (pip install -e ".[ray]", ".[slurm]",
+".[optuna]"); each runs a 2- or 3-job sweep on the CPU, as a user would try it before a cluster.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from hydra import compose, initialize_config_module
+
+from ganlab.train import final_score, run
+from ganlab.validate import ConfigError
+from tests.helpers import read_metrics
+
+TINY = ["trainer=debug", "metric.every_n_steps=0", "metric.num_samples=100", "metric.final_num_samples=200",
+        "trainer.enable_progress_bar=false", "callbacks.progress=null", "callbacks.spot_the_fake=null",
+        "callbacks.interpolation=null", "callbacks.curves=null"]  # fmt: skip
+
+
+def sweep(cwd: Path, *args: str) -> tuple[subprocess.CompletedProcess, Path]:
+    env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
+    result = subprocess.run(
+        [sys.executable, "-m", "ganlab.train", "--multirun", *args, *TINY, "hydra.sweep.dir=sweep"],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=400,
+    )  # fmt: skip
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return result, cwd / "sweep"
+
+
+def statuses(directory: Path) -> list[str]:
+    return [json.loads(path.read_text())["status"] for path in sorted(directory.glob("*/status.json"))]
+
+
+def test_the_entry_point_returns_the_optimized_score(make_config, tmp_path):
+    trainer = run(make_config("trainer.max_steps=3", "optimized_metric=val/classifier_score"))
+    last = read_metrics(tmp_path / "run", "val/classifier_score")[-1]
+    assert final_score(trainer, "val/classifier_score") == pytest.approx(float(last["val/classifier_score"]))
+    with pytest.raises(ConfigError, match=r"optimized_metric = 'val/fid': this run's metric logged val/classifier_"):
+        final_score(trainer, "val/fid")
+    with pytest.raises(ConfigError, match=r"optimized_metric = 'val/fid': the run has no metric \(metric=none\)"):
+        run(make_config("metric=none", "optimized_metric=val/fid"))
+
+
+def test_the_launcher_configs_reserve_one_gpu_per_job():
+    with initialize_config_module(config_module="ganlab.conf", version_base="1.3"):
+        ray = compose("train", overrides=["hydra/launcher=ray"], return_hydra_config=True).hydra.launcher
+    assert ray._target_ == "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher"
+    assert ray.ray.remote.num_gpus == 1
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")  # slurm.yaml extends the plugin's own config
+    with initialize_config_module(config_module="ganlab.conf", version_base="1.3"):
+        slurm = compose("train", overrides=["hydra/launcher=slurm"], return_hydra_config=True).hydra.launcher
+    assert slurm._target_.endswith("SlurmLauncher") and (slurm.gpus_per_node, slurm.tasks_per_node) == (1, 1)
+
+
+@pytest.mark.slow  # Ray's start-up: about a minute
+def test_a_sweep_through_ray_on_this_machine(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_ray_launcher")
+    _, directory = sweep(
+        tmp_path, "hydra/launcher=ray", "hydra.launcher.ray.remote.num_gpus=0", "hydra.launcher.ray.remote.num_cpus=1",
+        "+hydra.launcher.ray.init.num_cpus=2", "+hydra.launcher.ray.init.include_dashboard=false", "seed=0,1",
+    )  # fmt: skip
+    assert statuses(directory) == ["completed", "completed"]
+
+
+def test_a_sweep_through_submitit_as_local_processes(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    _, directory = sweep(tmp_path, "hydra/launcher=submitit_local", "seed=0,1")
+    assert statuses(directory) == ["completed", "completed"]
+    assert list((directory / ".submitit").iterdir())  # submitit's own job records
+
+
+def test_an_optuna_search_maximizes_the_final_score(tmp_path):
+    pytest.importorskip("hydra_plugins.hydra_optuna_sweeper")
+    result, directory = sweep(tmp_path, "hparams_search=optuna_lr", "hydra.sweeper.n_trials=3")
+    assert statuses(directory) == ["completed"] * 3
+    finals = [float(read_metrics(run_dir, "val/classifier_score")[-1]["val/classifier_score"])
+              for run_dir in sorted(path.parent for path in directory.glob("*/status.json"))]  # fmt: skip
+    best = yaml.safe_load((directory / "optimization_results.yaml").read_text())["best_value"]
+    assert best == pytest.approx(max(finals))
