@@ -45,6 +45,9 @@ def test_every_option_trains_a_few_iterations(make_config, offline_data, tmp_pat
     if group == "metric" and option == "toy":
         data_overrides = ["data=toy_quadratic"]
     overrides = [f"{group}={option}", "trainer.max_steps=3", *data_overrides]
+    if group == "trainer" and option == "ddp":
+        # one process here: two would re-run pytest's command line (tests/test_ddp.py trains two, from the CLI)
+        overrides.append("trainer.devices=1")
     if option != "gpu":
         overrides.append("trainer.accelerator=cpu")
     run(make_config(*overrides))

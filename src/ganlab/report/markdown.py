@@ -13,7 +13,7 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
     states: dict[str, int] = {}
     for run in runs:
         states[run["state"]] = states.get(run["state"], 0) + 1
-    confidence = round(100 * report["confidence"])
+    confidence, fraction = round(100 * report["confidence"]), round(100 * report["fraction"])
     lines = [
         f"# ganlab report: {report['directory']}",
         "",
@@ -23,8 +23,8 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
         "",
         f"Each score is its value at a run's final evaluation, as mean ± standard deviation over the cell's "
         f"completed seeds, with a {confidence}% confidence interval (Student's t). *Best* is the best value of "
-        f"the cell's mean curve and the iteration it was reached at; *{round(100 * report['fraction'])}% at* is "
-        f"the first iteration at which the mean curve had covered {round(100 * report['fraction'])}% of the way "
+        f"the cell's mean curve and the iteration it was reached at; *{fraction}% at* is "
+        f"the first iteration at which the mean curve had covered {fraction}% of the way "
         f"from its first evaluation to its final value. Against the baseline: the difference of means, its "
         f"{confidence}% interval, and a t-test (paired by seed when both cells ran the same seeds, else Welch's), "
         f"Holm-corrected for the number of cells compared; a verdict needs {MIN_SEEDS} seeds in both cells.",
@@ -43,7 +43,7 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
             ]
         lines.append(f"Baseline: {group['baseline_note']}.")
         for table in group["scores"]:
-            lines += ["", *_score_table(table, report)]
+            lines += ["", *_score_table(table, confidence, fraction)]
     failures = [run for run in runs if run["state"] != "completed"]
     lines += ["", "## Runs that did not complete", ""]
     if failures:
@@ -59,10 +59,9 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _score_table(table: dict[str, Any], report: dict[str, Any]) -> list[str]:
+def _score_table(table: dict[str, Any], confidence: int, fraction: int) -> list[str]:
+    """One score's table; `confidence` and `fraction` in percent."""
     direction = {True: "higher is better", False: "lower is better", None: "direction unknown"}
-    fraction = round(100 * report["fraction"])
-    confidence = round(100 * report["confidence"])
     lines = [
         f"### {table['score']} ({direction[table['higher_is_better']]})",
         "",
