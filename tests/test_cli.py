@@ -27,11 +27,24 @@ def test_a_short_run_fills_its_directory(tmp_path):
     result = ganlab_train(tmp_path, "trainer=debug", "callbacks.samples.every_n_steps=0")
     assert result.returncode == 0, result.stderr
     run_dir = only_run_dir(tmp_path)
-    for name in [".hydra/config.yaml", ".hydra/overrides.yaml", "train.log", "metrics.csv", "hparams.yaml",
-                 "checkpoints/last.ckpt", "status.json", "samples/step_000000.png", "samples/step_000005.png",
-                 "progress/progress.png", "progress/progress.gif", "spot_the_fake/step_000005.png",
-                 "spot_the_fake/step_000005.json", "interpolation/step_000005.png", "plots/losses.png",
-                 "plots/scores.png"]:
+    for name in [
+        ".hydra/config.yaml",
+        ".hydra/overrides.yaml",
+        "train.log",
+        "metrics.csv",
+        "hparams.yaml",
+        "checkpoints/last.ckpt",
+        "status.json",
+        "samples/step_000000.png",
+        "samples/step_000005.png",
+        "progress/progress.png",
+        "progress/progress.gif",
+        "spot_the_fake/step_000005.png",
+        "spot_the_fake/step_000005.json",
+        "interpolation/step_000005.png",
+        "plots/losses.png",
+        "plots/scores.png",
+    ]:
         assert (run_dir / name).is_file(), name
     assert json.loads((run_dir / "status.json").read_text())["status"] == "completed"
     log = (run_dir / "train.log").read_text()
@@ -87,20 +100,6 @@ def test_a_missing_data_set_says_which_files_belong_where(tmp_path):
     assert f"  data: CIFAR-10 is not in {tmp_path}/cifar-10-batches-py: expected data_batch_1" in result.stderr
     assert "Put the official archive cifar-10-python.tar.gz" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
-
-
-def test_a_trick_sweep_runs_one_job_per_trick_each_with_its_patch(tmp_path):
-    result = ganlab_train(
-        tmp_path, "--multirun", "trainer=debug", "metric=none", "callbacks.samples.every_n_steps=0",
-        "trick=base,flip,[drop,lin]",
-    )
-    assert result.returncode == 0, result.stderr
-    (sweep,) = (tmp_path / "multirun").glob("*/*")
-    configs = {job: (sweep / job / ".hydra" / "config.yaml").read_text() for job in ("0", "1", "2")}
-    assert "flip_prob: 0.0" in configs["0"] and "flip_prob: 0.1" in configs["1"]
-    assert "distribution: uniform" in configs["2"] and "dropout: 0.5" in configs["2"]
-    for job in configs:
-        assert json.loads((sweep / job / "status.json").read_text())["status"] == "completed"
 
 
 def test_the_classifier_command_trains_once_then_reports_the_cached_one(tmp_path):

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 
+import yaml
 from PIL import Image
 
 from ganlab.report.__main__ import main
@@ -20,47 +21,47 @@ FEW_PICTURES = [
 
 def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, capsys):
     env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
+    # 3 cells x 2 seeds; the hinge loss has no labels to flip, so the flip cell is refused before training
     sweep = subprocess.run(
-        [sys.executable, "-m", "ganlab.train", "--multirun", "model=mlp_toy", "data=toy_quadratic",
-         "optim.lr=0.001,0.003,-1", "seed=0,1", "trainer=cpu", "trainer.max_steps=6", "metric.every_n_steps=3",
+        [sys.executable, "-m", "ganlab.train", "--multirun", "model=mlp_toy", "data=toy_quadratic", "loss=hinge",
+         "trick=base,[drop,lin],flip", "seed=0,1", "trainer=cpu", "trainer.max_steps=6", "metric.every_n_steps=3",
          "data.batch_size=32", "trainer.enable_progress_bar=false", "hydra.sweep.dir=sweep", *FEW_PICTURES],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     # the bad cell (jobs 4 and 5) ran after the others, and the sweep's exit code says something failed
     assert sweep.returncode != 0
-    assert "optim.lr = -1" in sweep.stderr + sweep.stdout
+    refusal = "flip_prob = 0.1 (trick.flip_prob) has no meaning for the hinge loss"
+    assert refusal in sweep.stderr + sweep.stdout
     directory = tmp_path / "sweep"
     states = {job: json.loads((directory / str(job) / "status.json").read_text())["status"] for job in range(6)}
-    assert states == {
-        0: "completed",
-        1: "completed",
-        2: "completed",
-        3: "completed",
-        4: "config_error",
-        5: "config_error",
-    }
+    assert states == {0: "completed", 1: "completed", 2: "completed", 3: "completed", 4: "config_error",
+                      5: "config_error"}  # fmt: skip
+    # each job trained with its own trick's patch
+    configs = {job: yaml.safe_load((directory / str(job) / ".hydra" / "config.yaml").read_text()) for job in range(4)}
+    assert [configs[job]["model"]["latent"]["distribution"] for job in range(4)] == ["uniform"] * 4  # mlp_toy's own
+    assert [configs[job]["model"]["discriminator"]["dropout"] for job in range(4)] == [0.0, 0.0, 0.5, 0.5]
 
     assert main([str(directory)]) == 0
     report = json.loads((directory / "report.json").read_text())
-    assert report["varied"] == ["optim.lr"]
+    assert report["varied"] == ["trick"]
     (group,) = report["groups"]
-    assert group["baseline"] == "optim.lr=0.001"  # no trick=base cell: the first
+    assert group["baseline"] == "trick=base"
     distance = next(table for table in group["scores"] if table["score"] == "val/toy_curve_distance")
     rows = {row["cell"]: row for row in distance["rows"]}
-    assert set(rows) == {"optim.lr=0.001", "optim.lr=0.003", "optim.lr=-1"}
-    for cell, jobs in (("optim.lr=0.001", (0, 1)), ("optim.lr=0.003", (2, 3))):
+    assert set(rows) == {"trick=base", "trick=[drop,lin]", "trick=flip"}
+    for cell, jobs in (("trick=base", (0, 1)), ("trick=[drop,lin]", (2, 3))):
         finals = [float(read_metrics(directory / str(job), "val/")[-1]["val/toy_curve_distance"]) for job in jobs]
         mean = sum(finals) / 2
         assert rows[cell]["n"] == 2 and math.isclose(rows[cell]["mean"], mean, rel_tol=1e-12)
         assert math.isclose(rows[cell]["std"], abs(finals[0] - finals[1]) / math.sqrt(2), rel_tol=1e-9)
         assert rows[cell]["best_iteration"] in (0, 3, 6)
-    assert "n" not in rows["optim.lr=-1"] and rows["optim.lr=-1"]["failed"] == ["4", "5"]
-    assert rows["optim.lr=0.003"]["vs_baseline"]["verdict"] == "cannot be drawn: 2 seed(s), a verdict needs 3"
+    assert "n" not in rows["trick=flip"] and rows["trick=flip"]["failed"] == ["4", "5"]
+    assert rows["trick=[drop,lin]"]["vs_baseline"]["verdict"] == "cannot be drawn: 2 seed(s), a verdict needs 3"
     failures = [run for run in report["runs"] if run["state"] != "completed"]
     assert [(run["path"], run["state"]) for run in failures] == [("4", "config_error"), ("5", "config_error")]
-    assert "optim.lr = -1" in failures[0]["error"]
+    assert refusal in failures[0]["error"]
     markdown = (directory / "report.md").read_text()
-    assert "| 4 | optim.lr=-1 | 0 | config_error |" in markdown
+    assert "| 4 | trick=flip | 0 | config_error |" in markdown
     for picture in ("score_vs_step.png", "samples.png"):
         with Image.open(directory / picture) as image:
             assert image.format == "PNG" and image.width > 400 and image.height > 200
