@@ -41,6 +41,9 @@ class TrainingState(Protocol):
     discriminator: nn.Module
     latent: LatentPrior
     loss: AdversarialLoss
+    # the last iteration's losses as tensors on the device (train/d_loss, train/g_loss, train/d_penalty):
+    # reading them is the caller's choice of when to wait for the device
+    latest_losses: dict[str, torch.Tensor]
 
 
 class GANData(Protocol):

@@ -57,6 +57,7 @@ class GANModule(pl.LightningModule):
         self.discriminator_optimizer = discriminator_optimizer
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
         self.tricks = nn.ModuleDict(tricks or {})
+        self.latest_losses: dict[str, torch.Tensor] = {}
         for trick in self.tricks.values():
             trick.configure_networks(generator, discriminator)
         self.save_hyperparameters("d_steps", "g_steps", "data_shape", "config")
@@ -150,13 +151,17 @@ class GANModule(pl.LightningModule):
         for trick in self.tricks.values():
             trick.after_iteration(self.generator, iteration)
 
+        # means over the iteration's updates, kept on the device (DivergenceGuard checks them)
+        self.latest_losses = {"train/d_loss": d_loss_sum / self.d_steps, "train/g_loss": g_loss_sum / self.g_steps}
+        if isinstance(penalty_sum, torch.Tensor):  # the loss or a trick has a penalty
+            self.latest_losses["train/d_penalty"] = penalty_sum / self.d_steps
         if not logged:
             return
-        # means over the iteration's updates; accuracies are on the balanced real/fake batch (the Flux tutorial);
-        # under DDP, also the mean over the processes, so a value means what it means on one device
+        # accuracies are on the balanced real/fake batch (the Flux tutorial); under DDP every value is also the
+        # mean over the processes, so it means what it means on one device
         sync = self.trainer.world_size > 1
         self.log_dict(
-            {"train/d_loss": d_loss_sum / self.d_steps, "train/g_loss": g_loss_sum / self.g_steps},
+            {key: self.latest_losses[key] for key in ("train/d_loss", "train/g_loss")},
             prog_bar=True,
             batch_size=n,
             sync_dist=sync,
@@ -165,8 +170,8 @@ class GANModule(pl.LightningModule):
         if self.loss.decision_threshold is not None:
             extra["train/d_acc_real"] = real_correct / self.d_steps
             extra["train/d_acc_fake"] = fake_correct / self.d_steps
-        if isinstance(penalty_sum, torch.Tensor):  # the loss or a trick has a penalty
-            extra["train/d_penalty"] = penalty_sum / self.d_steps
+        if "train/d_penalty" in self.latest_losses:
+            extra["train/d_penalty"] = self.latest_losses["train/d_penalty"]
         for trick in self.tricks.values():
             extra.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})
         self.log_dict(extra, batch_size=n, sync_dist=sync)

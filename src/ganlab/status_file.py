@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 
+class Diverged(RuntimeError):
+    """Training produced a non-finite loss (`ganlab.callbacks.divergence`): the run ends `diverged`."""
+
+
 def write_status(path: Path, status: str, **fields: Any) -> None:
     """Write {"status": ..., "updated": <UTC ISO time>, **fields} atomically (never a half-written file)."""
     path = Path(path)

@@ -18,7 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from ganlab.status_file import write_status
+from ganlab.status_file import Diverged, write_status
 from ganlab.validate import ConfigError, validate_config
 
 if TYPE_CHECKING:
@@ -103,12 +103,14 @@ def main(cfg: DictConfig) -> float | None:
     try:
         trainer = run(cfg)
         return final_score(trainer, cfg.optimized_metric) if cfg.get("optimized_metric") else None
-    except ConfigError as error:
+    except Exception as error:
+        # A refused config exits 2, a diverged run 3, with one paragraph; anything else keeps its traceback.
         # A sweep records the failed job and goes on; HYDRA_FULL_ERROR=1 asks for the traceback.
-        if HydraConfig.get().mode == RunMode.MULTIRUN or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        code = 2 if isinstance(error, ConfigError) else 3 if isinstance(error, Diverged) else None
+        if code is None or HydraConfig.get().mode == RunMode.MULTIRUN or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
         print(f"ganlab: {error}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(code)
 
 
 if __name__ == "__main__":
