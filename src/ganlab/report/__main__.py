@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ganlab.report.analysis import ReportError, analyse, make_cells
+from ganlab.report.analysis import ReportError, analyse, comparable_groups, make_cells
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
 from ganlab.report.runs import find_runs
@@ -52,16 +52,15 @@ def write_report(
         raise ReportError(f"{directory}: no such directory")
     runs = find_runs(directory)
     report = _without_nan(analyse(runs, directory, baseline, scores, fraction, confidence))
-    cells = make_cells(runs)
+    groups = comparable_groups(runs)
     pictures = []
     curves = [
-        ([cell for cell in cells if cell.label in {row["cell"] for row in group["scores"][0]["rows"]}],
-         [table["score"] for table in group["scores"]])
-        for group in report["groups"] if group["scores"]
-    ]  # fmt: skip
+        (cells, [table["score"] for table in group["scores"]])
+        for (_, cells), group in zip(groups, report["groups"], strict=True)
+    ]
     if save_score_curves(curves, directory / "score_vs_step.png"):
         pictures.append("score_vs_step.png")
-    if save_final_samples(cells, directory / "samples.png"):
+    if save_final_samples(make_cells(runs), directory / "samples.png"):
         pictures.append("samples.png")
     report["pictures"] = pictures
     _write_atomically(directory / "report.json", json.dumps(report, indent=2) + "\n")

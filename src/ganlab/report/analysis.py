@@ -84,6 +84,22 @@ def metric_setting(config: dict[str, Any]) -> dict[str, Any]:
     return setting
 
 
+def comparable_groups(runs: Sequence[Run]) -> list[tuple[dict[str, Any], list[Cell]]]:
+    """The runs split by metric setting, each part as (setting, its cells), in order of first appearance."""
+    settings: dict[str, tuple[dict[str, Any], set[int]]] = {}
+    for run in runs:
+        setting = metric_setting(run.config)
+        settings.setdefault(repr(sorted(setting.items(), key=str)), (setting, set()))[1].add(id(run))
+    all_cells = make_cells(runs)
+    groups = []
+    for setting, members in settings.values():
+        cells = [
+            Cell(cell.label, cell.overrides, [run for run in cell.runs if id(run) in members]) for cell in all_cells
+        ]
+        groups.append((setting, [cell for cell in cells if cell.runs]))
+    return groups
+
+
 def choose_baseline(cells: Sequence[Cell], requested: Sequence[str] | None) -> tuple[Cell, str]:
     """The baseline cell and a sentence saying how it was chosen."""
     if requested:
@@ -109,20 +125,11 @@ def analyse(
 ) -> dict[str, Any]:
     if not runs:
         raise ReportError(f"{directory}: no runs below it (a run is a directory holding .hydra/config.yaml)")
-    settings: dict[str, tuple[dict[str, Any], list[Run]]] = {}
-    for run in runs:
-        setting = metric_setting(run.config)
-        settings.setdefault(repr(sorted(setting.items(), key=str)), (setting, []))[1].append(run)
-    all_cells = make_cells(runs)
-    cell_of = {id(run): cell for cell in all_cells for run in cell.runs}
-    groups = []
-    for setting, group_runs in settings.values():
-        members = {id(run) for run in group_runs}
-        cells = [
-            Cell(cell.label, cell.overrides, [run for run in cell.runs if id(run) in members]) for cell in all_cells
-        ]
-        cells = [cell for cell in cells if cell.runs]
-        groups.append(_analyse_group(cells, setting, baseline, scores, fraction, confidence))
+    cell_of = {id(run): cell for cell in make_cells(runs) for run in cell.runs}
+    groups = [
+        _analyse_group(cells, setting, baseline, scores, fraction, confidence)
+        for setting, cells in comparable_groups(runs)
+    ]
     if len(groups) > 1:
         differing = _differing_keys([group["setting"] for group in groups])
         for group in groups:
