@@ -16,7 +16,7 @@ import pytest
 import yaml
 from hydra import compose, initialize_config_module
 
-from ganlab.train import final_score, run
+from ganlab.train import final_score, plugin_installed, run
 from ganlab.validate import ConfigError
 from tests.helpers import read_metrics
 
@@ -47,6 +47,23 @@ def test_the_entry_point_returns_the_optimized_score(make_config, tmp_path):
         final_score(trainer, "val/fid")
     with pytest.raises(ConfigError, match=r"optimized_metric = 'val/fid': the run has no metric \(metric=none\)"):
         run(make_config("metric=none", "optimized_metric=val/fid"))
+
+
+@pytest.mark.parametrize(
+    "argument, plugin, extra",
+    [("hydra/launcher=ray", "hydra_plugins.hydra_ray_launcher", "ray"),
+     ("hydra/launcher=slurm", "hydra_plugins.hydra_submitit_launcher", "slurm"),
+     ("hparams_search=optuna_lr", "hydra_plugins.hydra_optuna_sweeper", "optuna")],
+)  # fmt: skip
+def test_a_launcher_without_its_extra_says_what_to_install(tmp_path, argument, plugin, extra):
+    if plugin_installed(plugin):
+        pytest.skip(f"the [{extra}] extra is installed here")
+    result = subprocess.run(
+        [sys.executable, "-m", "ganlab.train", "--multirun", argument], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert f'needs a Hydra plugin that is not installed ({plugin}): pip install "ganlab[{extra}]"' in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "multirun").exists()
 
 
 def test_the_launcher_configs_reserve_one_gpu_per_job():

@@ -113,5 +113,40 @@ def main(cfg: DictConfig) -> float | None:
         sys.exit(code)
 
 
+# Command-line choices that need a Hydra plugin from one of ganlab's extras: (plugin module, extra). Without
+# it Hydra says only that the option or a plugin class is unknown.
+_EXTRAS = {
+    "hydra/launcher=ray": ("hydra_plugins.hydra_ray_launcher", "ray"),
+    "hydra/launcher=slurm": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "hydra/launcher=submitit_local": ("hydra_plugins.hydra_submitit_launcher", "slurm"),
+    "hydra/sweeper=optuna": ("hydra_plugins.hydra_optuna_sweeper", "optuna"),
+    "hparams_search=optuna": ("hydra_plugins.hydra_optuna_sweeper", "optuna"),
+}
+
+
+def plugin_installed(module: str) -> bool:
+    from importlib.util import find_spec
+
+    try:
+        return find_spec(module) is not None
+    except ModuleNotFoundError:  # not even the hydra_plugins namespace
+        return False
+
+
+def missing_extra(arguments: list[str]) -> str | None:
+    """A one-line message when an argument chooses a launcher or sweeper whose plugin is not installed."""
+    for argument in arguments:
+        for prefix, (plugin, extra) in _EXTRAS.items():
+            if argument.startswith(prefix) and not plugin_installed(plugin):
+                return (
+                    f"{argument} needs a Hydra plugin that is not installed ({plugin}): "
+                    f'pip install "ganlab[{extra}]", or pip install -e ".[{extra}]" in a checkout'
+                )
+    return None
+
+
 if __name__ == "__main__":
+    if message := missing_extra(sys.argv[1:]):
+        print(f"ganlab: {message}", file=sys.stderr)
+        sys.exit(2)
     main()
