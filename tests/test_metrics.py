@@ -210,3 +210,18 @@ def test_caches_under_a_home_relative_data_dir_go_to_the_home_folder(make_config
     assert len(list((tmp_path / "home" / "data" / "classifiers").glob("*.pt"))) == 1
     assert len(list((tmp_path / "home" / "data" / "references").glob("*.pt"))) == 1
     assert not (tmp_path / "~").exists()
+
+
+def test_each_seed_is_read_against_its_own_real_sample_whichever_run_cached_first(make_config, tmp_path):
+    """The real images of the reference are a seeded choice: the cached features are keyed by that choice."""
+
+    def reference(seed: int, name: str) -> float:
+        """The FID between two halves of the real sample: a function of the sample's features alone."""
+        small = ["trainer.max_steps=1", "metric.num_samples=50", "metric.final_num_samples=100"]
+        run(make_config(f"seed={seed}", *small, output_dir=tmp_path / name))
+        (row,) = read_metrics(tmp_path / name, "val/real_classifier_fid")
+        return float(row["val/real_classifier_fid"])
+
+    first = reference(0, "seed0")
+    assert reference(1, "seed1") != first  # 100 other digits, not seed 0's cached features
+    assert reference(0, "seed0_again") == first

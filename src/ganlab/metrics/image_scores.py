@@ -9,6 +9,7 @@ and can be cached on disk per data set.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import warnings
@@ -108,18 +109,24 @@ class ImageScores:
 
     def _real_features(self, real: torch.Tensor, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
         stamp = {"count": len(real), "fingerprint": self._fingerprint()}
-        if self.reference_cache is not None and self.reference_cache.is_file():
-            cached = torch.load(self.reference_cache, map_location="cpu")
+        # Which real images the run's seed chose is part of the key: runs of a sweep with other seeds draw other
+        # samples, and each must be read against its own, whichever job filled a cache first.
+        cache = self.reference_cache
+        if cache is not None:
+            content = hashlib.sha1(real.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:10]
+            cache = cache.with_name(f"{cache.stem}-{content}{cache.suffix}")
+        if cache is not None and cache.is_file():
+            cached = torch.load(cache, map_location="cpu")
             if all(cached.get(key) == value for key, value in stamp.items()):
-                log.info("real-data features read from %s (%d images)", self.reference_cache, len(real))
+                log.info("real-data features read from %s (%d images)", cache, len(real))
                 return cached["features"], cached["logits"]
         pairs = [tuple(t.cpu() for t in self.extract(batch)) for batch in real.split(batch_size)]
         features, logits = torch.cat([f for f, _ in pairs]), torch.cat([lg for _, lg in pairs])
-        if self.reference_cache is not None:
-            self.reference_cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = self.reference_cache.with_suffix(f".{os.getpid()}.partial")  # parallel sweep jobs write too
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_suffix(f".{os.getpid()}.partial")  # parallel sweep jobs write too
             torch.save({"features": features, "logits": logits, **stamp}, partial)
-            partial.replace(self.reference_cache)
+            partial.replace(cache)
         return features, logits
 
     def set_real(self, real: torch.Tensor, batch_size: int = 250) -> dict[str, float]:
