@@ -14,6 +14,7 @@ from ganlab.report.analysis import ReportError, analyse, comparable_groups, make
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
 from ganlab.report.runs import find_runs
+from ganlab.status_file import write_text_atomically
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -63,8 +64,8 @@ def write_report(
     if save_final_samples(make_cells(runs), directory / "samples.png"):
         pictures.append("samples.png")
     report["pictures"] = pictures
-    _write_atomically(directory / "report.json", json.dumps(report, indent=2) + "\n")
-    _write_atomically(directory / "report.md", render(report, pictures))
+    write_text_atomically(directory / "report.json", json.dumps(report, indent=2) + "\n")
+    write_text_atomically(directory / "report.md", render(report, pictures))
     return report
 
 
@@ -97,12 +98,6 @@ def _without_nan(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_without_nan(item) for item in value]
     return value
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(path.name + ".tmp")
-    partial.write_text(text)
-    partial.replace(path)
 
 
 if __name__ == "__main__":
