@@ -52,8 +52,8 @@ def write_report(
     if not directory.is_dir():
         raise ReportError(f"{directory}: no such directory")
     runs = find_runs(directory)
-    report = _without_nan(analyse(runs, directory, baseline, scores, fraction, confidence))
     groups = comparable_groups(runs)
+    report = _without_nan(analyse(runs, groups, directory, baseline, scores, fraction, confidence))
     pictures = []
     curves = [
         (cells, [table["score"] for table in group["scores"]])

@@ -117,22 +117,21 @@ def choose_baseline(cells: Sequence[Cell], requested: Sequence[str] | None) -> t
 
 def analyse(
     runs: Sequence[Run],
+    groups: Sequence[tuple[dict[str, Any], list[Cell]]],
     directory: Path,
     baseline: Sequence[str] | None = None,
     scores: Sequence[str] | None = None,
     fraction: float = 0.9,
     confidence: float = 0.95,
 ) -> dict[str, Any]:
+    """The report's content for `runs`, split into `groups` by `comparable_groups(runs)`."""
     if not runs:
         raise ReportError(f"{directory}: no runs below it (a run is a directory holding .hydra/config.yaml)")
     cell_of = {id(run): cell for cell in make_cells(runs) for run in cell.runs}
-    groups = [
-        _analyse_group(cells, setting, baseline, scores, fraction, confidence)
-        for setting, cells in comparable_groups(runs)
-    ]
-    if len(groups) > 1:
-        differing = _differing_keys([group["setting"] for group in groups])
-        for group in groups:
+    tables = [_analyse_group(cells, setting, baseline, scores, fraction, confidence) for setting, cells in groups]
+    if len(tables) > 1:
+        differing = _differing_keys([group["setting"] for group in tables])
+        for group in tables:
             group["setting_differences"] = {key: group["setting"].get(key) for key in differing}
     return {
         "directory": str(directory),
@@ -141,7 +140,7 @@ def analyse(
         "fraction": fraction,
         "min_seeds": MIN_SEEDS,
         "varied": varied_keys(runs),
-        "groups": groups,
+        "groups": tables,
         "runs": [_run_record(run, cell_of[id(run)], directory) for run in runs],
     }
 
