@@ -9,13 +9,31 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+# A `running` status not rewritten for this long belongs to a run killed without warning (SIGKILL, a node lost):
+# the status callback rewrites it at least every `callbacks.status.heartbeat_seconds` (60) while training.
+STALE_AFTER_SECONDS = 30 * 60
+
 
 class Diverged(RuntimeError):
     """Training produced a non-finite loss (`ganlab.callbacks.divergence`): the run ends `diverged`."""
+
+
+class Interrupted(SystemExit):
+    """A run stopped by a signal (`ganlab.callbacks.preemption`) after saving its checkpoint; exits with
+    128 + the signal's number. A SystemExit, so a sweep stops too rather than starting its next job on a
+    machine being taken away."""
+
+    def __init__(self, signal_name: str, message: str) -> None:
+        super().__init__(128 + signal.Signals[signal_name].value)
+        self.signal_name, self.message = signal_name, message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def write_text_atomically(path: Path, text: str) -> None:
@@ -31,3 +49,32 @@ def write_status(path: Path, status: str, **fields: Any) -> None:
     """Write {"status": ..., "updated": <UTC ISO time>, **fields} atomically (never a half-written file)."""
     record = {"status": status, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"), **fields}
     write_text_atomically(path, json.dumps(record, indent=2) + "\n")
+
+
+def hydra_overrides() -> list[str] | None:
+    """The job's command-line overrides (`trick=flip seed=1`) when Hydra started it, else None."""
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else None
+
+
+def read_status(run_dir: Path) -> dict[str, Any]:
+    """A run directory's status.json; {} when it has none (or an unreadable one)."""
+    try:
+        return json.loads((Path(run_dir) / "status.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return {}
+
+
+def age_seconds(status: dict[str, Any]) -> float:
+    """Seconds since the status was written (its `updated` field); infinite when it has none."""
+    try:
+        updated = datetime.fromisoformat(status["updated"])
+    except (KeyError, TypeError, ValueError):
+        return float("inf")
+    return (datetime.now(timezone.utc) - updated).total_seconds()
+
+
+def is_stale(status: dict[str, Any]) -> bool:
+    """Whether a status says `running` but its run has stopped rewriting it: killed without warning."""
+    return status.get("status") == "running" and age_seconds(status) > STALE_AFTER_SECONDS

@@ -16,9 +16,19 @@ from typing import TYPE_CHECKING
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
-from ganlab.status_file import Diverged, write_status
+from ganlab.resume import (
+    CHECKPOINT,
+    check_checkpoint_matches,
+    checkpoint_file,
+    job_plan,
+    keep_aside,
+    metrics_to_continue,
+    run_directory,
+    set_aside,
+)
+from ganlab.status_file import Diverged, Interrupted, hydra_overrides, write_status
 from ganlab.validate import ConfigError, validate_config
 
 if TYPE_CHECKING:
@@ -26,26 +36,51 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# hydra.run.dir goes through it (conf/train.yaml): a resumed run's own directory, or a new one per run
+OmegaConf.register_new_resolver("ganlab_run_dir", run_directory, replace=True)
 
-def run(cfg: DictConfig) -> pl.Trainer:
-    """Validate, build and fit the run described by `cfg`; returns the fitted Trainer."""
+
+def run(cfg: DictConfig) -> pl.Trainer | None:
+    """Validate, build and fit the run described by `cfg`; returns the fitted Trainer, or None for a sweep job
+    that had completed before (see `ganlab.resume`)."""
     # Lightning and torch are imported once the config is valid, not at the top: they take seconds to
     # import, and `--help`, `--cfg`, a misspelled option or a bad value should answer at once.
     output_dir = Path(cfg.paths.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    sweep = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    overrides = hydra_overrides() or []
+    # refusals here leave the directory's run as it was: its status.json is not rewritten
+    plan, reason = job_plan(output_dir, overrides, cfg.get("ckpt_path"), bool(cfg.get("rerun_failed")), sweep)
+    if plan == "skip":
+        log.info("%s skipped: %s", output_dir, reason)
+        return None
+    status_path = output_dir / "status.json"
     try:
         validate_config(cfg)
+        checkpoint = resume_from(cfg, output_dir) if plan == "resume" else None
         import pytorch_lightning as pl
 
         from ganlab.build import build_run
 
         pl.seed_everything(cfg.seed, workers=True)  # before building: weight init draws from it
         datamodule, module, trainer = build_run(cfg)
+        if checkpoint is not None:
+            iteration = check_checkpoint(checkpoint, cfg, module.optimizer_steps_per_iteration)
     except ConfigError as error:
-        write_status(output_dir / "status.json", "config_error", error=str(error))
+        if plan == "fresh":
+            write_status(status_path, "config_error", error=str(error), overrides=overrides)
         raise
-    log.info("run directory: %s", output_dir)
-    trainer.fit(module, datamodule=datamodule)
+    except BaseException as error:  # a build that fails for another reason, or Ctrl-C while building
+        if plan == "fresh":
+            state = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            write_status(status_path, state, error=f"{type(error).__name__}: {error}", overrides=overrides)
+        raise
+    if checkpoint is not None:
+        continue_metrics(trainer, output_dir, iteration)
+        log.info("resuming %s (%s) from %s at iteration %d", output_dir, reason, checkpoint, iteration)
+    else:
+        log.info("run directory: %s", output_dir)
+    fit(trainer, module, datamodule, checkpoint)
     if trainer.is_global_zero:
         log.info(
             "trained %d iterations (%d optimizer steps: %d discriminator + %d generator updates per iteration)",
@@ -55,6 +90,80 @@ def run(cfg: DictConfig) -> pl.Trainer:
             module.g_steps,
         )
     return trainer
+
+
+def resume_from(cfg: DictConfig, output_dir: Path) -> Path | None:
+    """The checkpoint a resumed run starts from; None when the run must start over (its earlier attempt's
+    files are then set aside in attempts/<n>/)."""
+    if cfg.get("ckpt_path"):
+        return checkpoint_file(cfg.ckpt_path, output_dir)
+    if (output_dir / CHECKPOINT).is_file():
+        return output_dir / CHECKPOINT
+    log.info(
+        "%s: no checkpoint to resume from; the earlier attempt's files are kept in %s",
+        output_dir,
+        set_aside(output_dir),
+    )
+    return None
+
+
+def check_checkpoint(path: Path, cfg: DictConfig, steps_per_iteration: int) -> int:
+    """Refuse a file that is not a ganlab checkpoint or was trained with other settings; returns its iteration."""
+    import torch
+
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        config, step = checkpoint.get("hyper_parameters", {}).get("config"), int(checkpoint["global_step"])
+    except Exception as error:  # a truncated file, another format, anything torch cannot read as a checkpoint
+        raise ConfigError(
+            f"ckpt_path: {path} is not a checkpoint torch can read ({type(error).__name__}: {error})"
+        ) from error
+    check_checkpoint_matches(path, OmegaConf.to_container(cfg, resolve=True), config)
+    return step // steps_per_iteration
+
+
+def continue_metrics(trainer: pl.Trainer, output_dir: Path, iteration: int) -> None:
+    """metrics.csv goes on from the checkpoint: its rows up to `iteration` are written again through the CSV
+    logger (which starts a fresh file), the rows after it are dropped (the resumed run logs them again)."""
+    from pytorch_lightning.loggers import CSVLogger
+
+    metrics_csv = output_dir / "metrics.csv"
+    rows = metrics_to_continue(metrics_csv, iteration)
+    aside = keep_aside(metrics_csv)
+    for logger in trainer.loggers:
+        if isinstance(logger, CSVLogger) and Path(logger.log_dir).resolve() == output_dir.resolve():
+            for row in rows:
+                values = {key: _number(value) for key, value in row.items() if value != "" and key != "step"}
+                logger.log_metrics(values, step=int(float(row["step"])))
+            logger.save()
+    if aside is not None:
+        aside.unlink()
+
+
+def _number(text: str) -> int | float:
+    return int(text) if text.lstrip("-").isdigit() else float(text)
+
+
+def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.LightningDataModule, checkpoint) -> None:
+    """trainer.fit; a run stopped by a signal raises Interrupted once its checkpoint is saved."""
+    from pytorch_lightning.utilities.exceptions import SIGTERMException
+
+    from ganlab.callbacks.preemption import Preemption
+
+    try:
+        trainer.fit(module, datamodule=datamodule, ckpt_path=None if checkpoint is None else str(checkpoint))
+    except SIGTERMException:
+        preemption = next((callback for callback in trainer.callbacks if isinstance(callback, Preemption)), None)
+        name = preemption.signal_name if preemption is not None else "SIGTERM"
+        if preemption is not None:
+            preemption.hand_on()  # under submitit: requeue the job (it then resumes by itself)
+        saved = preemption is not None and preemption.checkpoint.is_file()
+        resume = f"continue it with the same command and ckpt_path={Path(trainer.default_root_dir)}" if saved else ""
+        raise Interrupted(
+            name,
+            f"{name} received: stopped after {module.iteration} iterations"
+            + (f", checkpoint saved; {resume}" if saved else " (no checkpoint: callbacks.preemption is off)"),
+        ) from None
 
 
 def final_score(trainer: pl.Trainer, name: str) -> float:
@@ -82,6 +191,11 @@ def _send_lightning_logs_to_hydra() -> None:
 
 
 def _quiet_misleading_warnings() -> None:
+    # Lightning takes a mid-epoch checkpoint's data loader for one that restarts its epoch; ganlab's iterables
+    # start at the run's iteration (ganlab.data.batching), so a resumed run sees the batches it would have.
+    warnings.filterwarnings("ignore", message=r"You're resuming from a checkpoint that ended before the epoch ended")
+    # ... and a resumed run's checkpoint directory for a stranger's: only a resumed run finds it there (ganlab.resume)
+    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
     # CSVLogger warns that files in a non-empty log dir "will be deleted"; it only ever replaces its own
     # metrics.csv, and the run dir is never empty (Hydra wrote .hydra/ into it first).
     warnings.filterwarnings("ignore", message=r"Experiment logs directory .* exists and is not empty")
@@ -102,7 +216,10 @@ def main(cfg: DictConfig) -> float | None:
     _quiet_misleading_warnings()
     try:
         trainer = run(cfg)
-        return final_score(trainer, cfg.optimized_metric) if cfg.get("optimized_metric") else None
+        return final_score(trainer, cfg.optimized_metric) if trainer and cfg.get("optimized_metric") else None
+    except Interrupted as interrupted:  # a SystemExit: in a sweep too it ends the process, with its code
+        print(f"ganlab: {interrupted}", file=sys.stderr)
+        raise
     except Exception as error:
         # A refused config exits 2, a diverged run 3, with one paragraph; anything else keeps its traceback.
         # A sweep records the failed job and goes on; HYDRA_FULL_ERROR=1 asks for the traceback.

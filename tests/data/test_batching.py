@@ -1,6 +1,6 @@
 import torch
 
-from ganlab.data.batching import EpochSeed, SampledBatches, TensorBatches
+from ganlab.data.batching import SampledBatches, TensorBatches, epoch_generator
 from ganlab.images import uint8_to_range
 
 
@@ -19,12 +19,12 @@ def test_each_epoch_is_a_full_permutation_without_the_last_partial_batch():
 
 
 def epoch_order(batches, epoch):
-    batches.sampler.set_epoch(epoch)
+    batches.set_start(epoch)
     return torch.cat([batch.flatten() for batch in batches]).tolist()
 
 
 def test_shuffles_depend_only_on_seed_and_epoch():
-    """Lightning calls loader.sampler.set_epoch(e): the order of epoch e must not depend on what came before."""
+    """The order of epoch e must not depend on what came before: a resumed run starts at epoch e."""
     images = torch.arange(50, dtype=torch.uint8).view(50, 1, 1, 1)
     first = TensorBatches(images, 5, (0.0, 255.0), seed=1)
     second = TensorBatches(images, 5, (0.0, 255.0), seed=1)
@@ -46,11 +46,11 @@ def test_sampled_batches_are_fresh_each_epoch_and_reproducible():
 
     stream = SampledBatches(sample, batch_size=4, batches_per_epoch=3, seed=0)
     assert len(stream) == 3 and len(list(stream)) == 3
-    stream.sampler.set_epoch(0)
+    stream.set_start(0)
     epoch0 = torch.cat(list(stream))
-    stream.sampler.set_epoch(1)
+    stream.set_start(1)
     assert not torch.equal(epoch0, torch.cat(list(stream)))
-    stream.sampler.set_epoch(0)
+    stream.set_start(0)
     assert torch.equal(epoch0, torch.cat(list(stream)))
     other_rank = SampledBatches(sample, 4, 3, seed=0, rank=1)
     assert not torch.equal(epoch0, torch.cat(list(other_rank)))
@@ -59,7 +59,5 @@ def test_sampled_batches_are_fresh_each_epoch_and_reproducible():
 def test_epoch_seed_generators_differ_by_seed_rank_and_epoch():
     draws = set()
     for seed, rank, epoch in [(0, 0, 0), (1, 0, 0), (0, 1, 0), (0, 0, 1)]:
-        state = EpochSeed(seed, rank)
-        state.set_epoch(epoch)
-        draws.add(torch.rand(1, generator=state.generator()).item())
+        draws.add(torch.rand(1, generator=epoch_generator(seed, rank, epoch)).item())
     assert len(draws) == 4

@@ -57,6 +57,26 @@ def test_sets_over_the_memory_limit_stream_through_a_dataloader(tmp_path):
     assert datamodule.validation_sample(5).shape == (5, 3, 8, 8)
 
 
+def test_a_streamed_folder_is_read_in_the_order_of_the_same_set_held_in_memory(tmp_path):
+    """Epoch e's order is a function of (seed, e) alone, streamed or not, so a resumed run reads on where it was."""
+    for number in range(13):  # each image one grey level: its identity
+        Image.fromarray(np.full((8, 8), 10 * number, dtype=np.uint8)).save(tmp_path / f"{number:02d}.png")
+    options = {"image_size": 8, "channels": 1, "batch_size": 4, "seed": 3, "value_range": (0.0, 255.0)}
+    streamed, in_memory = loaded(tmp_path, in_memory_limit_mb=0, **options), loaded(tmp_path, **options)
+
+    def stream(datamodule, start, count):
+        loader = datamodule.train_dataloader()
+        (loader.sampler if datamodule.streaming else loader).set_start(*divmod(start, 3))
+        batches = []
+        while len(batches) < count:  # one iter() per epoch, as Lightning does
+            batches += [datamodule.on_after_batch_transfer(batch, 0) for batch in loader]
+        return [batch[:, 0, 0, 0].round().int().tolist() for batch in batches[:count]]
+
+    with_epochs = stream(streamed, 0, 9)  # three epochs of three batches
+    assert with_epochs == stream(in_memory, 0, 9) and with_epochs[:3] != with_epochs[3:6]
+    assert stream(streamed, 4, 5) == with_epochs[4:]  # from the second batch of the second epoch
+
+
 def test_small_sets_are_held_in_memory(tmp_path):
     write_image_folder(tmp_path, {"a": 4})
     datamodule = loaded(tmp_path, image_size=8, batch_size=2)

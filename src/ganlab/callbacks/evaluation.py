@@ -66,6 +66,8 @@ class Evaluation(pl.Callback):
         self.real = trainer.datamodule.validation_sample(self.final_num_samples)
         with evaluating():  # only the scores' own (eval-mode) feature network runs: no_grad, RNG put back
             reference = self.scores.set_real(self.real, self.batch_size)
+        if trainer.ckpt_path is not None:  # resumed: the reference and this iteration's scores are in metrics.csv
+            return
         if trainer.is_global_zero:
             log.info("real-data reference on %d images: %s", len(self.real), _format(reference))
         self._log(trainer, reference, pl_module.iteration)

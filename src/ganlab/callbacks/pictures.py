@@ -65,7 +65,8 @@ class PeriodicPicture(pl.Callback, ABC):
         self.real = trainer.datamodule.validation_sample(self.sample_size(trainer))
         generator = torch.Generator().manual_seed(self.seed)
         self.latents = pl_module.latent.sample(self.latent_count(trainer) or len(self.real), generator=generator)
-        self._draw(trainer, pl_module)
+        if trainer.ckpt_path is None:  # a resumed run drew its start picture when it first started
+            self._draw(trainer, pl_module)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if self.every_n_steps and pl_module.iteration % self.every_n_steps == 0:

@@ -39,7 +39,12 @@ class ProgressStrip(pl.Callback):
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self.latents = pl_module.latent.sample(self.num_images, generator=torch.Generator().manual_seed(self.seed))
-        self.rows = []
+
+    def state_dict(self) -> dict:
+        return {"rows": [torch.from_numpy(row) for row in self.rows]}  # a resumed run's strip goes on
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.rows = [row.numpy() for row in state_dict["rows"]]
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if not trainer.is_global_zero or not is_image_shape(trainer.datamodule.data_shape):

@@ -1,47 +1,70 @@
 """status.json: whether a run is running, completed, failed or interrupted, and how far it got.
 
-A sweep's report reads it to tell which jobs failed; a person reads it instead of the terminal.
+A sweep's report reads it to tell which jobs failed, a resumed sweep to tell which jobs to skip or continue;
+a person reads it instead of the terminal. While training it is rewritten every `every_n_steps` iterations
+and at least every `heartbeat_seconds`: a `running` status much older than that belongs to a run killed
+without warning (`ganlab.status_file.is_stale`).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
+from ganlab.callbacks.preemption import Preemption
 from ganlab.contracts import TrainingState
-from ganlab.status_file import Diverged, write_status
+from ganlab.status_file import Diverged, hydra_overrides, read_status, write_status
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class RunStatus(pl.Callback):
-    """Keeps <path> current: `running` (with the iteration, every `every_n_steps`), then `completed`,
-    `diverged` (with the reason), `failed` (with the error) or `interrupted`."""
+    """Keeps <path> current: `running` (with the iteration), then `completed`, `diverged` (with the reason),
+    `failed` (with the error) or `interrupted` (with the signal). Each record also holds the job's
+    overrides, when and at which iterations it was started and resumed, and the findings of callbacks that
+    keep a `findings` list (DivergenceGuard's: D winning, modes lost)."""
 
-    def __init__(self, path: str, every_n_steps: int = 100) -> None:
-        self.path, self.every_n_steps = Path(path), int(every_n_steps)
-        self.started = ""
+    def __init__(self, path: str, every_n_steps: int = 100, heartbeat_seconds: float = 60) -> None:
+        self.path, self.every_n_steps, self.heartbeat_seconds = Path(path), int(every_n_steps), float(heartbeat_seconds)
+        self.starts: list[dict[str, Any]] = []
+        self._written = 0.0
 
     def _write(self, trainer: pl.Trainer, pl_module: TrainingState, status: str, **fields: Any) -> None:
-        if trainer.is_global_zero:
-            iterations = trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else -1
-            write_status(
-                self.path,
-                status,
-                iteration=pl_module.iteration,
-                max_iterations=iterations,
-                epoch=trainer.current_epoch,
-                started=self.started,
-                **fields,
-            )
+        if not trainer.is_global_zero:
+            return
+        iterations = trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else -1
+        findings = [finding for callback in trainer.callbacks for finding in getattr(callback, "findings", [])]
+        write_status(
+            self.path,
+            status,
+            iteration=pl_module.iteration,
+            max_iterations=iterations,
+            epoch=trainer.current_epoch,
+            started=self.starts[0]["at"] if self.starts else _now(),
+            **({"resumed": self.starts[1:]} if len(self.starts) > 1 else {}),
+            **({"overrides": overrides} if (overrides := hydra_overrides()) is not None else {}),
+            **({"findings": findings} if findings else {}),
+            **fields,
+        )
+        self._written = time.monotonic()
 
-    def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    def on_train_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        # here, not at fit start: a resumed run's iteration is restored by now
+        previous = read_status(self.path.parent) if trainer.ckpt_path is not None else {}
+        first = [{"at": previous["started"], "iteration": 0}] if previous.get("started") else []
+        self.starts = first + previous.get("resumed", []) + [{"at": _now(), "iteration": pl_module.iteration}]
         self._write(trainer, pl_module, "running")
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if self.every_n_steps and pl_module.iteration % self.every_n_steps == 0:
+        periodic = self.every_n_steps and pl_module.iteration % self.every_n_steps == 0
+        if periodic or time.monotonic() - self._written > self.heartbeat_seconds:
             self._write(trainer, pl_module, "running")
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
@@ -50,8 +73,13 @@ class RunStatus(pl.Callback):
     def on_exception(self, trainer: pl.Trainer, pl_module: TrainingState, exception: BaseException) -> None:
         for logger in trainer.loggers:
             logger.save()  # the rows a logger still holds (CSVLogger writes every 10): nothing measured is lost
-        if isinstance(exception, KeyboardInterrupt):
-            self._write(trainer, pl_module, "interrupted")
+        if isinstance(exception, SIGTERMException):
+            preemption = next((callback for callback in trainer.callbacks if isinstance(callback, Preemption)), None)
+            name = preemption.signal_name if preemption is not None else "SIGTERM"
+            saved = preemption is not None and preemption.checkpoint.is_file()
+            self._write(trainer, pl_module, "interrupted", signal=name, checkpoint_saved=saved)
+        elif isinstance(exception, KeyboardInterrupt):
+            self._write(trainer, pl_module, "interrupted", signal="SIGINT", checkpoint_saved=False)
         elif isinstance(exception, Diverged):
             self._write(trainer, pl_module, "diverged", reason=str(exception))
         else:

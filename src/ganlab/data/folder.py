@@ -17,6 +17,7 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision.datasets.folder import IMG_EXTENSIONS
 from torchvision.transforms import v2
 
+from ganlab.data.batching import EpochPermutation, iterations_done
 from ganlab.data.in_memory import InMemoryImageDataModule
 from ganlab.images import uint8_to_range
 
@@ -88,25 +89,27 @@ class ImageFolderDataModule(InMemoryImageDataModule):
         index = {folder: number for number, folder in enumerate(classes)}
         return ImageFiles(files, [index[file.parent] for file in files], self.image_size, self.channels)
 
-    def _loader(self, dataset: Dataset, batch_size: int, shuffle: bool, drop_last: bool) -> DataLoader:
+    def _loader(self, batch_size: int, sampler: EpochPermutation | None = None) -> DataLoader:
         return DataLoader(
-            dataset,
+            self.dataset,
             batch_size=batch_size,
-            shuffle=shuffle,
-            drop_last=drop_last,
+            sampler=sampler,
+            drop_last=sampler is not None,
             num_workers=self.num_workers,
-            persistent_workers=self.num_workers > 0 and shuffle,
+            persistent_workers=self.num_workers > 0 and sampler is not None,
             generator=torch.Generator().manual_seed(self.seed),
         )
 
     def load(self) -> tuple[torch.Tensor, torch.Tensor]:
-        batches = list(self._loader(self.dataset, 256, shuffle=False, drop_last=False))
+        batches = list(self._loader(256))
         return torch.cat([images for images, _ in batches]), torch.cat([labels for _, labels in batches]).long()
 
     def train_dataloader(self):
         if not self.streaming:
             return super().train_dataloader()
-        return self._loader(self.dataset, self.batch_size, shuffle=True, drop_last=True)
+        # the order of the in-memory path: epoch e's a function of (seed, e), starting at the run's iteration
+        position = iterations_done(self.trainer) if self.trainer is not None else None
+        return self._loader(self.batch_size, EpochPermutation(len(self.dataset), self.batch_size, self.seed, position))
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int) -> torch.Tensor:
         if isinstance(batch, (list, tuple)):  # a streamed (uint8 images, labels) batch, now on the device

@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 import pytorch_lightning as pl
 import torch
 
-from ganlab.data.batching import TensorBatches
+from ganlab.data.batching import TensorBatches, iterations_done
 from ganlab.images import uint8_to_range
 
 
@@ -57,7 +57,10 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
         trainer = self.trainer
         device = trainer.strategy.root_device if trainer is not None else torch.device("cpu")
         rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
-        return TensorBatches(self.images.to(device), self.batch_size, self.value_range, self.seed, rank, world_size)
+        position = iterations_done(trainer) if trainer is not None else None
+        return TensorBatches(
+            self.images.to(device), self.batch_size, self.value_range, self.seed, rank, world_size, position
+        )
 
     def validation_indices(self, count: int, n: int | None) -> torch.Tensor:
         """Which n of `count` images (all if None) form the validation sample: a choice fixed by the seed."""

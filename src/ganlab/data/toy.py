@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import pytorch_lightning as pl
 import torch
 
-from ganlab.data.batching import SampledBatches
+from ganlab.data.batching import SampledBatches, iterations_done
 
 
 class ToyCurveDataModule(pl.LightningDataModule):
@@ -94,6 +94,7 @@ class ToyCurveDataModule(pl.LightningDataModule):
             self.epoch_size // self.batch_size,
             self.seed,
             rank,
+            iterations_done(self.trainer) if self.trainer is not None else None,
         )
 
     def validation_sample(self, n: int | None = None) -> torch.Tensor:

@@ -7,21 +7,15 @@ running are read the same way.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ganlab.metrics_file import is_score, read_columns
-
-# Runs whose status.json has not been rewritten for this long while "running" are reported as stale:
-# the status callback rewrites it every `callbacks.status.every_n_steps` iterations (100), which takes
-# well under this on any device ganlab trains on, unless the job was killed without warning.
-STALE_AFTER_SECONDS = 30 * 60
+from ganlab.status_file import is_stale, read_status
 
 
 @dataclass
@@ -42,7 +36,7 @@ class Run:
         """completed, failed, config_error, interrupted, running, stale (running, but silent too long) or
         unknown (no status.json: killed before training, or not a ganlab run)."""
         state = self.status.get("status", "unknown")
-        if state == "running" and _age_seconds(self.status.get("updated")) > STALE_AFTER_SECONDS:
+        if is_stale(self.status):  # running, but silent for longer than any live run is
             return "stale"
         return state
 
@@ -66,9 +60,7 @@ def _read_run(path: Path) -> Run:
     config = yaml.safe_load((path / ".hydra" / "config.yaml").read_text()) or {}
     overrides_file = path / ".hydra" / "overrides.yaml"
     overrides = (yaml.safe_load(overrides_file.read_text()) or []) if overrides_file.is_file() else []
-    status_file = path / "status.json"
-    status = json.loads(status_file.read_text()) if status_file.is_file() else {}
-    run = Run(path=path, overrides=[str(item) for item in overrides], config=config, status=status)
+    run = Run(path=path, overrides=[str(item) for item in overrides], config=config, status=read_status(path))
     metrics_csv = path / "metrics.csv"
     if metrics_csv.is_file():
         for column, history in read_columns(metrics_csv).items():
@@ -82,13 +74,6 @@ def _read_run(path: Path) -> Run:
 def override_key(override: str) -> str:
     """`trick` for `trick=flip`, `model.lr` for `+model.lr=1`."""
     return override.split("=", 1)[0].lstrip("+~")
-
-
-def _age_seconds(timestamp: str | None) -> float:
-    if not timestamp:
-        return float("inf")
-    updated = datetime.fromisoformat(timestamp)
-    return (datetime.now(timezone.utc) - updated).total_seconds()
 
 
 def _natural_key(path: Path) -> list[Any]:

@@ -1,0 +1,199 @@
+"""Nothing lost: a run stopped anywhere and resumed with ckpt_path equals the run that was never stopped."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import pytorch_lightning as pl
+import torch
+
+from ganlab import resume
+from ganlab.resume import job_plan, run_directory
+from ganlab.status_file import Interrupted, read_status, write_status
+from ganlab.train import run
+from ganlab.validate import ConfigError
+from tests.helpers import compose_config, read_metrics
+
+# 1797 digits in batches of 256: 7 iterations an epoch. EMA and instance noise keep state of their own.
+RUN = ("data.batch_size=256", "metric=none", "trick=[ema,instance_noise]", "trick.instance_noise_iterations=20")
+
+
+def train(output_dir: Path, *overrides: str) -> pl.Trainer:
+    return run(compose_config(output_dir, *RUN, *overrides))
+
+
+def weights(trainer: pl.Trainer) -> dict[str, torch.Tensor]:
+    return trainer.lightning_module.state_dict()
+
+
+def status(run_dir: Path) -> dict:
+    return json.loads((run_dir / "status.json").read_text())
+
+
+class SignalAt(pl.Callback):
+    """Sends this process `signal` once `iteration` iterations are done: a scheduler's kill, in-process."""
+
+    def __init__(self, iteration: int, signal: str = "SIGTERM") -> None:
+        self.iteration, self.signal = iteration, signal
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if pl_module.iteration == self.iteration:
+            os.kill(os.getpid(), getattr(signal, self.signal))
+
+
+class FailsToBuild:
+    def __init__(self) -> None:
+        raise RuntimeError("a bug while building")
+
+
+@pytest.mark.parametrize(
+    ("model", "stop"),
+    [("mlp", 10), ("cnn", 10), ("mlp", 7)],
+    ids=["mlp-mid-epoch", "cnn-batchnorm-mid-epoch", "mlp-epoch-end"],
+)
+def test_a_resumed_run_ends_bit_for_bit_where_the_straight_run_does(tmp_path, model, stop):
+    straight = train(tmp_path / "straight", f"model={model}", "trainer.max_steps=20")
+    train(tmp_path / "split", f"model={model}", f"trainer.max_steps={stop}")
+    resumed = train(tmp_path / "split", f"model={model}", "trainer.max_steps=20", "ckpt_path=last")
+    mine, theirs = weights(resumed), weights(straight)
+    assert mine.keys() == theirs.keys()  # G, D, G's moving average, BatchNorm statistics
+    assert all(torch.equal(mine[key], theirs[key]) for key in mine)
+    # metrics.csv goes on from the checkpoint: every iteration once, with the straight run's losses
+    split_rows, straight_rows = read_metrics(tmp_path / "split"), read_metrics(tmp_path / "straight")
+    assert [row["step"] for row in split_rows] == [str(step) for step in range(20)]
+    assert [row["train/g_loss"] for row in split_rows] == [row["train/g_loss"] for row in straight_rows]
+    record = status(tmp_path / "split")
+    assert record["status"] == "completed" and record["resumed"][0]["iteration"] == stop
+
+
+def test_sigterm_checkpoints_the_current_iteration_and_the_run_resumes_to_the_same_end(tmp_path):
+    straight = train(tmp_path / "straight", "trainer.max_steps=12")
+    killer = ("+callbacks.killer._target_=tests.test_resume.SignalAt", "+callbacks.killer.iteration=5")
+    with pytest.raises(Interrupted, match=r"SIGTERM received: stopped after 5 iterations, checkpoint saved") as caught:
+        train(tmp_path / "split", "trainer.max_steps=12", *killer)
+    assert caught.value.code == 128 + signal.SIGTERM
+    record = status(tmp_path / "split")
+    assert record["status"] == "interrupted" and record["signal"] == "SIGTERM" and record["iteration"] == 5
+    checkpoint = torch.load(tmp_path / "split" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert checkpoint["global_step"] == 5 * 2  # not the end of the last epoch (iteration 0): the current one
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # the run gave the handlers back
+    resumed = train(tmp_path / "split", "trainer.max_steps=12", f"ckpt_path={tmp_path / 'split'}")
+    assert all(torch.equal(value, weights(straight)[key]) for key, value in weights(resumed).items())
+
+
+def test_the_pre_emption_signal_is_handed_on_after_the_checkpoint_is_saved(tmp_path):
+    """submitit requeues a job in its SIGUSR2 handler: ganlab saves first, then calls it."""
+    checkpoint = tmp_path / "run" / "checkpoints" / "last.ckpt"
+    calls = []
+    previous = signal.signal(signal.SIGUSR2, lambda number, frame: calls.append(checkpoint.is_file()))
+    try:
+        overrides = ("+callbacks.killer._target_=tests.test_resume.SignalAt", "+callbacks.killer.iteration=3")
+        with pytest.raises(Interrupted) as caught:
+            train(tmp_path / "run", "trainer.max_steps=12", *overrides, "+callbacks.killer.signal=SIGUSR2")
+    finally:
+        signal.signal(signal.SIGUSR2, previous)
+    assert caught.value.code == 128 + signal.SIGUSR2 and calls == [True]
+    assert status(tmp_path / "run")["signal"] == "SIGUSR2"
+
+
+def test_a_run_killed_with_sigterm_from_outside_exits_143_with_its_checkpoint(tmp_path):
+    command = [sys.executable, "-m", "ganlab.train", f"hydra.run.dir={tmp_path}", *RUN, "trainer.max_steps=100000"]
+    command += ["trainer.enable_progress_bar=false", "callbacks.status.every_n_steps=10"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and read_status(tmp_path).get("iteration", 0) < 20:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 143, stderr
+    assert "Traceback" not in stderr and "checkpoint saved; continue it with the same command and ckpt_path=" in stderr
+    record = status(tmp_path)
+    assert record["status"] == "interrupted" and record["checkpoint_saved"] is True
+    stopped = record["iteration"]
+    assert [row["step"] for row in read_metrics(tmp_path)] == [str(step) for step in range(stopped)]
+    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert checkpoint["global_step"] == 2 * stopped
+
+
+def test_a_checkpoint_of_another_config_is_refused_and_the_run_is_left_as_it_was(tmp_path):
+    train(tmp_path / "run", "trainer.max_steps=3")
+    before = {name: (tmp_path / "run" / name).read_bytes() for name in ("status.json", "metrics.csv")}
+    with pytest.raises(ConfigError) as refused:
+        train(tmp_path / "run", "trainer.max_steps=6", "ckpt_path=last", "optim.lr=0.005", "seed=4")
+    message = str(refused.value)
+    assert "was trained with another config" in message
+    assert "optim.generator.lr: 0.001 there, 0.005 here" in message and "; seed: 0 there, 4 here" in message
+    assert {name: (tmp_path / "run" / name).read_bytes() for name in before} == before
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
+    broken = tmp_path / "broken.ckpt"
+    broken.write_bytes(b"half a checkpoint")
+    with pytest.raises(ConfigError, match=r"ckpt_path: .*broken.ckpt is not a checkpoint torch can read"):
+        train(tmp_path / "run", f"ckpt_path={broken}")
+    with pytest.raises(ConfigError, match=r"ckpt_path = 'last': there is no checkpoint at .*checkpoints/last.ckpt"):
+        train(tmp_path / "fresh", "ckpt_path=last")
+
+
+def test_a_directory_that_holds_a_run_is_not_written_into_again(tmp_path):
+    train(tmp_path / "run", "trainer.max_steps=2")
+    before = {path: path.read_bytes() for path in (tmp_path / "run").rglob("*") if path.is_file()}
+    with pytest.raises(ConfigError, match=r"already holds a run \(status completed\); continue it with ckpt_path=last"):
+        train(tmp_path / "run", "trainer.max_steps=2")
+    assert {path: path.read_bytes() for path in (tmp_path / "run").rglob("*") if path.is_file()} == before
+
+
+def test_a_failure_while_building_leaves_a_failed_status(tmp_path):
+    with pytest.raises(Exception, match="a bug while building"):  # a bug keeps its traceback
+        train(tmp_path / "run", "+callbacks.bug._target_=tests.test_resume.FailsToBuild")
+    record = status(tmp_path / "run")
+    assert record["status"] == "failed" and "a bug while building" in record["error"]
+    assert "callbacks.bug" in record["error"]
+
+
+def test_runs_started_in_the_same_second_get_directories_of_their_own(tmp_path, monkeypatch):
+    monkeypatch.setattr(resume, "_chosen_directories", {})
+    fresh = str(tmp_path / "12-00-00")
+    first = run_directory(None, fresh)
+    assert run_directory("last", fresh) == first  # Hydra asks again within the same run: the same answer
+    resume._chosen_directories.clear()  # another process
+    second = run_directory(None, fresh)
+    assert (first, second) == (fresh, fresh + "_1") and Path(second).is_dir()
+    # a checkpoint continues in its own run directory
+    assert run_directory(str(tmp_path / "old" / "checkpoints" / "last.ckpt"), fresh) == str(tmp_path / "old")
+
+
+@pytest.mark.parametrize(
+    ("state", "age_minutes", "rerun_failed", "plan"),
+    [
+        ("completed", 1, False, "skip"),
+        ("interrupted", 1, False, "resume"),
+        ("running", 31, False, "resume"),  # no heartbeat for half an hour: killed without warning
+        ("failed", 1, False, "skip"),
+        ("diverged", 1, True, "resume"),
+    ],
+)
+def test_a_sweep_rerun_into_its_directory_continues_what_is_unfinished(
+    tmp_path, state, age_minutes, rerun_failed, plan
+):
+    write_status(tmp_path / "status.json", state, overrides=["seed=1"])
+    record = json.loads((tmp_path / "status.json").read_text())
+    record["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 60 * age_minutes))
+    (tmp_path / "status.json").write_text(json.dumps(record))
+    assert job_plan(tmp_path, ["seed=1"], None, rerun_failed, sweep=True)[0] == plan
+
+
+def test_a_sweep_rerun_refuses_a_live_job_and_another_jobs_directory(tmp_path):
+    write_status(tmp_path / "status.json", "running", overrides=["seed=1"])
+    with pytest.raises(ConfigError, match=r"still running \(status.json written \d+ s ago\)"):
+        job_plan(tmp_path, ["seed=1"], None, False, sweep=True)
+    write_status(tmp_path / "status.json", "interrupted", overrides=["seed=1"])
+    with pytest.raises(ConfigError, match=r"holds another job \(seed=1\) than this one \(seed=2\)"):
+        job_plan(tmp_path, ["seed=2"], None, False, sweep=True)
