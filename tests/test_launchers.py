@@ -46,7 +46,7 @@ def test_the_entry_point_returns_the_optimized_score(make_config, tmp_path):
     with pytest.raises(ConfigError, match=r"optimized_metric = 'val/fid': this run's metric logged val/classifier_"):
         final_score(trainer, "val/fid")
     with pytest.raises(ConfigError, match=r"optimized_metric = 'val/fid': the run has no metric \(metric=none\)"):
-        run(make_config("metric=none", "optimized_metric=val/fid"))
+        run(make_config("metric=none", "optimized_metric=val/fid", output_dir=tmp_path / "unscored"))
 
 
 @pytest.mark.parametrize(

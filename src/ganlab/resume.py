@@ -19,6 +19,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ganlab.dotted_keys import flatten
 from ganlab.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_status
 from ganlab.validate import ConfigError
 
@@ -126,8 +127,8 @@ def set_aside(output_dir: Path) -> Path:
 
 def differing_keys(config: dict[str, Any], checkpoint_config: dict[str, Any]) -> list[str]:
     """The defining keys (dotted) whose values differ between a run's config and a checkpoint's."""
-    mine = {key: value for key, value in _flatten(config) if key.split(".")[0] in DEFINING_KEYS}
-    theirs = {key: value for key, value in _flatten(checkpoint_config) if key.split(".")[0] in DEFINING_KEYS}
+    mine = {key: value for key, value in flatten(config).items() if key.split(".")[0] in DEFINING_KEYS}
+    theirs = {key: value for key, value in flatten(checkpoint_config).items() if key.split(".")[0] in DEFINING_KEYS}
     keys = sorted(
         key for key in mine.keys() | theirs.keys() if mine.get(key, "<absent>") != theirs.get(key, "<absent>")
     )
@@ -138,7 +139,7 @@ def check_checkpoint_matches(path: Path, config: dict[str, Any], checkpoint_conf
     if checkpoint_config is None:
         raise ConfigError(f"ckpt_path: {path} is not a ganlab checkpoint (it holds no run config)")
     if keys := differing_keys(config, checkpoint_config):
-        mine, theirs = dict(_flatten(config)), dict(_flatten(checkpoint_config))
+        mine, theirs = flatten(config), flatten(checkpoint_config)
         shown = "; ".join(
             f"{key}: {theirs.get(key, '<absent>')!r} there, {mine.get(key, '<absent>')!r} here" for key in keys[:8]
         )
@@ -147,15 +148,6 @@ def check_checkpoint_matches(path: Path, config: dict[str, Any], checkpoint_conf
             f"ckpt_path: {path} was trained with another config: {shown}{more}; resume with the same settings, "
             "or start a new run"
         )
-
-
-def _flatten(node: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    if isinstance(node, dict):
-        items = []
-        for key, value in node.items():
-            items += _flatten(value, f"{prefix}{key}.")
-        return items or [(prefix[:-1], {})]
-    return [(prefix[:-1], node)]
 
 
 def metrics_to_continue(metrics_csv: Path, iteration: int) -> list[dict[str, str]]:

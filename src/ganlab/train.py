@@ -28,7 +28,7 @@ from ganlab.resume import (
     run_directory,
     set_aside,
 )
-from ganlab.status_file import Diverged, Interrupted, hydra_overrides, write_status
+from ganlab.status_file import Diverged, Interrupted, hydra_overrides, read_status, write_status
 from ganlab.validate import ConfigError, validate_config
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
     try:
         validate_config(cfg)
         checkpoint = resume_from(cfg, output_dir) if plan == "resume" else None
+        plan = "fresh" if checkpoint is None else plan  # a rerun from the start: its files were set aside
         import pytorch_lightning as pl
 
         from ganlab.build import build_run
@@ -76,8 +77,14 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
             write_status(status_path, state, error=f"{type(error).__name__}: {error}", overrides=overrides)
         raise
     if checkpoint is not None:
-        continue_metrics(trainer, output_dir, iteration)
         log.info("resuming %s (%s) from %s at iteration %d", output_dir, reason, checkpoint, iteration)
+        if 0 < trainer.max_steps <= iteration * module.optimizer_steps_per_iteration:
+            # Lightning would return at once, without a hook that updates status.json
+            log.info("nothing left to train: trainer.max_steps is %d iterations", iteration)
+            record = {key: value for key, value in read_status(output_dir).items() if key not in ("status", "updated")}
+            write_status(status_path, "completed", **{**record, "iteration": iteration})
+            return trainer
+        continue_metrics(trainer, output_dir, iteration)
     else:
         log.info("run directory: %s", output_dir)
     fit(trainer, module, datamodule, checkpoint)

@@ -77,6 +77,17 @@ def test_a_streamed_folder_is_read_in_the_order_of_the_same_set_held_in_memory(t
     assert stream(streamed, 4, 5) == with_epochs[4:]  # from the second batch of the second epoch
 
 
+@pytest.mark.parametrize("num_workers", [0, 1])
+def test_a_file_that_does_not_decode_is_named(tmp_path, num_workers):
+    write_image_folder(tmp_path, {"a": 3})
+    (tmp_path / "a" / "broken.png").write_bytes(b"\x89PNG cut short")
+    with pytest.raises(OSError) as caught:
+        loaded(tmp_path, image_size=8, batch_size=2, num_workers=num_workers)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path}/a/broken.png is not an image PIL can read (")
+    assert message.endswith("; delete or replace it") and "Traceback" not in message
+
+
 def test_small_sets_are_held_in_memory(tmp_path):
     write_image_folder(tmp_path, {"a": 4})
     datamodule = loaded(tmp_path, image_size=8, batch_size=2)

@@ -58,6 +58,27 @@ def test_official_gz_files_are_unpacked_without_a_download(tmp_path):
     assert len(loaded(tmp_path, split="test", download=False, batch_size=4).images) == 20
 
 
+def test_a_truncated_file_is_named_with_what_to_do(tmp_path):
+    """The issue's case: files that exist but were cut short stopped the run with a torchvision traceback."""
+    write_mnist_split(tmp_path, "test", *mnist_like(20))
+    images = tmp_path / "MNIST" / "raw" / "t10k-images-idx3-ubyte"
+    images.write_bytes(images.read_bytes()[:1000])
+    with pytest.raises(FileNotFoundError) as caught:
+        loaded(tmp_path, split="test", download=False, batch_size=4)
+    message = str(caught.value)
+    assert f"t10k-labels-idx1-ubyte. {images} is there but cannot be read (" in message and "truncated or not the right file" in message
+    assert "Delete it and run again: with data.download=true it is fetched anew." in message
+
+
+def test_a_truncated_archive_is_named_and_leaves_no_half_unpacked_file(tmp_path):
+    write_mnist_split(tmp_path, "test", *mnist_like(20), gz=True)
+    archive = tmp_path / "MNIST" / "raw" / "t10k-images-idx3-ubyte.gz"
+    archive.write_bytes(archive.read_bytes()[:200])
+    with pytest.raises(FileNotFoundError, match=f"{archive} is there but cannot be read"):
+        loaded(tmp_path, split="test", download=False, batch_size=4)
+    assert not (tmp_path / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists()
+
+
 def test_offline_with_an_empty_root_says_what_to_put_where(tmp_path):
     """download=true on a machine without network (the test suite blocks it): a clear message, no traceback."""
     with pytest.raises(FileNotFoundError) as caught:

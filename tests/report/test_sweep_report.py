@@ -22,12 +22,12 @@ FEW_PICTURES = [
 def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, capsys):
     env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
     # 3 cells x 2 seeds; the hinge loss has no labels to flip, so the flip cell is refused before training
-    sweep = subprocess.run(
-        [sys.executable, "-m", "ganlab.train", "--multirun", "model=mlp_toy", "data=toy_quadratic", "loss=hinge",
-         "trick=base,[drop,lin],flip", "seed=0,1", "trainer=cpu", "trainer.max_steps=6", "metric.every_n_steps=3",
-         "data.batch_size=32", "trainer.enable_progress_bar=false", "hydra.sweep.dir=sweep", *FEW_PICTURES],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+    command = [
+        sys.executable, "-m", "ganlab.train", "--multirun", "model=mlp_toy", "data=toy_quadratic", "loss=hinge",
+        "trick=base,[drop,lin],flip", "seed=0,1", "trainer=cpu", "trainer.max_steps=6", "metric.every_n_steps=3",
+        "data.batch_size=32", "trainer.enable_progress_bar=false", "hydra.sweep.dir=sweep", *FEW_PICTURES,
+    ]  # fmt: skip
+    sweep = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     # the bad cell (jobs 4 and 5) ran after the others, and the sweep's exit code says something failed
     assert sweep.returncode != 0
     refusal = "flip_prob = 0.1 (trick.flip_prob) has no meaning for the hinge loss"
@@ -66,3 +66,22 @@ def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, c
         with Image.open(directory / picture) as image:
             assert image.format == "PNG" and image.width > 400 and image.height > 200
     assert "6 runs, 2 not completed" in capsys.readouterr().out
+
+    # The same sweep again into its directory: completed jobs are skipped, an interrupted one and one killed
+    # without warning (running, silent for an hour) are resumed, the refused ones are left as they were.
+    for job, state in ((1, "interrupted"), (3, "running")):
+        record = json.loads((directory / str(job) / "status.json").read_text())
+        record.update(status=state, updated="2020-01-01T00:00:00+00:00")
+        (directory / str(job) / "status.json").write_text(json.dumps(record))
+    untouched = {job: (directory / str(job) / "metrics.csv").read_bytes() for job in (0, 2)}
+    again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    logs = {job: (directory / str(job) / "train.log").read_text() for job in range(6)}
+    assert "skipped: completed before" in logs[0] and "skipped: completed before" in logs[2]
+    assert "(interrupted) from" in logs[1] and "(stale: killed without warning) from" in logs[3]
+    assert "nothing left to train" in logs[1]  # their checkpoints were taken at the end
+    assert "skipped: ended config_error: left as it is (rerun_failed=true runs it again)" in logs[4]
+    states = {job: json.loads((directory / str(job) / "status.json").read_text())["status"] for job in range(6)}
+    assert list(states.values()) == ["completed"] * 4 + ["config_error"] * 2
+    assert {job: (directory / str(job) / "metrics.csv").read_bytes() for job in (0, 2)} == untouched
+    assert [row["step"] for row in read_metrics(directory / "1")] == [str(step) for step in range(6)]

@@ -88,3 +88,17 @@ class DownloadableImageDataModule(InMemoryImageDataModule, ABC):
 
     def not_found(self, reason: str) -> DataNotFoundError:
         return DataNotFoundError(self.name, self.folder, self.files, reason, self.how_to_get())
+
+    def unreadable(self, files: list[str], error: BaseException) -> DataNotFoundError:
+        """The error for files that are there but cannot be read: a download cut short, a copy gone wrong."""
+        named = ", ".join(str(self.folder / name) for name in files)
+        return DataNotFoundError(
+            self.name, self.folder, self.files,
+            f"{named} {'is' if len(files) == 1 else 'are'} there but cannot be read ({type(error).__name__}: "
+            f"{str(error).strip().splitlines()[-1] if str(error).strip() else 'no detail'}): truncated or not the "
+            "right file.",
+            "Delete "
+            + ("it" if len(files) == 1 else "them")
+            + " and run again: with data.download=true it is fetched anew. "
+            + self.how_to_get(),
+        )  # fmt: skip

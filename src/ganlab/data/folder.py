@@ -35,8 +35,17 @@ class ImageFiles(Dataset):
         return len(self.files)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        with Image.open(self.files[index]) as image:
-            return self.transform(image.convert(self.mode)), self.labels[index]
+        try:
+            with Image.open(self.files[index]) as image:
+                return self.transform(image.convert(self.mode)), self.labels[index]
+        except (OSError, ValueError) as error:  # truncated, empty, or not an image after all
+            raise UnreadableImage(
+                f"{self.files[index]} is not an image PIL can read ({error}); delete or replace it"
+            ) from error
+
+
+class UnreadableImage(OSError):
+    """A file in the folder that does not decode as an image."""
 
 
 class ImageFolderDataModule(InMemoryImageDataModule):
@@ -101,7 +110,14 @@ class ImageFolderDataModule(InMemoryImageDataModule):
         )
 
     def load(self) -> tuple[torch.Tensor, torch.Tensor]:
-        batches = list(self._loader(256))
+        try:
+            batches = list(self._loader(256))
+        except UnreadableImage as error:
+            # from a worker process, the message comes wrapped in the worker's traceback: keep its last line
+            message = str(error).strip()
+            if message.startswith("Caught"):
+                message = message.splitlines()[-1].split(": ", 1)[-1]
+            raise UnreadableImage(message) from None
         return torch.cat([images for images, _ in batches]), torch.cat([labels for _, labels in batches]).long()
 
     def train_dataloader(self):

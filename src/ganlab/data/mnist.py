@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 from torchvision.datasets import MNIST
+from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 from torchvision.datasets.utils import extract_archive
 
 from ganlab.data.downloadable import DownloadableImageDataModule
@@ -62,7 +63,11 @@ class MNISTDataModule(DownloadableImageDataModule):
     def prepare_data(self) -> None:
         for name in self.missing():  # an official .gz copy needs no download, only unpacking
             if (self.folder / f"{name}.gz").is_file():
-                extract_archive(str(self.folder / f"{name}.gz"), str(self.folder))
+                try:
+                    extract_archive(str(self.folder / f"{name}.gz"), str(self.folder))
+                except (OSError, EOFError) as error:  # a truncated or mislabelled archive
+                    (self.folder / name).unlink(missing_ok=True)  # not a half-unpacked file taken for the data
+                    raise self.unreadable([f"{name}.gz"], error) from error
         super().prepare_data()
 
     def fetch(self) -> None:
@@ -75,9 +80,22 @@ class MNISTDataModule(DownloadableImageDataModule):
             "on a machine with internet."
         )
 
+    def _unreadable_files(self) -> list[str]:
+        """The split's files that do not parse as IDX tensors of the size their header gives."""
+        broken = []
+        for name in self.files:
+            try:
+                read_sn3_pascalvincent_tensor(str(self.folder / name), strict=False)
+            except Exception:  # whatever a damaged file makes the parser raise
+                broken.append(name)
+        return broken
+
     def load(self) -> tuple[torch.Tensor, torch.Tensor]:
         self.require_files()
-        dataset = _SplitMNIST(str(self.root), train=self.split == "train", download=False)
+        try:
+            dataset = _SplitMNIST(str(self.root), train=self.split == "train", download=False)
+        except (RuntimeError, ValueError, OSError, EOFError) as error:
+            raise self.unreadable(self._unreadable_files() or self.files, error) from error
         images = dataset.data.unsqueeze(1)  # uint8 (N, 1, 28, 28)
         if self.binarize:  # intensity / 255 > 0.5
             images = (images > 127).to(torch.uint8) * 255

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ganlab.dotted_keys import flatten
 from ganlab.report.runs import Run, override_key
 from ganlab.report.statistics import MIN_SEEDS, difference, higher_is_better, holm, summarize, verdict
 
@@ -58,11 +59,13 @@ class Cell:
 
 
 def varied_keys(runs: Sequence[Run]) -> list[str]:
-    """The override keys whose values differ between runs (seed and hydra.* excluded), in first-seen order."""
+    """The override keys whose values differ between runs, in first-seen order; seed, hydra.* and how a run was
+    continued (ckpt_path, rerun_failed) do not make a run another cell."""
     given = [{override_key(item): item for item in run.overrides} for run in runs]
     keys = dict.fromkeys(key for overrides in given for key in overrides)
     values = {key: {overrides.get(key, "") for overrides in given} for key in keys}
-    return [key for key, seen in values.items() if len(seen) > 1 and key != "seed" and not key.startswith("hydra.")]
+    varied = [key for key, seen in values.items() if len(seen) > 1]
+    return [key for key in varied if key not in ("seed", "ckpt_path", "rerun_failed") and not key.startswith("hydra.")]
 
 
 def make_cells(runs: Sequence[Run]) -> list[Cell]:
@@ -79,8 +82,8 @@ def metric_setting(config: dict[str, Any]) -> dict[str, Any]:
     """What a score's value depends on besides the generator: the metric's settings and the data."""
     metric = config.get("metric") or {}
     data = config.get("data") or {}
-    setting = {f"metric.{key}": value for key, value in _flatten(metric).items() if key not in _METRIC_KEYS_IGNORED}
-    setting.update({f"data.{key}": value for key, value in _flatten(data).items() if key not in _DATA_KEYS_IGNORED})
+    setting = {f"metric.{key}": value for key, value in flatten(metric).items() if key not in _METRIC_KEYS_IGNORED}
+    setting.update({f"data.{key}": value for key, value in flatten(data).items() if key not in _DATA_KEYS_IGNORED})
     return setting
 
 
@@ -234,19 +237,10 @@ def _run_record(run: Run, cell: Cell, directory: Path) -> dict[str, Any]:
         "seed": run.seed,
         "state": run.state,
     }
-    for key in ("iteration", "max_iterations", "error", "updated"):
+    for key in ("iteration", "max_iterations", "error", "reason", "updated", "findings"):
         if key in run.status:
             record[key] = run.status[key]
     return record
-
-
-def _flatten(node: Any, prefix: str = "") -> dict[str, Any]:
-    if not isinstance(node, dict):
-        return {prefix: node}
-    flat: dict[str, Any] = {}
-    for key, value in node.items():
-        flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-    return flat
 
 
 def _differing_keys(settings: Sequence[dict[str, Any]]) -> list[str]:

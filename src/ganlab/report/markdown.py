@@ -50,10 +50,21 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
         lines += ["| run | cell | seed | state | iteration | error |", "|---|---|---|---|---|---|"]
         for run in failures:
             iteration = f"{run.get('iteration', '')}/{run.get('max_iterations', '')}" if "iteration" in run else ""
-            error = str(run.get("error", "")).replace("|", "\\|").replace("\n", " ")
+            error = str(run.get("error", run.get("reason", ""))).replace("|", "\\|").replace("\n", " ")
             lines.append(f"| {run['path']} | {run['cell']} | {run['seed']} | {run['state']} | {iteration} | {error} |")
     else:
         lines.append("None: every run completed.")
+    found = [(run, finding) for run in runs for finding in run.get("findings", [])]
+    lines += ["", "## Findings", ""]
+    if found:  # D winning outright, modes lost (ganlab.callbacks.findings): why a cell scores as it does
+        lines += ["| run | cell | seed | finding | iteration | detail |", "|---|---|---|---|---|---|"]
+        for run, finding in found:
+            lines.append(
+                f"| {run['path']} | {run['cell']} | {run['seed']} | {finding['finding']} | {finding['iteration']} "
+                f"| {finding['detail']} |"
+            )
+    else:
+        lines.append("None: no run's discriminator won outright and no run lost its modes.")
     for picture in pictures:
         lines += ["", f"![{picture}]({picture})"]
     return "\n".join(lines) + "\n"

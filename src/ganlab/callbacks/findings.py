@@ -1,0 +1,121 @@
+"""Two ways a GAN fails that are findings of a study, not errors: D winning outright, and mode collapse.
+
+- `d_wins`: D's loss stays below `d_loss_below` for `patience` iterations in a row: D tells every real
+  sample from every fake one and G's gradients vanish (the failure the DCGAN-on-MNIST write-up describes).
+  It reads the loss the module keeps on the device every `every_n_steps` iterations (one wait each). A
+  loss whose D loss has no floor (wasserstein) has no such level, and the rule does not apply to it; label
+  smoothing raises the floor (about 0.33 at real_target 0.9), so raise `d_loss_below` with it.
+- `mode_collapse`: the metric's own `modes_covered` (metric=classifier, the toy curve's metric) falls to
+  `modes_at_most` or fewer at an evaluation.
+
+Each rule's `action` is `warn` (a warning in train.log and an entry in status.json's `findings`, which the
+sweep report lists; training goes on), `stop` (the run ends `diverged`, with the finding as its reason)
+or `off`. A finding is recorded once per episode: when the condition starts, again only after it cleared.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytorch_lightning as pl
+
+from ganlab.callbacks.evaluation import Evaluation
+from ganlab.contracts import TrainingState
+from ganlab.status_file import Diverged
+from ganlab.validate import InvalidValue, is_int, is_number
+
+log = logging.getLogger(__name__)
+ACTIONS = ("warn", "stop", "off")
+
+
+def _action(name: str, value: Any) -> str:
+    if value not in ACTIONS:
+        raise InvalidValue(name, value, f"one of {', '.join(ACTIONS)}")
+    return value
+
+
+class TrainingFindings(pl.Callback):
+    def __init__(
+        self,
+        d_wins: dict[str, Any] | None = None,
+        mode_collapse: dict[str, Any] | None = None,
+        every_n_steps: int = 10,
+    ) -> None:
+        d_wins = {"action": "warn", "d_loss_below": 0.05, "patience": 500, **(d_wins or {})}
+        mode_collapse = {"action": "warn", "modes_at_most": 1, **(mode_collapse or {})}
+        self.d_wins_action = _action("d_wins.action", d_wins["action"])
+        self.d_loss_below, self.patience = d_wins["d_loss_below"], d_wins["patience"]
+        if not is_number(self.d_loss_below):
+            raise InvalidValue("d_wins.d_loss_below", self.d_loss_below, "a number (D's loss level taken as winning)")
+        if not (is_int(self.patience) and self.patience >= 1):
+            raise InvalidValue("d_wins.patience", self.patience, "a positive number of iterations")
+        self.collapse_action = _action("mode_collapse.action", mode_collapse["action"])
+        self.modes_at_most = mode_collapse["modes_at_most"]
+        if not (is_int(self.modes_at_most) and self.modes_at_most >= 0):
+            raise InvalidValue("mode_collapse.modes_at_most", self.modes_at_most, "an integer >= 0")
+        if not (is_int(every_n_steps) and every_n_steps >= 1):
+            raise InvalidValue("every_n_steps", every_n_steps, "a positive integer (iterations between checks)")
+        self.every_n_steps = every_n_steps
+        self.findings: list[dict[str, Any]] = []  # RunStatus writes them into status.json
+        # the episode under way: since when D has been winning (None: it is not), whether the modes are lost
+        self._winning_since: int | None = None
+        self._collapsed = False
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"findings": self.findings, "winning_since": self._winning_since, "collapsed": self._collapsed}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.findings, self._winning_since = list(state_dict["findings"]), state_dict["winning_since"]
+        self._collapsed = state_dict["collapsed"]
+
+    def on_train_batch_end(self, trainer, pl_module: TrainingState, outputs, batch, batch_idx) -> None:
+        iteration = pl_module.iteration
+        if self.d_wins_action != "off" and iteration % self.every_n_steps == 0:
+            self._check_d_wins(pl_module, iteration)
+        self._check_modes(trainer, iteration)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        self._check_modes(trainer, pl_module.iteration)  # the final evaluation's
+
+    def _check_d_wins(self, pl_module: TrainingState, iteration: int) -> None:
+        d_loss = pl_module.latest_losses.get("train/d_loss")
+        if d_loss is None or pl_module.loss.decision_threshold is None:
+            return
+        if float(d_loss) >= self.d_loss_below:
+            self._winning_since = None
+            return
+        if self._winning_since is None:
+            self._winning_since = iteration
+        # reported once per stretch: at the first check at least `patience` iterations into it
+        elif self.patience <= iteration - self._winning_since < self.patience + self.every_n_steps:
+            self._found(
+                "d_wins",
+                iteration,
+                f"D's loss has stayed below {self.d_loss_below} since iteration {self._winning_since}: D wins "
+                "outright and G's gradients vanish",
+                self.d_wins_action,
+            )
+
+    def _check_modes(self, trainer: pl.Trainer, iteration: int) -> None:
+        if self.collapse_action == "off":
+            return
+        evaluation = next((callback for callback in trainer.callbacks if isinstance(callback, Evaluation)), None)
+        modes = evaluation.latest.get("modes_covered") if evaluation is not None else None
+        if modes is None:  # no evaluation yet, or a metric that does not count modes
+            return
+        collapsed = modes <= self.modes_at_most
+        if collapsed and not self._collapsed:
+            self._found(
+                "mode_collapse",
+                iteration,
+                f"the samples cover {modes:g} mode(s) (at most {self.modes_at_most} counts as collapse)",
+                self.collapse_action,
+            )
+        self._collapsed = collapsed
+
+    def _found(self, kind: str, iteration: int, detail: str, action: str) -> None:
+        self.findings.append({"finding": kind, "iteration": iteration, "detail": detail})
+        if action == "stop":
+            raise Diverged(f"{kind} at iteration {iteration}: {detail} (callbacks.findings.{kind}.action=stop)")
+        log.warning("%s at iteration %d: %s", kind, iteration, detail)
