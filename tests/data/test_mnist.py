@@ -66,7 +66,8 @@ def test_a_truncated_file_is_named_with_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError) as caught:
         loaded(tmp_path, split="test", download=False, batch_size=4)
     message = str(caught.value)
-    assert f"t10k-labels-idx1-ubyte. {images} is there but cannot be read (" in message and "truncated or not the right file" in message
+    assert f"t10k-labels-idx1-ubyte. {images} is there but cannot be read (" in message
+    assert "truncated or not the right file" in message
     assert "Delete it and run again: with data.download=true it is fetched anew." in message
 
 

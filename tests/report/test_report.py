@@ -58,6 +58,9 @@ def score_curve(final: float, start: float = 1.0) -> dict[str, list[tuple[int, f
     }
 
 
+COLLAPSE = {"finding": "mode_collapse", "iteration": 20, "detail": "the samples cover 1 mode(s)"}
+
+
 def known_sweep(root: Path) -> Path:
     """Cells whose verdicts against trick=base are known: one clearly better, one clearly worse, one the same
     (up to seed noise), one with too few seeds; one run of the baseline failed."""
@@ -71,7 +74,9 @@ def known_sweep(root: Path) -> Path:
     job = 0
     for cell, values in finals.items():
         for seed, value in enumerate(values):
-            write_run(root / str(job), [cell], seed, score_curve(value))
+            # one of the worse cell's runs lost its modes: a finding the report lists beside the scores
+            findings = [COLLAPSE] if (cell, seed) == ("trick=sig", 1) else []
+            write_run(root / str(job), [cell], seed, score_curve(value), **({"findings": findings} if findings else {}))
             job += 1
     write_run(
         root / str(job),
@@ -116,6 +121,7 @@ def test_verdicts_where_the_answer_is_known(tmp_path, capsys):
     markdown = (sweep / "report.md").read_text()
     assert "| trick=flip | 3 | 7.067 ± 0.2082 |" in markdown and "**better**" in markdown and "**worse**" in markdown
     assert "| 14 | trick=base | 3 | failed | 12/30 | RuntimeError: boom |" in markdown
+    assert "| 7 | trick=sig | 1 | mode_collapse | 20 | the samples cover 1 mode(s) |" in markdown
     assert "val/classifier_score  trick=flip  vs trick=base: better" in capsys.readouterr().out
     assert (sweep / "score_vs_step.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

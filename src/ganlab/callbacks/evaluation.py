@@ -54,6 +54,7 @@ class Evaluation(pl.Callback):
         self.batch_size, self.seed = batch_size, int(seed)
         self.scores: Scores | None = None
         self.latest: dict[str, float] = {}  # the last evaluation's values, by score name (no val/ prefix)
+        self.latest_iteration = -1  # ... and the iteration it was made at
         self._done: set[tuple[int, int]] = set()
 
     def prepare(self, datamodule: pl.LightningDataModule, data_config: dict[str, Any]) -> None:
@@ -99,7 +100,7 @@ class Evaluation(pl.Callback):
                 first_batch = fake if first_batch is None else first_batch
             metrics = self.scores.compute()
             metrics.update(self._discriminator_accuracy(trainer, pl_module, first_batch))
-        self.latest = metrics
+        self.latest, self.latest_iteration = metrics, iteration
         if trainer.is_global_zero:
             log.info("iteration %d, %d samples: %s", iteration, count, _format(metrics))
         self._log(trainer, metrics, iteration)

@@ -61,6 +61,7 @@ class TrainingFindings(pl.Callback):
         # the episode under way: since when D has been winning (None: it is not), whether the modes are lost
         self._winning_since: int | None = None
         self._collapsed = False
+        self._evaluated_at = -1  # the iteration of the last evaluation looked at
 
     def state_dict(self) -> dict[str, Any]:
         return {"findings": self.findings, "winning_since": self._winning_since, "collapsed": self._collapsed}
@@ -73,10 +74,10 @@ class TrainingFindings(pl.Callback):
         iteration = pl_module.iteration
         if self.d_wins_action != "off" and iteration % self.every_n_steps == 0:
             self._check_d_wins(pl_module, iteration)
-        self._check_modes(trainer, iteration)
+        self._check_modes(trainer)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        self._check_modes(trainer, pl_module.iteration)  # the final evaluation's
+        self._check_modes(trainer)  # the final evaluation's
 
     def _check_d_wins(self, pl_module: TrainingState, iteration: int) -> None:
         d_loss = pl_module.latest_losses.get("train/d_loss")
@@ -97,18 +98,19 @@ class TrainingFindings(pl.Callback):
                 self.d_wins_action,
             )
 
-    def _check_modes(self, trainer: pl.Trainer, iteration: int) -> None:
+    def _check_modes(self, trainer: pl.Trainer) -> None:
         if self.collapse_action == "off":
             return
         evaluation = next((callback for callback in trainer.callbacks if isinstance(callback, Evaluation)), None)
         modes = evaluation.latest.get("modes_covered") if evaluation is not None else None
-        if modes is None:  # no evaluation yet, or a metric that does not count modes
+        if modes is None or evaluation.latest_iteration == self._evaluated_at:  # nothing new, or no mode count
             return
+        self._evaluated_at = evaluation.latest_iteration
         collapsed = modes <= self.modes_at_most
         if collapsed and not self._collapsed:
             self._found(
                 "mode_collapse",
-                iteration,
+                evaluation.latest_iteration,
                 f"the samples cover {modes:g} mode(s) (at most {self.modes_at_most} counts as collapse)",
                 self.collapse_action,
             )

@@ -1,0 +1,74 @@
+"""D winning outright and mode collapse are recorded as findings (or stop the run, when asked)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from ganlab.build import build_run
+from ganlab.callbacks.findings import TrainingFindings
+from ganlab.status_file import Diverged
+from ganlab.validate import InvalidValue
+
+CHECKS = ("callbacks.findings.every_n_steps=5", "callbacks.findings.d_wins.patience=20", "metric=none")
+
+
+def with_winning_discriminator(make_config, *overrides):
+    """A run whose D loss is scaled to ~1e-6: D 'wins' from the first iteration on."""
+    datamodule, module, trainer = build_run(make_config(*CHECKS, *overrides))
+    discriminator_loss = module.loss.discriminator_loss
+    module.loss.discriminator_loss = lambda real, fake: discriminator_loss(real, fake) * 1e-6
+    return datamodule, module, trainer
+
+
+def test_a_discriminator_that_wins_outright_is_a_finding_and_training_goes_on(make_config, tmp_path, caplog):
+    datamodule, module, trainer = with_winning_discriminator(make_config, "trainer.max_steps=60")
+    with caplog.at_level(logging.WARNING, logger="ganlab.callbacks.findings"):
+        trainer.fit(module, datamodule=datamodule)
+    status = json.loads((tmp_path / "run" / "status.json").read_text())
+    assert status["status"] == "completed" and module.iteration == 60
+    # checked every 5 iterations; D's loss was below 0.05 from the first check (5) on: 20 iterations later
+    (finding,) = status["findings"]
+    assert finding["finding"] == "d_wins" and finding["iteration"] == 25
+    assert "D's loss has stayed below 0.05 since iteration 5" in finding["detail"]
+    assert "d_wins at iteration 25" in caplog.text
+
+
+def test_stop_makes_the_finding_end_the_run(make_config, tmp_path):
+    datamodule, module, trainer = with_winning_discriminator(
+        make_config, "trainer.max_steps=60", "callbacks.findings.d_wins.action=stop"
+    )
+    with pytest.raises(Diverged, match=r"d_wins at iteration 25: .* \(callbacks.findings.d_wins.action=stop\)"):
+        trainer.fit(module, datamodule=datamodule)
+    assert json.loads((tmp_path / "run" / "status.json").read_text())["status"] == "diverged"
+
+
+def test_an_ordinary_run_has_no_findings(make_config, tmp_path):
+    datamodule, module, trainer = build_run(make_config(*CHECKS, "trainer.max_steps=30"))
+    trainer.fit(module, datamodule=datamodule)
+    assert "findings" not in json.loads((tmp_path / "run" / "status.json").read_text())
+
+
+def test_modes_covered_at_the_threshold_is_mode_collapse(make_config, tmp_path):
+    # the classifier metric counts the digit classes the samples cover: a handful after 4 iterations, <= 10
+    overrides = ("trainer.max_steps=4", "metric.every_n_steps=2", "callbacks.findings.mode_collapse.modes_at_most=10")
+    datamodule, module, trainer = build_run(make_config(*overrides))
+    trainer.fit(module, datamodule=datamodule)
+    (finding,) = json.loads((tmp_path / "run" / "status.json").read_text())["findings"]  # once: one episode
+    assert finding["finding"] == "mode_collapse" and finding["iteration"] == 0  # the first evaluation's
+    assert "(at most 10 counts as collapse)" in finding["detail"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"d_wins": {"action": "shout"}}, "d_wins.action = 'shout': must be one of warn, stop, off"),
+        ({"d_wins": {"patience": 0}}, "d_wins.patience = 0: must be a positive number of iterations"),
+        ({"mode_collapse": {"modes_at_most": -1}}, "mode_collapse.modes_at_most = -1: must be an integer >= 0"),
+    ],
+)
+def test_settings_are_checked(arguments, message):
+    with pytest.raises(InvalidValue, match=message.replace("(", r"\(").replace(")", r"\)")):
+        TrainingFindings(**arguments)
