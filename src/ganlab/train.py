@@ -46,7 +46,13 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
     # Lightning and torch are imported once the config is valid, not at the top: they take seconds to
     # import, and `--help`, `--cfg`, a misspelled option or a bad value should answer at once.
     output_dir = Path(cfg.paths.output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"paths.output_dir = {str(output_dir)!r}: cannot be written ({error}); choose a directory you can write "
+            "(hydra.run.dir=... on the command line)"
+        ) from error
     sweep = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
     overrides = hydra_overrides() or []
     # refusals here leave the directory's run as it was: its status.json is not rewritten

@@ -21,6 +21,7 @@ from ganlab.callbacks.isolation import evaluating
 from ganlab.contracts import CurveData, FeatureDiscriminator, TrainingState
 from ganlab.images import is_image_shape
 from ganlab.plots import save_image_grid, save_point_clouds
+from ganlab.validate import InvalidValue, is_int
 
 
 def log_picture(trainer: pl.Trainer, key: str, path: Path, step: int) -> None:
@@ -97,7 +98,9 @@ class SampleSnapshots(PeriodicPicture):
 
     def __init__(self, dirpath: str, every_n_steps: int = 500, num_images: int = 64, seed: int = 0) -> None:
         super().__init__(dirpath, every_n_steps, seed)
-        self.num_images = int(num_images)
+        if not (is_int(num_images) and num_images >= 1):
+            raise InvalidValue("num_images", num_images, "a positive integer (images in the grid)")
+        self.num_images = num_images
 
     def sample_size(self, trainer: pl.Trainer) -> int | None:
         return self.num_images if is_image_shape(trainer.datamodule.data_shape) else None

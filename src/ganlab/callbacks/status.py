@@ -19,6 +19,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from ganlab.callbacks.preemption import Preemption
 from ganlab.contracts import TrainingState
 from ganlab.status_file import Diverged, hydra_overrides, read_status, write_status
+from ganlab.validate import InvalidValue, is_int, is_number
 
 
 def _now() -> str:
@@ -32,6 +33,10 @@ class RunStatus(pl.Callback):
     keep a `findings` list (DivergenceGuard's: D winning, modes lost)."""
 
     def __init__(self, path: str, every_n_steps: int = 100, heartbeat_seconds: float = 60) -> None:
+        if not (is_int(every_n_steps) and every_n_steps >= 0):
+            raise InvalidValue("every_n_steps", every_n_steps, "an integer >= 0 (0: only the heartbeat)")
+        if not (is_number(heartbeat_seconds) and heartbeat_seconds > 0):
+            raise InvalidValue("heartbeat_seconds", heartbeat_seconds, "a positive number of seconds")
         self.path, self.every_n_steps, self.heartbeat_seconds = Path(path), int(every_n_steps), float(heartbeat_seconds)
         self.starts: list[dict[str, Any]] = []
         self._written = 0.0

@@ -22,9 +22,10 @@ def _hidden_stack(
 ) -> tuple[nn.Sequential, int]:
     layers: list[nn.Module] = []
     width = in_features
+    if isinstance(hidden, str) or not all(isinstance(size, int) and size >= 1 for size in hidden):
+        shown = repr(hidden) if isinstance(hidden, str) else list(hidden)
+        raise ValueError(f"hidden layer sizes must be a list of positive integers, e.g. [256, 256], got {shown}")
     for size in hidden:
-        if int(size) < 1:
-            raise ValueError(f"hidden layer sizes must be positive integers, got {list(hidden)}")
         layers += [nn.Linear(width, int(size)), activations.hidden_activation(activation, dropout)]
         width = int(size)
     return nn.Sequential(*layers), width
