@@ -58,5 +58,5 @@ def test_unknown_names_are_refused_with_the_allowed_ones():
         MLPGenerator(latent_dim=2, data_shape=(2,), output_activation="relu")
     with pytest.raises(ValueError, match="head 'softmax' is not one of: logit, two_way_softmax"):
         MLPDiscriminator(data_shape=(2,), head="softmax")
-    with pytest.raises(ValueError, match=r"hidden layer sizes must be a list of positive integers, e.g. \[256, 256\], got \[16, 0\]"):
+    with pytest.raises(ValueError, match=r"hidden layer sizes must be a list of positive integers, .* got \[16, 0\]"):
         MLPDiscriminator(data_shape=(2,), hidden=[16, 0])
