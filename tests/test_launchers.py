@@ -10,9 +10,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import pytorch_lightning as pl
 import yaml
 from hydra import compose, initialize_config_module
 
@@ -102,3 +104,33 @@ def test_an_optuna_search_maximizes_the_final_score(tmp_path):
               for run_dir in sorted(path.parent for path in directory.glob("*/status.json"))]  # fmt: skip
     best = yaml.safe_load((directory / "optimization_results.yaml").read_text())["best_value"]
     assert best == pytest.approx(max(finals))
+
+
+class PauseOnFirstAttempt(pl.Callback):
+    """Holds the first attempt of a job at `iteration` for `seconds`: long enough for a time limit to hit."""
+
+    def __init__(self, iteration: int = 20, seconds: float = 45) -> None:
+        self.iteration, self.seconds = iteration, seconds
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.ckpt_path is None and pl_module.iteration == self.iteration:
+            time.sleep(self.seconds)  # the signal's handler runs during the sleep; training stops after it
+
+
+@pytest.mark.slow  # a minute of submitit's time limit, then the requeued job's start
+def test_a_submitit_job_pre_empted_at_its_time_limit_is_requeued_and_resumes(tmp_path, monkeypatch):
+    """submitit warns a job with SIGUSR2 before its time limit: ganlab saves a checkpoint at the current
+    iteration, hands the signal to submitit, which requeues the job, which resumes where it stopped."""
+    pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[1]))  # the job imports the pause
+    # the local executor sends SIGUSR2 30 s before timeout_min, while the first attempt is held at iteration 20
+    _, directory = sweep(
+        tmp_path, "hydra/launcher=submitit_local", "hydra.launcher.timeout_min=1", "trainer.max_steps=300",
+        "+callbacks.pause._target_=tests.test_launchers.PauseOnFirstAttempt",
+    )  # fmt: skip
+    status = json.loads((directory / "0" / "status.json").read_text())
+    assert status["status"] == "completed" and status["iteration"] == 300
+    assert [start["iteration"] for start in status["resumed"]] == [20]
+    log = (directory / "0" / "train.log").read_text()
+    assert "SIGUSR2 received" in log and "Requeued job" in log and "(interrupted) from" in log
+    assert [row["step"] for row in read_metrics(directory / "0")] == [str(step) for step in range(300)]

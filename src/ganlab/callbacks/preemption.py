@@ -11,6 +11,7 @@ A second Ctrl-C stops at once, as Ctrl-C usually does.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -20,6 +21,8 @@ import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from ganlab.validate import InvalidValue
+
+log = logging.getLogger(__name__)
 
 
 class Preemption(pl.Callback):
@@ -53,6 +56,7 @@ class Preemption(pl.Callback):
         if self.received is not None and number == signal.SIGINT:
             raise KeyboardInterrupt  # a second Ctrl-C: stop now
         self.received = signal.Signals(number)
+        log.info("%s received: the run stops after this iteration, with a checkpoint", self.received.name)
         if callable(self._lightning_stop):
             self._lightning_stop(signal.SIGTERM, frame)
 

@@ -1,0 +1,178 @@
+"""What ganlab costs per iteration against the training loop a person would write by hand, side by side.
+
+    GANLAB_DATA_DIR=... python benchmarks/framework_tax.py [--models mlp cnn dcgan] [--iterations 300]
+        [--device cpu|cuda] [--json tax.json]
+
+For each model, in this one process and on one device, over MNIST (the split given by --split, read
+from $GANLAB_DATA_DIR, never downloaded) at batch 64:
+
+- `ganlab`: `python -m ganlab.train model=<m> data=mnist metric=none`'s Trainer path at its defaults
+  (a metrics.csv row per iteration, pictures, checkpoints, status);
+- `hand-written`: a plain loop over the same networks (built by ganlab from the same config, so the same
+  weights), the same loss and optimizers and the same batches (ganlab's resident uint8 tensor, indexed):
+  one D update on real and fresh fake samples, then one G update, as ganlab's iteration does;
+- `DataLoader`: the same loop fed the way most GAN scripts are, a per-image Dataset and a DataLoader
+  with 2 worker processes.
+
+Each is timed over --iterations after --warmup iterations (the device synchronized at both ends). The
+table gives iterations/s and each path's ratio to the hand-written loop; --json writes it. Not run by
+pytest: speeds are measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+
+import pytorch_lightning as pl
+import torch
+from hydra import compose, initialize_config_module
+from torch.utils.data import DataLoader, Dataset
+
+from ganlab.build import build_datamodule, build_module, build_run
+from ganlab.data.batching import TensorBatches
+from ganlab.images import uint8_to_range
+
+
+def config(model: str, device: str, split: str, iterations: int, output_dir: str):
+    with initialize_config_module("ganlab.conf", version_base="1.3"):
+        return compose(
+            "train",
+            overrides=[
+                f"model={model}", "data=mnist", f"data.split={split}", "data.download=false", "metric=none",
+                f"trainer.accelerator={device}", f"trainer.max_steps={iterations}",
+                "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
+                f"paths.output_dir={output_dir}",
+            ],
+        )  # fmt: skip
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class Clock(pl.Callback):
+    """Seconds from the end of iteration `warmup` to the end of the last one."""
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup, self.start, self.end = warmup, 0.0, 0.0
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if pl_module.iteration >= self.warmup:
+            synchronize(pl_module.device)
+            self.end = time.perf_counter()
+            if pl_module.iteration == self.warmup:
+                self.start = self.end
+
+
+def time_ganlab(model: str, device: str, split: str, warmup: int, iterations: int) -> float:
+    with tempfile.TemporaryDirectory() as output_dir:
+        cfg = config(model, device, split, warmup + iterations, output_dir)
+        pl.seed_everything(cfg.seed)
+        datamodule, module, trainer = build_run(cfg)
+        clock = Clock(warmup)
+        trainer.callbacks.append(clock)
+        trainer.fit(module, datamodule=datamodule)
+    return iterations / (clock.end - clock.start)
+
+
+def endless(batches: Iterable[torch.Tensor]) -> Iterator[torch.Tensor]:
+    while True:
+        yield from batches
+
+
+def time_loop(model: str, device: str, split: str, warmup: int, iterations: int, dataloader: bool) -> float:
+    """The hand-written loop; fed by ganlab's resident batches, or by a per-image DataLoader."""
+    with tempfile.TemporaryDirectory() as output_dir:
+        cfg = config(model, device, split, warmup + iterations, output_dir)
+    pl.seed_everything(cfg.seed)
+    datamodule = build_datamodule(cfg)
+    module = build_module(cfg, datamodule.data_shape)
+    target = torch.device("cuda" if device in ("cuda", "gpu") else "cpu")
+    generator, discriminator = module.generator.to(target), module.discriminator.to(target)
+    loss, latent = module.loss, module.latent
+    g_opt, d_opt = module.configure_optimizers()
+    if dataloader:
+        batches = DataLoader(
+            Images(datamodule.images, datamodule.value_range), batch_size=datamodule.batch_size, shuffle=True,
+            drop_last=True, num_workers=2, persistent_workers=True,
+        )  # fmt: skip
+    else:
+        batches = TensorBatches(
+            datamodule.images.to(target), datamodule.batch_size, datamodule.value_range, cfg.seed
+        )
+    stream = endless(batches)
+    start = 0.0
+    for iteration in range(warmup + iterations + 1):
+        if iteration == warmup:
+            synchronize(target)
+            start = time.perf_counter()
+        real = next(stream).to(target, non_blocking=True)
+        n = real.shape[0]
+        with torch.no_grad():
+            fake = generator(latent.sample(n, device=target))
+        d_loss = loss.discriminator_loss(discriminator(real), discriminator(fake))
+        d_opt.zero_grad(set_to_none=True)
+        d_loss.backward()
+        d_opt.step()
+        g_loss = loss.generator_loss(discriminator(generator(latent.sample(n, device=target))))
+        g_opt.zero_grad(set_to_none=True)
+        g_loss.backward()
+        g_opt.step()
+    synchronize(target)
+    return (iterations + 1) / (time.perf_counter() - start)
+
+
+class Images(Dataset):
+    """One image per item, scaled to the generator's range: the usual GAN script's Dataset."""
+
+    def __init__(self, images: torch.Tensor, value_range: tuple[float, float]) -> None:
+        self.images, self.value_range = images, value_range
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> torch.Tensor:
+        return uint8_to_range(self.images[index], self.value_range)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", default=["mlp", "cnn", "dcgan"])
+    parser.add_argument("--iterations", type=int, default=300)
+    parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--split", default="test", choices=["train", "test"])
+    parser.add_argument("--json", help="also write the table here")
+    args = parser.parse_args()
+    device_name = torch.cuda.get_device_name() if args.device == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
+    rows = []
+    for model in args.models:
+        timing = (model, args.device, args.split, args.warmup, args.iterations)
+        hand = time_loop(*timing, dataloader=False)
+        ganlab = time_ganlab(*timing)
+        loader = time_loop(*timing, dataloader=True)
+        rows.append({
+            "model": model, "hand_written": round(hand, 1), "ganlab": round(ganlab, 1), "dataloader": round(loader, 1),
+            "ganlab_ratio": round(ganlab / hand, 3), "dataloader_ratio": round(loader / hand, 3),
+            "ganlab_over_dataloader": round(ganlab / loader, 2),
+        })  # fmt: skip
+    print(f"device: {device_name}; batch 64, MNIST {args.split} split; {args.iterations} iterations after {args.warmup}")
+    print("| model | hand-written it/s | ganlab it/s | ganlab / hand | DataLoader it/s | DataLoader / hand | ganlab / DataLoader |")
+    print("|---|---|---|---|---|---|---|")
+    for row in rows:
+        print(
+            f"| {row['model']} | {row['hand_written']} | {row['ganlab']} | {row['ganlab_ratio']} | {row['dataloader']} "
+            f"| {row['dataloader_ratio']} | {row['ganlab_over_dataloader']} |"
+        )
+    if args.json:
+        with open(args.json, "w") as file:
+            json.dump({"device": device_name, "iterations": args.iterations, "rows": rows}, file, indent=2)
+
+
+if __name__ == "__main__":
+    main()
