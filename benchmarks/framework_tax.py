@@ -1,7 +1,7 @@
 """What ganlab costs per iteration against the training loop a person would write by hand, side by side.
 
     GANLAB_DATA_DIR=... python benchmarks/framework_tax.py [--models mlp cnn dcgan] [--iterations 300]
-        [--device cpu|cuda] [--json tax.json]
+        [--device cpu|cuda] [--json tax.json] [--override data.image_size=32 ...]
 
 For each model, in this one process and on one device, over MNIST (the split given by --split, read
 from $GANLAB_DATA_DIR, never downloaded) at batch 64:
@@ -36,6 +36,8 @@ from ganlab.build import build_datamodule, build_module, build_run
 from ganlab.data.batching import TensorBatches
 from ganlab.images import uint8_to_range
 
+EXTRA: list[str] = []  # --override values, for every path
+
 
 def config(model: str, device: str, split: str, iterations: int, output_dir: str):
     with initialize_config_module("ganlab.conf", version_base="1.3"):
@@ -45,7 +47,7 @@ def config(model: str, device: str, split: str, iterations: int, output_dir: str
                 f"model={model}", "data=mnist", f"data.split={split}", "data.download=false", "metric=none",
                 f"trainer.accelerator={device}", f"trainer.max_steps={iterations}",
                 "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
-                f"paths.output_dir={output_dir}",
+                f"paths.output_dir={output_dir}", *EXTRA,
             ],
         )  # fmt: skip
 
@@ -102,9 +104,7 @@ def time_loop(model: str, device: str, split: str, warmup: int, iterations: int,
             drop_last=True, num_workers=2, persistent_workers=True,
         )  # fmt: skip
     else:
-        batches = TensorBatches(
-            datamodule.images.to(target), datamodule.batch_size, datamodule.value_range, cfg.seed
-        )
+        batches = TensorBatches(datamodule.images.to(target), datamodule.batch_size, datamodule.value_range, cfg.seed)
     stream = endless(batches)
     start = 0.0
     for iteration in range(warmup + iterations + 1):
@@ -148,7 +148,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--split", default="test", choices=["train", "test"])
     parser.add_argument("--json", help="also write the table here")
+    parser.add_argument("--override", action="append", default=[], help="a Hydra override for all paths")
     args = parser.parse_args()
+    EXTRA.extend(args.override)
     device_name = torch.cuda.get_device_name() if args.device == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     rows = []
     for model in args.models:
@@ -161,8 +163,14 @@ def main() -> None:
             "ganlab_ratio": round(ganlab / hand, 3), "dataloader_ratio": round(loader / hand, 3),
             "ganlab_over_dataloader": round(ganlab / loader, 2),
         })  # fmt: skip
-    print(f"device: {device_name}; batch 64, MNIST {args.split} split; {args.iterations} iterations after {args.warmup}")
-    print("| model | hand-written it/s | ganlab it/s | ganlab / hand | DataLoader it/s | DataLoader / hand | ganlab / DataLoader |")
+    print(
+        f"device: {device_name}; batch 64, MNIST {args.split} split {' '.join(args.override)}; "
+        f"{args.iterations} iterations after {args.warmup}"
+    )
+    print(
+        "| model | hand-written it/s | ganlab it/s | ganlab / hand | DataLoader it/s | DataLoader / hand "
+        "| ganlab / DataLoader |"
+    )
     print("|---|---|---|---|---|---|---|")
     for row in rows:
         print(

@@ -48,6 +48,18 @@ def test_binarize_switches_pixels_above_half_on(tmp_path):
     assert set(batch.unique().tolist()) <= {0.0, 1.0}
 
 
+def test_image_size_32_pads_the_digits_with_background(mnist_root):
+    plain = loaded(mnist_root, batch_size=4, value_range=(0.0, 1.0))
+    padded = loaded(mnist_root, batch_size=4, value_range=(0.0, 1.0), image_size=32)
+    assert padded.data_shape == (1, 32, 32)
+    assert torch.equal(padded.images[:, :, 2:30, 2:30], plain.images)
+    border = padded.images.clone()
+    border[:, :, 2:30, 2:30] = 0
+    assert border.sum() == 0
+    with pytest.raises(ValueError, match=r"image_size = 30: must be 28 \(MNIST's own\) or 32"):
+        MNISTDataModule(str(mnist_root), image_size=30)
+
+
 def test_the_test_split_alone_is_enough(tmp_path):
     write_mnist_split(tmp_path, "test", *mnist_like(20))
     assert len(loaded(tmp_path, split="test", download=False, batch_size=4).images) == 20

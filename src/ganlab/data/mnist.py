@@ -1,6 +1,8 @@
 """MNIST through torchvision: 28x28 grey digits, decoded once into one uint8 tensor.
 
 `binarize: true` is the Flux tutorial's binarized MNIST: a pixel is on (255) where its intensity exceeds 0.5.
+`image_size: 32` pads every digit with 2 background pixels a side, so that models built for 32-pixel images
+(the KTH report's complete DCGAN geometry) train on MNIST.
 Files live where torchvision keeps them, <root>/MNIST/raw/. Two conveniences over torchvision's class:
 the files of the requested split alone are enough (`split: test` trains on the 10 000 test digits), and
 official .gz copies found in raw/ are unpacked without any download.
@@ -17,9 +19,11 @@ from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 from torchvision.datasets.utils import extract_archive
 
 from ganlab.data.downloadable import DownloadableImageDataModule
+from ganlab.validate import InvalidValue
 
 PREFIXES = {"train": "train", "test": "t10k"}
 KINDS = ("images-idx3-ubyte", "labels-idx1-ubyte")
+IMAGE_SIZES = (28, 32)
 
 
 class _SplitMNIST(MNIST):
@@ -41,12 +45,15 @@ class MNISTDataModule(DownloadableImageDataModule):
         split: str = "train",
         download: bool = True,
         binarize: bool = False,
+        image_size: int = 28,
         batch_size: int = 64,
         value_range: tuple[float, float] = (-1.0, 1.0),
         seed: int = 0,
     ) -> None:
         super().__init__(root, split, download, batch_size, value_range, seed)
-        self.binarize = bool(binarize)
+        if image_size not in IMAGE_SIZES:
+            raise InvalidValue("image_size", image_size, "28 (MNIST's own) or 32 (zero-padded by 2 pixels a side)")
+        self.binarize, self.image_size = bool(binarize), image_size
 
     @property
     def name(self) -> str:
@@ -99,4 +106,6 @@ class MNISTDataModule(DownloadableImageDataModule):
         images = dataset.data.unsqueeze(1)  # uint8 (N, 1, 28, 28)
         if self.binarize:  # intensity / 255 > 0.5
             images = (images > 127).to(torch.uint8) * 255
+        if self.image_size == 32:  # background (0) around the digit, as DCGAN ports to MNIST pad it
+            images = torch.nn.functional.pad(images, (2, 2, 2, 2))
         return images, dataset.targets.long()
