@@ -18,6 +18,7 @@ from torch import nn
 if TYPE_CHECKING:
     from ganlab.latent import LatentPrior
     from ganlab.losses import AdversarialLoss
+    from ganlab.metric_rows import MetricRows
 
 
 class TrainingState(Protocol):
@@ -44,6 +45,11 @@ class TrainingState(Protocol):
     # the last iteration's losses as tensors on the device (train/d_loss, train/g_loss, train/d_penalty):
     # reading them is the caller's choice of when to wait for the device
     latest_losses: dict[str, torch.Tensor]
+    metric_rows: MetricRows  # the training rows not yet handed to the loggers
+
+    def write_metrics(self, reduce: bool = True) -> dict[str, float]:
+        """Hand the training rows kept on the device to the loggers now (before a row of one's own, or when a
+        run stops); `reduce=False` when not every DDP process gets there."""
 
 
 class GANData(Protocol):

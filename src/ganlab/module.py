@@ -3,7 +3,8 @@
 One training step (an *iteration*) is Algorithm 1 of Goodfellow et al. (as Raschka's lecture gives it): `d_steps`
 discriminator updates, each on the batch's real data and fresh noise, then `g_steps` generator updates
 on fresh noise. Every architecture, the loss, the latent prior and the optimizers are injected, so this
-file never names a concrete network.
+file never names a concrete network. An iteration's losses and accuracies stay on the device and reach
+the loggers in blocks (`ganlab.metric_rows`), not through a `self.log` call per key and iteration.
 
 Step accounting. Lightning's `global_step` counts `optimizer.step()` calls, so one iteration advances it
 by `d_steps + g_steps`; the Trainer's `max_steps` is set from the user's iteration budget accordingly
@@ -24,6 +25,7 @@ from torch import nn
 
 from ganlab.latent import LatentPrior
 from ganlab.losses import AdversarialLoss
+from ganlab.metric_rows import MetricRows
 from ganlab.tricks.base import Trick
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -58,6 +60,7 @@ class GANModule(pl.LightningModule):
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
         self.tricks = nn.ModuleDict(tricks or {})
         self.latest_losses: dict[str, torch.Tensor] = {}
+        self.metric_rows = MetricRows(block=50)  # the iterations' metrics.csv rows, written 50 at a time
         for trick in self.tricks.values():
             trick.configure_networks(generator, discriminator)
         self.save_hyperparameters("d_steps", "g_steps", "data_shape", "config")
@@ -113,8 +116,7 @@ class GANModule(pl.LightningModule):
 
     def training_step(self, real: torch.Tensor, batch_idx: int) -> None:
         iteration = self.iteration
-        # Lightning writes a row when (batches so far + 1) % log_every_n_steps == 0, and self.log costs about
-        # a millisecond per key even when nothing is written: skip it on the other iterations.
+        # a metrics row every trainer.log_every_n_steps iterations, at the iterations Lightning's own rows were
         logged = (iteration + 1) % self.trainer.log_every_n_steps == 0
         g_opt, d_opt = self.optimizers()
         n = real.shape[0]
@@ -157,21 +159,27 @@ class GANModule(pl.LightningModule):
             self.latest_losses["train/d_penalty"] = penalty_sum / self.d_steps
         if not logged:
             return
-        # accuracies are on the balanced real/fake batch (the Flux tutorial); under DDP every value is also the
-        # mean over the processes, so it means what it means on one device
-        sync = self.trainer.world_size > 1
-        self.log_dict(
-            {key: self.latest_losses[key] for key in ("train/d_loss", "train/g_loss")},
-            prog_bar=True,
-            batch_size=n,
-            sync_dist=sync,
-        )
-        extra = {}
+        # accuracies are on the balanced real/fake batch (the Flux tutorial); under DDP every value is written as
+        # the mean over the processes, so it means what it means on one device
+        row: dict[str, torch.Tensor | float] = dict(self.latest_losses)
         if self.loss.decision_threshold is not None:
-            extra["train/d_acc_real"] = real_correct / self.d_steps
-            extra["train/d_acc_fake"] = fake_correct / self.d_steps
-        if "train/d_penalty" in self.latest_losses:
-            extra["train/d_penalty"] = self.latest_losses["train/d_penalty"]
+            row["train/d_acc_real"] = real_correct / self.d_steps
+            row["train/d_acc_fake"] = fake_correct / self.d_steps
         for trick in self.tricks.values():
-            extra.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})
-        self.log_dict(extra, batch_size=n, sync_dist=sync)
+            row.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})
+        self.metric_rows.add(iteration, self.current_epoch, row)
+        if len(self.metric_rows) >= self.metric_rows.block:
+            last = self.write_metrics()
+            # the progress bar shows the block's last losses (self.log once per block, not per iteration)
+            self.log_dict({key: last[key] for key in ("train/d_loss", "train/g_loss")}, prog_bar=True, logger=False)
+
+    def write_metrics(self, reduce: bool = True) -> dict[str, float]:
+        """Hand the iterations' rows kept so far to the loggers (see `ganlab.metric_rows`); returns the last.
+        `reduce=False` where not every DDP process gets here (a run stopping on an error)."""
+        return self.metric_rows.write(self.trainer, reduce=reduce)
+
+    def on_train_end(self) -> None:
+        self.write_metrics()
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        self.write_metrics()  # the rows up to the checkpoint belong with it: a resumed run continues after them

@@ -31,9 +31,9 @@ class DivergenceGuard(pl.Callback):
         # the one wait for the device; under DDP every process stops if any diverged, or the others would wait
         if not trainer.strategy.reduce_boolean_decision(bool(finite.all()), all=True):
             values = {name: value.item() for name, value in losses.items()}
-            # Lightning writes the iteration's logged row after this hook: write the losses that stop the run
-            for logger in trainer.loggers:
-                logger.log_metrics(values, step=pl_module.iteration - 1)
+            rows, step = pl_module.metric_rows.rows, pl_module.iteration - 1
+            if not rows or rows[-1][0] != step:  # an iteration that writes no row: the losses that stop the run do
+                pl_module.metric_rows.add(step, trainer.current_epoch, values)
             bad = ", ".join(f"{name} = {value}" for name, value in values.items() if not math.isfinite(value))
             bad = bad or "on another process"
             raise Diverged(

@@ -101,6 +101,7 @@ class Evaluation(pl.Callback):
             metrics = self.scores.compute()
             metrics.update(self._discriminator_accuracy(trainer, pl_module, first_batch))
         self.latest, self.latest_iteration = metrics, iteration
+        pl_module.write_metrics()  # the training rows up to here first: metrics.csv stays in iteration order
         if trainer.is_global_zero:
             log.info("iteration %d, %d samples: %s", iteration, count, _format(metrics))
         self._log(trainer, metrics, iteration)

@@ -66,6 +66,9 @@ class ProgressLines(ProgressBar):
         self._last_time, self._last_iteration = now, iteration
         done = f"iteration {iteration}" + (f"/{total} ({100 * iteration // total}%)" if total else "")
         metrics = {key: value for key, value in self.get_metrics(trainer, pl_module).items() if key != "v_num"}
+        # this iteration's losses (the bar's own are the last written block's); one wait for the device per line
+        losses = pl_module.latest_losses
+        metrics.update({key: losses[key].item() for key in ("train/d_loss", "train/g_loss") if key in losses})
         values = "".join(f", {key} {_number(value)}" for key, value in metrics.items())
         log.info("%s, epoch %d, %.0f it/s%s", done, trainer.current_epoch, rate, values)
 

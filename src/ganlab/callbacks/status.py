@@ -76,8 +76,9 @@ class RunStatus(pl.Callback):
         self._write(trainer, pl_module, "completed")
 
     def on_exception(self, trainer: pl.Trainer, pl_module: TrainingState, exception: BaseException) -> None:
+        pl_module.write_metrics(reduce=False)  # the iterations' rows kept on the device ...
         for logger in trainer.loggers:
-            logger.save()  # the rows a logger still holds (CSVLogger writes every 10): nothing measured is lost
+            logger.save()  # ... and those a logger still holds (CSVLogger writes every 10): nothing measured is lost
         if isinstance(exception, SIGTERMException):
             preemption = next((callback for callback in trainer.callbacks if isinstance(callback, Preemption)), None)
             name = preemption.signal_name if preemption is not None else "SIGTERM"
