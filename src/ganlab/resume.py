@@ -8,16 +8,21 @@ needs no `hydra.run.dir` too. In a sweep (`--multirun` into an existing `hydra.s
 decides from its directory's status.json (`job_plan`): completed jobs are skipped, interrupted and stale
 ones resume from their checkpoint, failed ones rerun only with `rerun_failed=true`.
 
-Kept free of Lightning and torch at import: train.py consults it before deciding to build anything.
+Kept free of Lightning and torch at import (the functions that need them import them): train.py consults it
+before deciding to build anything. Once built, `check_checkpoint` refuses a checkpoint of other settings and
+`continue_metrics` carries metrics.csv on from the checkpoint.
 """
 
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from omegaconf import DictConfig, OmegaConf
 
 from ganlab.dotted_keys import flatten
 from ganlab.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_status
@@ -29,6 +34,11 @@ CHECKPOINT = Path("checkpoints") / "last.ckpt"
 DEFINING_KEYS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "seed")
 # ... except where a data set lives and whether it may be downloaded: a requeued job may run on another node.
 LOCATION_KEYS = ("data.root", "data.download")
+
+if TYPE_CHECKING:
+    import pytorch_lightning as pl
+
+log = logging.getLogger(__name__)
 _chosen_directories: dict[str, str] = {}
 
 
@@ -174,3 +184,55 @@ def keep_aside(path: Path) -> Path | None:
     aside = path.with_name(path.name + ".before-resume")
     os.replace(path, aside)
     return aside
+
+
+def resume_from(cfg: DictConfig, output_dir: Path) -> Path | None:
+    """The checkpoint a resumed run starts from; None when the run must start over (its earlier attempt's
+    files are then set aside in attempts/<n>/)."""
+    if cfg.get("ckpt_path"):
+        return checkpoint_file(cfg.ckpt_path, output_dir)
+    if (output_dir / CHECKPOINT).is_file():
+        return output_dir / CHECKPOINT
+    log.info(
+        "%s: no checkpoint to resume from; the earlier attempt's files are kept in %s",
+        output_dir,
+        set_aside(output_dir),
+    )
+    return None
+
+
+def check_checkpoint(path: Path, cfg: DictConfig, steps_per_iteration: int) -> int:
+    """Refuse a file that is not a ganlab checkpoint or was trained with other settings; returns its iteration."""
+    import torch
+
+    try:
+        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        config, step = checkpoint.get("hyper_parameters", {}).get("config"), int(checkpoint["global_step"])
+    except Exception as error:  # a truncated file, another format, anything torch cannot read as a checkpoint
+        raise ConfigError(
+            f"ckpt_path: {path} is not a checkpoint torch can read ({type(error).__name__}: {error})"
+        ) from error
+    check_checkpoint_matches(path, OmegaConf.to_container(cfg, resolve=True), config)
+    return step // steps_per_iteration
+
+
+def continue_metrics(trainer: pl.Trainer, output_dir: Path, iteration: int) -> None:
+    """metrics.csv goes on from the checkpoint: its rows up to `iteration` are written again through the CSV
+    logger (which starts a fresh file), the rows after it are dropped (the resumed run logs them again)."""
+    from pytorch_lightning.loggers import CSVLogger  # here: this module is read before Lightning is imported
+
+    metrics_csv = output_dir / "metrics.csv"
+    rows = metrics_to_continue(metrics_csv, iteration)
+    aside = keep_aside(metrics_csv)
+    for logger in trainer.loggers:
+        if isinstance(logger, CSVLogger) and Path(logger.log_dir).resolve() == output_dir.resolve():
+            for row in rows:
+                values = {key: _number(value) for key, value in row.items() if value != "" and key != "step"}
+                logger.log_metrics(values, step=int(float(row["step"])))
+            logger.save()
+    if aside is not None:
+        aside.unlink()
+
+
+def _number(text: str) -> int | float:
+    return int(text) if text.lstrip("-").isdigit() else float(text)

@@ -18,16 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from ganlab.resume import (
-    CHECKPOINT,
-    check_checkpoint_matches,
-    checkpoint_file,
-    job_plan,
-    keep_aside,
-    metrics_to_continue,
-    run_directory,
-    set_aside,
-)
+from ganlab.resume import check_checkpoint, continue_metrics, job_plan, resume_from, run_directory
 from ganlab.status_file import Diverged, Interrupted, hydra_overrides, read_status, write_status
 from ganlab.validate import ConfigError, validate_config
 
@@ -86,7 +77,7 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
         log.info("resuming %s (%s) from %s at iteration %d", output_dir, reason, checkpoint, iteration)
         if 0 < trainer.max_steps <= iteration * module.optimizer_steps_per_iteration:
             # Lightning would return at once, without a hook that updates status.json
-            log.info("nothing left to train: trainer.max_steps is %d iterations", iteration)
+            log.info("nothing left to train: trainer.max_steps does not go past the checkpoint's iteration")
             record = {key: value for key, value in read_status(output_dir).items() if key not in ("status", "updated")}
             write_status(status_path, "completed", **{**record, "iteration": iteration})
             return trainer
@@ -103,58 +94,6 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
             module.g_steps,
         )
     return trainer
-
-
-def resume_from(cfg: DictConfig, output_dir: Path) -> Path | None:
-    """The checkpoint a resumed run starts from; None when the run must start over (its earlier attempt's
-    files are then set aside in attempts/<n>/)."""
-    if cfg.get("ckpt_path"):
-        return checkpoint_file(cfg.ckpt_path, output_dir)
-    if (output_dir / CHECKPOINT).is_file():
-        return output_dir / CHECKPOINT
-    log.info(
-        "%s: no checkpoint to resume from; the earlier attempt's files are kept in %s",
-        output_dir,
-        set_aside(output_dir),
-    )
-    return None
-
-
-def check_checkpoint(path: Path, cfg: DictConfig, steps_per_iteration: int) -> int:
-    """Refuse a file that is not a ganlab checkpoint or was trained with other settings; returns its iteration."""
-    import torch
-
-    try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
-        config, step = checkpoint.get("hyper_parameters", {}).get("config"), int(checkpoint["global_step"])
-    except Exception as error:  # a truncated file, another format, anything torch cannot read as a checkpoint
-        raise ConfigError(
-            f"ckpt_path: {path} is not a checkpoint torch can read ({type(error).__name__}: {error})"
-        ) from error
-    check_checkpoint_matches(path, OmegaConf.to_container(cfg, resolve=True), config)
-    return step // steps_per_iteration
-
-
-def continue_metrics(trainer: pl.Trainer, output_dir: Path, iteration: int) -> None:
-    """metrics.csv goes on from the checkpoint: its rows up to `iteration` are written again through the CSV
-    logger (which starts a fresh file), the rows after it are dropped (the resumed run logs them again)."""
-    from pytorch_lightning.loggers import CSVLogger
-
-    metrics_csv = output_dir / "metrics.csv"
-    rows = metrics_to_continue(metrics_csv, iteration)
-    aside = keep_aside(metrics_csv)
-    for logger in trainer.loggers:
-        if isinstance(logger, CSVLogger) and Path(logger.log_dir).resolve() == output_dir.resolve():
-            for row in rows:
-                values = {key: _number(value) for key, value in row.items() if value != "" and key != "step"}
-                logger.log_metrics(values, step=int(float(row["step"])))
-            logger.save()
-    if aside is not None:
-        aside.unlink()
-
-
-def _number(text: str) -> int | float:
-    return int(text) if text.lstrip("-").isdigit() else float(text)
 
 
 def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.LightningDataModule, checkpoint) -> None:
