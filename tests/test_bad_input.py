@@ -88,7 +88,7 @@ NUMERIC_KEYS = {
 }
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from(sorted(NUMERIC_KEYS)), st.none(), min_size=1, max_size=4).flatmap(
     lambda keys: st.fixed_dictionaries({key: NUMERIC_KEYS[key] for key in keys})
 ))  # fmt: skip

@@ -102,6 +102,7 @@ def test_a_missing_data_set_says_which_files_belong_where(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.slow  # two start-ups and a classifier trained: ~25 s; the cache itself is tested in-process
 def test_the_classifier_command_trains_once_then_reports_the_cached_one(tmp_path):
     def classifier(*args):
         return subprocess.run(

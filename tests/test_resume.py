@@ -108,7 +108,7 @@ def test_a_run_killed_with_sigterm_from_outside_exits_143_with_its_checkpoint(tm
     command += ["trainer.enable_progress_bar=false", "callbacks.status.every_n_steps=10"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and read_status(tmp_path).get("iteration", 0) < 20:
+    while time.monotonic() < deadline and read_status(tmp_path).get("iteration", 0) < 10:
         time.sleep(0.2)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
