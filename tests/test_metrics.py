@@ -188,6 +188,7 @@ def random_inception_weights(tmp_path_factory):
     return path
 
 
+@pytest.mark.slow  # InceptionV3 on the CPU: ~20 s; IS/FID/KID math and the weights lookup are tested fast above
 def test_the_inception_metric_scores_a_run_with_a_local_weights_file(make_config, tmp_path, random_inception_weights):
     config = make_config(
         "metric=inception", f"metric.weights_path={random_inception_weights}", "trainer=debug",
