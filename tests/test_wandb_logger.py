@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from ganlab.wandb_logger import has_credentials, wandb_logger
 
 WANDB_VARIABLES = ("WANDB_API_KEY", "WANDB_MODE", "WANDB_BASE_URL", "WANDB_DIR", "HYDRA_FULL_ERROR")
@@ -18,6 +20,7 @@ def without_wandb_settings(home) -> dict[str, str]:
     return {**env, "HOME": str(home)}
 
 
+@pytest.mark.slow  # a CLI sweep of W&B runs: ~18 s; one run's W&B logging is trained in test_config
 def test_each_job_of_a_sweep_is_its_own_offline_run_in_the_sweeps_group(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "ganlab.train", "--multirun", "logger=wandb", "trainer=debug", "metric=none",
