@@ -11,6 +11,7 @@ epoch; its `sampler.set_epoch` counts processed epochs; neither changes which ba
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -31,23 +32,25 @@ def epoch_generator(seed: int, rank: int, epoch: int) -> torch.Generator:
     return torch.Generator().manual_seed(int(state))
 
 
-class EpochBatches:
-    """The stream position both iterables below share: from `position()` when given, else counted here."""
+class EpochBatches(ABC):
+    """The stream position the iterables below share: from `position()` when given, else counted here."""
 
     def __init__(self, position: Callable[[], int] | None) -> None:
         self.position, self.served = position, 0
 
-    def __len__(self) -> int:
-        raise NotImplementedError
+    @property
+    @abstractmethod
+    def batches_per_epoch(self) -> int:
+        """Batches in one epoch of the stream (per process)."""
 
     def start(self) -> tuple[int, int]:
         """(epoch, batch within it) of the next batch the run trains on."""
         position = self.position() if self.position is not None else self.served
-        return divmod(position, len(self))
+        return divmod(position, self.batches_per_epoch)
 
     def set_start(self, epoch: int, batch: int = 0) -> None:
         """Start the stream at `batch` of `epoch` (without a `position`)."""
-        self.position, self.served = None, epoch * len(self) + batch
+        self.position, self.served = None, epoch * self.batches_per_epoch + batch
 
 
 class TensorBatches(EpochBatches):
@@ -74,8 +77,12 @@ class TensorBatches(EpochBatches):
         self.per_rank = len(images) // self.world_size
         self.seed = int(seed)  # one permutation per epoch shared by the ranks: seeded with rank 0
 
-    def __len__(self) -> int:
+    @property
+    def batches_per_epoch(self) -> int:
         return self.per_rank // self.batch_size
+
+    def __len__(self) -> int:
+        return self.batches_per_epoch
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         epoch, first = self.start()
@@ -103,11 +110,15 @@ class SampledBatches(EpochBatches):
         position: Callable[[], int] | None = None,
     ) -> None:
         super().__init__(position)
-        self.sample, self.batch_size, self.batches_per_epoch = sample, int(batch_size), int(batches_per_epoch)
+        self.sample, self.batch_size, self.epoch_length = sample, int(batch_size), int(batches_per_epoch)
         self.seed, self.rank = int(seed), int(rank)
 
+    @property
+    def batches_per_epoch(self) -> int:
+        return self.epoch_length
+
     def __len__(self) -> int:
-        return self.batches_per_epoch
+        return self.epoch_length
 
     def __iter__(self) -> Iterator[torch.Tensor]:
         epoch, first = self.start()
@@ -119,25 +130,23 @@ class SampledBatches(EpochBatches):
                 yield batch
 
 
-class EpochPermutation(Sampler[int]):
+class EpochPermutation(EpochBatches, Sampler[int]):
     """The sampler of a data set streamed through a DataLoader: the same stream as TensorBatches, as indices.
     Epoch e's order is a permutation seeded from (seed, e), and each `iter()` starts at the run's position."""
 
     def __init__(self, size: int, batch_size: int, seed: int, position: Callable[[], int] | None = None) -> None:
+        super().__init__(position)
         self.size, self.batch_size, self.seed = int(size), int(batch_size), int(seed)
-        self.position, self.served = position, 0
-        self.batches_per_epoch = self.size // self.batch_size
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return self.size // self.batch_size
 
     def __len__(self) -> int:
-        return self.batches_per_epoch * self.batch_size  # the last incomplete batch is dropped
-
-    def set_start(self, epoch: int, batch: int = 0) -> None:
-        """Start the stream at `batch` of `epoch` (without a `position`)."""
-        self.position, self.served = None, epoch * self.batches_per_epoch + batch
+        return self.batches_per_epoch * self.batch_size  # indices; the last incomplete batch is dropped
 
     def __iter__(self) -> Iterator[int]:
-        position = self.position() if self.position is not None else self.served
-        epoch, first = divmod(position, self.batches_per_epoch)
+        epoch, first = self.start()
         order = torch.randperm(self.size, generator=epoch_generator(self.seed, 0, epoch))
         for start in range(first * self.batch_size, len(self), self.batch_size):
             self.served += 1
