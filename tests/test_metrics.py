@@ -1,5 +1,6 @@
 """The scores of conf/metric/: their arithmetic on inputs with known answers, and evaluation in a run."""
 
+import json
 import math
 import os
 
@@ -226,3 +227,28 @@ def test_each_seed_is_read_against_its_own_real_sample_whichever_run_cached_firs
     first = reference(0, "seed0")
     assert reference(1, "seed1") != first  # 100 other digits, not seed 0's cached features
     assert reference(0, "seed0_again") == first
+
+
+@pytest.mark.parametrize(
+    ("limit", "reference", "evaluations"),
+    [
+        ("0.001", 10, {"2", "10"}),  # trainer=debug's: a thousandth of 1000 (2 at least) and of 10 000
+        ("1", 50, {"50"}),  # an integer: that many metric.batch_size batches
+        ("0", None, None),  # no evaluation at all, as limit_val_batches=0 skips Lightning's validation
+    ],
+)
+def test_limit_val_batches_bounds_every_evaluation_and_status_json_times_them(
+    make_config, tmp_path, caplog, limit, reference, evaluations
+):
+    sizes = ["metric.num_samples=1000", "metric.final_num_samples=10000", "metric.batch_size=50"]
+    caplog.set_level("INFO", logger="ganlab.callbacks.evaluation")
+    run(make_config("trainer=debug", *sizes, f"trainer.limit_val_batches={limit}"))
+    timings = json.loads((tmp_path / "run" / "status.json").read_text())["timings"]
+    assert timings["seconds_to_first_iteration"] > 0
+    scored = read_metrics(tmp_path / "run", prefix="val/")
+    if reference is None:
+        assert scored == [] and "evaluation_seconds" not in timings
+        return
+    assert f"real-data reference on {reference} images" in caplog.text
+    assert set(timings["evaluation_seconds"]) == evaluations and timings["reference_seconds"] >= 0
+    assert [row["step"] for row in scored if row["val/classifier_score"]] == ["0", "5"]

@@ -9,12 +9,17 @@ global RNG put back, so a run's training losses are the same with or without eva
 
 Under DDP each rank draws its share of the samples (latents seeded by seed + rank) and the scores'
 torchmetrics states are reduced across ranks when computed.
+
+Lightning's `trainer.limit_val_batches` bounds the work, as it bounds a validation loop: an integer N caps
+each evaluation (per process) and the reference at N batches of `batch_size` images, a fraction scales them,
+0 turns evaluation off. `trainer=debug` sets 1, so a smoke run's scores cost one batch each.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +61,8 @@ class Evaluation(pl.Callback):
         self.latest: dict[str, float] = {}  # the last evaluation's values, by score name (no val/ prefix)
         self.latest_iteration = -1  # ... and the iteration it was made at
         self._done: set[tuple[int, int]] = set()
+        # seconds of the reference and of the latest evaluation of each size, for status.json (RunStatus)
+        self.timings: dict[str, Any] = {}
 
     def prepare(self, datamodule: pl.LightningDataModule, data_config: dict[str, Any]) -> None:
         self.scores = self.make_scores(datamodule=datamodule, data_config=data_config, **self.options)
@@ -63,10 +70,15 @@ class Evaluation(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if self.scores is None:
             raise RuntimeError("Evaluation.prepare(datamodule, data_config) must run before fit")
+        if self._limited(trainer, self.final_num_samples) == 0:
+            log.info("trainer.limit_val_batches=0: no evaluations")
+            return
+        started = time.monotonic()
         self.scores.to(pl_module.device)
-        self.real = trainer.datamodule.validation_sample(self.final_num_samples)
+        self.real = trainer.datamodule.validation_sample(self._limited(trainer, self.final_num_samples))
         with evaluating():  # only the scores' own (eval-mode) feature network runs: no_grad, RNG put back
             reference = self.scores.set_real(self.real, self.batch_size)
+        self.timings["reference_seconds"] = round(time.monotonic() - started, 2)
         if trainer.ckpt_path is not None:  # resumed: the reference and this iteration's scores are in metrics.csv
             return
         if trainer.is_global_zero:
@@ -85,11 +97,12 @@ class Evaluation(pl.Callback):
 
     def _evaluate(self, trainer: pl.Trainer, pl_module: TrainingState, count: int) -> None:
         iteration = pl_module.iteration
-        if (iteration, count) in self._done:
+        per_rank = self._limited(trainer, math.ceil(count / trainer.world_size))
+        if (iteration, count) in self._done or per_rank == 0:
             return
         self._done.add((iteration, count))
+        started = time.monotonic()
         generator, discriminator = pl_module.sampling_generator, pl_module.discriminator
-        per_rank = math.ceil(count / trainer.world_size)
         latents = torch.Generator().manual_seed(self.seed + trainer.global_rank)
         with evaluating(generator, discriminator):
             self.scores.reset()
@@ -101,9 +114,12 @@ class Evaluation(pl.Callback):
             metrics = self.scores.compute()
             metrics.update(self._discriminator_accuracy(trainer, pl_module, first_batch))
         self.latest, self.latest_iteration = metrics, iteration
+        drawn = min(count, per_rank * trainer.world_size)
+        self.timings.setdefault("evaluation_seconds", {})[str(drawn)] = round(time.monotonic() - started, 2)
         pl_module.write_metrics()  # the training rows up to here first: metrics.csv stays in iteration order
         if trainer.is_global_zero:
-            log.info("iteration %d, %d samples: %s", iteration, count, _format(metrics))
+            seconds = self.timings["evaluation_seconds"][str(drawn)]
+            log.info("iteration %d, %d samples (%.1f s): %s", iteration, drawn, seconds, _format(metrics))
         self._log(trainer, metrics, iteration)
 
     def _discriminator_accuracy(
@@ -118,6 +134,13 @@ class Evaluation(pl.Callback):
             return {}
         accuracy = trainer.strategy.reduce(torch.stack(accuracy).float(), reduce_op="mean")
         return {"d_acc_real": accuracy[0].item(), "d_acc_fake": accuracy[1].item()}
+
+    def _limited(self, trainer: pl.Trainer, count: int) -> int:
+        """`count` images bounded by trainer.limit_val_batches (an int: batches, a float: a fraction of them)."""
+        limit = getattr(trainer, "limit_val_batches", 1.0)
+        if isinstance(limit, int):
+            return min(count, limit * self.batch_size)
+        return 0 if limit == 0 else max(2, math.ceil(count * limit))  # two images at least: FID needs a covariance
 
     @staticmethod
     def _log(trainer: pl.Trainer, metrics: dict[str, float], iteration: int) -> None:

@@ -4,10 +4,15 @@ A sweep's report reads it to tell which jobs failed, a resumed sweep to tell whi
 a person reads it instead of the terminal. While training it is rewritten every `every_n_steps` iterations
 and at least every `heartbeat_seconds`: a `running` status much older than that belongs to a run killed
 without warning (`ganlab.status_file.is_stale`).
+
+`timings` says where a run's time went besides training: `seconds_to_first_iteration` (from the process's
+start for the first run of a process, from the run's own start for later runs of a sequential sweep) and
+each callback's `timings` (Evaluation's seconds for the reference and for one evaluation of each size).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,6 +31,19 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def process_age() -> float:
+    """Seconds since this process started (Linux's /proc), 0 where that cannot be read."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()  # the name may hold spaces
+        uptime = float(Path("/proc/uptime").read_text().split()[0])
+        return max(0.0, uptime - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+_first_run_of_process = True  # the imports and interpreter start belong to the first run only
+
+
 class RunStatus(pl.Callback):
     """Keeps <path> current: `running` (with the iteration), then `completed`, `diverged` (with the reason),
     `failed` (with the error) or `interrupted` (with the signal). Each record also holds the job's
@@ -40,12 +58,19 @@ class RunStatus(pl.Callback):
         self.path, self.every_n_steps, self.heartbeat_seconds = Path(path), int(every_n_steps), float(heartbeat_seconds)
         self.starts: list[dict[str, Any]] = []
         self._written = 0.0
+        global _first_run_of_process
+        self._started = time.monotonic() - (process_age() if _first_run_of_process else 0.0)
+        _first_run_of_process = False
+        self.timings: dict[str, Any] = {}
 
     def _write(self, trainer: pl.Trainer, pl_module: TrainingState, status: str, **fields: Any) -> None:
         if not trainer.is_global_zero:
             return
         iterations = trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else -1
         findings = [finding for callback in trainer.callbacks for finding in getattr(callback, "findings", [])]
+        timings = {
+            key: value for callback in trainer.callbacks for key, value in getattr(callback, "timings", {}).items()
+        }
         write_status(
             self.path,
             status,
@@ -56,6 +81,7 @@ class RunStatus(pl.Callback):
             **({"resumed": self.starts[1:]} if len(self.starts) > 1 else {}),
             **({"overrides": overrides} if (overrides := hydra_overrides()) is not None else {}),
             **({"findings": findings} if findings else {}),
+            **({"timings": timings} if timings else {}),
             **fields,
         )
         self._written = time.monotonic()
@@ -68,6 +94,8 @@ class RunStatus(pl.Callback):
         self._write(trainer, pl_module, "running")
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if "seconds_to_first_iteration" not in self.timings and trainer.ckpt_path is None:
+            self.timings["seconds_to_first_iteration"] = round(time.monotonic() - self._started, 2)
         periodic = self.every_n_steps and pl_module.iteration % self.every_n_steps == 0
         if periodic or time.monotonic() - self._written > self.heartbeat_seconds:
             self._write(trainer, pl_module, "running")
