@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -35,6 +36,7 @@ from torch.utils.data import DataLoader, Dataset
 from ganlab.build import build_datamodule, build_module, build_run
 from ganlab.data.batching import TensorBatches
 from ganlab.images import uint8_to_range
+from ganlab.module import NVML_CUDA_CHECK
 
 EXTRA: list[str] = []  # --override values, for every path
 
@@ -89,6 +91,16 @@ def endless(batches: Iterable[torch.Tensor]) -> Iterator[torch.Tensor]:
 
 def time_loop(model: str, device: str, split: str, warmup: int, iterations: int, dataloader: bool) -> float:
     """The hand-written loop; fed by ganlab's resident batches, or by a per-image DataLoader."""
+    # a script without Lightning asks torch for CUDA directly, not through NVML (ganlab's training does too)
+    nvml_check = os.environ.pop(NVML_CUDA_CHECK, None)
+    try:
+        return _time_loop(model, device, split, warmup, iterations, dataloader)
+    finally:
+        if nvml_check is not None:
+            os.environ[NVML_CUDA_CHECK] = nvml_check
+
+
+def _time_loop(model: str, device: str, split: str, warmup: int, iterations: int, dataloader: bool) -> float:
     with tempfile.TemporaryDirectory() as output_dir:
         cfg = config(model, device, split, warmup + iterations, output_dir)
     pl.seed_everything(cfg.seed)

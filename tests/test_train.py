@@ -9,6 +9,7 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.build import build_run
+from ganlab.module import NVML_CUDA_CHECK
 from ganlab.train import run
 from tests.helpers import read_metrics
 
@@ -55,7 +56,10 @@ def test_run_directory_tells_the_whole_story(make_config, tmp_path):
     trainer = run(make_config(*FAST, "callbacks.samples.every_n_steps=2"))
     run_dir = tmp_path / "run"
     assert sorted(path.name for path in (run_dir / "samples").iterdir()) == [
-        "step_000000.png", "step_000002.png", "step_000004.png", "step_000005.png"
+        "step_000000.png",
+        "step_000002.png",
+        "step_000004.png",
+        "step_000005.png",
     ]
     status = json.loads((run_dir / "status.json").read_text())
     assert status["status"] == "completed" and status["iteration"] == 5 and status["max_iterations"] == 5
@@ -145,8 +149,13 @@ def test_cnn_learns_digit_statistics_on_real_mnist(make_config, tmp_path):
     for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
         (raw / name).symlink_to(MNIST_DIR / name)  # the official .gz files, unpacked by the data module
     config = make_config(
-        "model=cnn", "data=mnist", "data.split=test", "data.download=false", f"paths.data_dir={tmp_path / 'data'}",
-        "trainer.accelerator=cpu", "trainer.max_steps=300",
+        "model=cnn",
+        "data=mnist",
+        "data.split=test",
+        "data.download=false",
+        f"paths.data_dir={tmp_path / 'data'}",
+        "trainer.accelerator=cpu",
+        "trainer.max_steps=300",
         "metric=none",  # the point is pixel statistics; MNIST's classifier and 10 000 samples tripled the time
     )
     pl.seed_everything(config.seed)
@@ -161,3 +170,19 @@ def test_cnn_learns_digit_statistics_on_real_mnist(make_config, tmp_path):
     assert abs(mean - real_mean) < abs(0.5 - real_mean) / 4, f"mean intensity {mean:.3f}, real {real_mean:.3f}"
     assert background > 0.5, f"background share {background:.2f}"
     assert strokes > 0.02, f"stroke share {strokes:.3f}"
+
+
+def test_training_asks_torch_for_cuda_without_nvml_and_puts_lightnings_setting_back(make_config):
+    # Lightning's import sets the NVML check; through it every Adam step cost ~0.2 ms more on a CPU
+    assert os.environ.get(NVML_CUDA_CHECK) == "1"
+    seen = []
+
+    class ReadTheSetting(pl.Callback):
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
+            seen.append(os.environ.get(NVML_CUDA_CHECK))
+
+    datamodule, module, trainer = build_run(make_config("trainer=debug", "metric=none"))
+    trainer.callbacks.append(ReadTheSetting())
+    trainer.fit(module, datamodule=datamodule)
+    assert seen == [None] * 5
+    assert os.environ.get(NVML_CUDA_CHECK) == "1"
