@@ -12,7 +12,7 @@ torchmetrics states are reduced across ranks when computed.
 
 Lightning's `trainer.limit_val_batches` bounds the work, as it bounds a validation loop: an integer N caps
 each evaluation (per process) and the reference at N batches of `batch_size` images, a fraction scales them,
-0 turns evaluation off. `trainer=debug` sets 1, so a smoke run's scores cost one batch each.
+0 turns evaluation off. `trainer=debug` sets 0.001, so a smoke run scores a handful of samples.
 """
 
 from __future__ import annotations
