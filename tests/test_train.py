@@ -56,10 +56,7 @@ def test_run_directory_tells_the_whole_story(make_config, tmp_path):
     trainer = run(make_config(*FAST, "callbacks.samples.every_n_steps=2"))
     run_dir = tmp_path / "run"
     assert sorted(path.name for path in (run_dir / "samples").iterdir()) == [
-        "step_000000.png",
-        "step_000002.png",
-        "step_000004.png",
-        "step_000005.png",
+        "step_000000.png", "step_000002.png", "step_000004.png", "step_000005.png"
     ]
     status = json.loads((run_dir / "status.json").read_text())
     assert status["status"] == "completed" and status["iteration"] == 5 and status["max_iterations"] == 5
@@ -149,13 +146,8 @@ def test_cnn_learns_digit_statistics_on_real_mnist(make_config, tmp_path):
     for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
         (raw / name).symlink_to(MNIST_DIR / name)  # the official .gz files, unpacked by the data module
     config = make_config(
-        "model=cnn",
-        "data=mnist",
-        "data.split=test",
-        "data.download=false",
-        f"paths.data_dir={tmp_path / 'data'}",
-        "trainer.accelerator=cpu",
-        "trainer.max_steps=300",
+        "model=cnn", "data=mnist", "data.split=test", "data.download=false", f"paths.data_dir={tmp_path / 'data'}",
+        "trainer.accelerator=cpu", "trainer.max_steps=300",
         "metric=none",  # the point is pixel statistics; MNIST's classifier and 10 000 samples tripled the time
     )
     pl.seed_everything(config.seed)

@@ -70,12 +70,13 @@ class Evaluation(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if self.scores is None:
             raise RuntimeError("Evaluation.prepare(datamodule, data_config) must run before fit")
-        if self._limited(trainer, self.final_num_samples) == 0:
+        reference_count = self._limited(trainer, self.final_num_samples)
+        if reference_count == 0:
             log.info("trainer.limit_val_batches=0: no evaluations")
             return
         started = time.monotonic()
         self.scores.to(pl_module.device)
-        self.real = trainer.datamodule.validation_sample(self._limited(trainer, self.final_num_samples))
+        self.real = trainer.datamodule.validation_sample(reference_count)
         with evaluating():  # only the scores' own (eval-mode) feature network runs: no_grad, RNG put back
             reference = self.scores.set_real(self.real, self.batch_size)
         self.timings["reference_seconds"] = round(time.monotonic() - started, 2)
@@ -114,11 +115,10 @@ class Evaluation(pl.Callback):
             metrics = self.scores.compute()
             metrics.update(self._discriminator_accuracy(trainer, pl_module, first_batch))
         self.latest, self.latest_iteration = metrics, iteration
-        drawn = min(count, per_rank * trainer.world_size)
-        self.timings.setdefault("evaluation_seconds", {})[str(drawn)] = round(time.monotonic() - started, 2)
+        drawn, seconds = min(count, per_rank * trainer.world_size), round(time.monotonic() - started, 2)
+        self.timings.setdefault("evaluation_seconds", {})[str(drawn)] = seconds
         pl_module.write_metrics()  # the training rows up to here first: metrics.csv stays in iteration order
         if trainer.is_global_zero:
-            seconds = self.timings["evaluation_seconds"][str(drawn)]
             log.info("iteration %d, %d samples (%.1f s): %s", iteration, drawn, seconds, _format(metrics))
         self._log(trainer, metrics, iteration)
 
