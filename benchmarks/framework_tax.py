@@ -34,9 +34,9 @@ from hydra import compose, initialize_config_module
 from torch.utils.data import DataLoader, Dataset
 
 from ganlab.build import build_datamodule, build_module, build_run
+from ganlab.callbacks.cuda_check import NVML_CUDA_CHECK
 from ganlab.data.batching import TensorBatches
 from ganlab.images import uint8_to_range
-from ganlab.module import NVML_CUDA_CHECK
 
 EXTRA: list[str] = []  # --override values, for every path
 

@@ -9,7 +9,7 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.build import build_run
-from ganlab.module import NVML_CUDA_CHECK
+from ganlab.callbacks.cuda_check import NVML_CUDA_CHECK
 from ganlab.train import run
 from tests.helpers import read_metrics
 
@@ -164,17 +164,24 @@ def test_cnn_learns_digit_statistics_on_real_mnist(make_config, tmp_path):
     assert strokes > 0.02, f"stroke share {strokes:.3f}"
 
 
-def test_training_asks_torch_for_cuda_without_nvml_and_puts_lightnings_setting_back(make_config, monkeypatch):
-    # Lightning's import sets the NVML check; through it every Adam step cost ~0.2 ms more on a CPU
+@pytest.mark.parametrize("fails_at", [None, 3])
+def test_training_asks_torch_for_cuda_without_nvml_and_puts_lightnings_setting_back(make_config, monkeypatch, fails_at):
+    """Through NVML every Adam step cost ~0.2 ms more on a CPU; Lightning's setting is back however fit ends."""
     monkeypatch.setenv(NVML_CUDA_CHECK, "1")  # as Lightning's import left it, whatever earlier tests did
     seen = []
 
     class ReadTheSetting(pl.Callback):
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx):
             seen.append(os.environ.get(NVML_CUDA_CHECK))
+            if batch_idx + 1 == fails_at:
+                raise RuntimeError("a failing iteration")
 
     datamodule, module, trainer = build_run(make_config("trainer=debug", "metric=none"))
     trainer.callbacks.append(ReadTheSetting())
-    trainer.fit(module, datamodule=datamodule)
-    assert seen == [None] * 5
+    if fails_at is None:
+        trainer.fit(module, datamodule=datamodule)
+    else:
+        with pytest.raises(RuntimeError, match="a failing iteration"):
+            trainer.fit(module, datamodule=datamodule)
+    assert seen == [None] * (fails_at or 5)
     assert os.environ.get(NVML_CUDA_CHECK) == "1"

@@ -17,7 +17,6 @@ trick is a `ganlab.tricks.base.Trick` in `tricks`, called at its hooks: this fil
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 
 import pytorch_lightning as pl
@@ -28,8 +27,6 @@ from ganlab.latent import LatentPrior
 from ganlab.losses import AdversarialLoss
 from ganlab.metric_rows import MetricRows
 from ganlab.tricks.base import Trick
-
-NVML_CUDA_CHECK = "PYTORCH_NVML_BASED_CUDA_CHECK"
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 
@@ -110,15 +107,6 @@ class GANModule(pl.LightningModule):
         # repeat one another and the global batch would hold world_size copies of one sample.
         if self.trainer.world_size > 1:
             torch.manual_seed(torch.initial_seed() + self.global_rank)
-        # Importing Lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1, so that asking for GPUs does not start CUDA
-        # before DDP workers fork; torch's Adam asks at every step, and through NVML that costs ~0.2 ms a step
-        # on a CPU (a tenth of a small MLP's iteration). The processes exist by now; teardown puts it back.
-        self._nvml_cuda_check = os.environ.pop(NVML_CUDA_CHECK, None)
-
-    def teardown(self, stage: str) -> None:
-        if getattr(self, "_nvml_cuda_check", None) is not None:
-            os.environ[NVML_CUDA_CHECK] = self._nvml_cuda_check
-            self._nvml_cuda_check = None
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         return [
