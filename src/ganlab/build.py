@@ -107,6 +107,13 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
             factories[name](network.parameters())
         except (ValueError, TypeError) as error:
             raise ConfigError(f"optim.{name}: {error}") from error
+    compile_options = None
+    if cfg.get("compile") and cfg.compile.enabled:
+        compile_options = {key: value for key, value in OmegaConf.to_container(cfg.compile).items() if key != "enabled"}
+        try:  # torch checks the backend's name and the mode now, not when training starts
+            torch.compile(torch.nn.Identity(), **compile_options)
+        except RuntimeError as error:  # torch._dynamo.exc.InvalidBackend for an unknown backend
+            raise ConfigError(f"compile: {error}") from error
     return GANModule(
         generator=generator,
         discriminator=discriminator,
@@ -119,6 +126,8 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
         tricks=build_tricks(cfg),
         data_shape=data_shape,
         config=OmegaConf.to_container(cfg, resolve=True),
+        compile_options=compile_options,
+        channels_last=bool(cfg.get("channels_last", False)),
     )
 
 

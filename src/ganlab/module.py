@@ -45,10 +45,14 @@ class GANModule(pl.LightningModule):
         tricks: dict[str, Trick] | None = None,
         data_shape: tuple[int, ...] | None = None,
         config: dict | None = None,
+        compile_options: dict | None = None,
+        channels_last: bool = False,
     ) -> None:
         """`tricks` (by config name) act at their hooks, in order; each configures the networks here.
         `config` (the run's resolved configuration) and `data_shape` are kept in checkpoints, so the module
-        can be rebuilt from a checkpoint alone (`ganlab.sample`)."""
+        can be rebuilt from a checkpoint alone (`ganlab.sample`). `compile_options` (torch.compile's
+        arguments) compile both networks in place when training starts; `channels_last` puts conv weights
+        and real batches in NHWC layout."""
         super().__init__()
         self.automatic_optimization = False
         self.generator = generator
@@ -59,6 +63,8 @@ class GANModule(pl.LightningModule):
         self.discriminator_optimizer = discriminator_optimizer
         self.d_steps, self.g_steps = int(d_steps), int(g_steps)
         self.tricks = nn.ModuleDict(tricks or {})
+        self.compile_options, self.channels_last = compile_options, bool(channels_last)
+        self._networks_configured = False
         self.latest_losses: dict[str, torch.Tensor] = {}
         self.metric_rows = MetricRows(block=50)  # the iterations' metrics.csv rows, written 50 at a time
         for trick in self.tricks.values():
@@ -108,6 +114,19 @@ class GANModule(pl.LightningModule):
         if self.trainer.world_size > 1:
             torch.manual_seed(torch.initial_seed() + self.global_rank)
 
+    def configure_model(self) -> None:
+        # Lightning calls this once per fit, before moving the module to its device and wrapping it for DDP.
+        # Module.compile compiles in place: the state dict keeps its keys, so checkpoints and resume work
+        # alike with and without it. Tricks that keep a copy of G (ema) made it unlayouted and uncompiled.
+        if self._networks_configured:
+            return
+        self._networks_configured = True
+        for network in (self.generator, self.discriminator):
+            if self.channels_last:
+                network.to(memory_format=torch.channels_last)
+            if self.compile_options is not None:
+                network.compile(**self.compile_options)
+
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         return [
             self.generator_optimizer(self.generator.parameters()),
@@ -120,6 +139,8 @@ class GANModule(pl.LightningModule):
         logged = (iteration + 1) % self.trainer.log_every_n_steps == 0
         g_opt, d_opt = self.optimizers()
         n = real.shape[0]
+        if self.channels_last and real.dim() == 4:
+            real = real.contiguous(memory_format=torch.channels_last)
 
         # toggled_optimizer freezes the other network's parameters, so no gradient is computed for them
         with self.toggled_optimizer(d_opt):

@@ -47,6 +47,9 @@ def _is_betas(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and len(value) == 2 and all(is_number(b) and 0 <= b < 1 for b in value)
 
 
+# torch.compile's modes (None: its default)
+COMPILE_MODES = (None, "default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
 Rule = tuple[tuple[str, ...], Callable[[Any], bool], str]
 
 RULES: list[Rule] = [
@@ -66,7 +69,17 @@ RULES: list[Rule] = [
     (("trainer.log_every_n_steps",), lambda v: is_int(v) and v >= 1, "a positive integer (iterations per row)"),
     (("*.epochs",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (("ckpt_path",), lambda v: v is None or isinstance(v, str), "null, last, a .ckpt file or a run directory"),
-    (("rerun_failed",), lambda v: isinstance(v, bool), "true or false"),
+    (
+        ("rerun_failed", "compile.enabled", "compile.fullgraph", "channels_last"),
+        lambda v: isinstance(v, bool),
+        "true or false",
+    ),
+    (
+        ("compile.mode",),
+        lambda v: v in COMPILE_MODES,
+        "null (torch's default), default, reduce-overhead, max-autotune or max-autotune-no-cudagraphs",
+    ),
+    (("compile.dynamic",), lambda v: v is None or isinstance(v, bool), "null, true or false"),
     (("lr", "*.lr"), lambda v: is_number(v) and v > 0, "a positive number"),
     (("*.betas",), _is_betas, "two numbers in [0, 1), e.g. [0.5, 0.999]"),
     (("*.momentum",), lambda v: is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
