@@ -2,6 +2,7 @@
 
     GANLAB_DATA_DIR=... python benchmarks/framework_tax.py [--models mlp cnn dcgan] [--iterations 300]
         [--device cpu|cuda] [--json tax.json] [--override data.image_size=32 ...]
+        [--variant compile.enabled=true,channels_last=true ...]
 
 For each model, in this one process and on one device, over MNIST (the split given by --split, read
 from $GANLAB_DATA_DIR, never downloaded) at batch 64:
@@ -14,6 +15,8 @@ from $GANLAB_DATA_DIR, never downloaded) at batch 64:
 - `DataLoader`: the same loop fed the way most GAN scripts are, a per-image Dataset and a DataLoader
   with 2 worker processes.
 
+Each --variant (comma-separated overrides) times ganlab once more with those settings, against the same
+eager hand-written loop: how far torch.compile, channels_last or bf16 take it past what a plain loop does.
 Each is timed over --iterations after --warmup iterations (the device synchronized at both ends). The
 table gives iterations/s and each path's ratio to the hand-written loop; --json writes it. Not run by
 pytest: speeds are measured here, never asserted in tests.
@@ -41,7 +44,7 @@ from ganlab.images import uint8_to_range
 EXTRA: list[str] = []  # --override values, for every path
 
 
-def config(model: str, device: str, split: str, iterations: int, output_dir: str):
+def config(model: str, device: str, split: str, iterations: int, output_dir: str, variant: tuple[str, ...] = ()):
     with initialize_config_module("ganlab.conf", version_base="1.3"):
         return compose(
             "train",
@@ -49,7 +52,7 @@ def config(model: str, device: str, split: str, iterations: int, output_dir: str
                 f"model={model}", "data=mnist", f"data.split={split}", "data.download=false", "metric=none",
                 f"trainer.accelerator={device}", f"trainer.max_steps={iterations}",
                 "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false",
-                f"paths.output_dir={output_dir}", *EXTRA,
+                f"paths.output_dir={output_dir}", *EXTRA, *variant,
             ],
         )  # fmt: skip
 
@@ -60,25 +63,28 @@ def synchronize(device: torch.device) -> None:
 
 
 class Clock(pl.Callback):
-    """Seconds from the end of iteration `warmup` to the end of the last one."""
+    """Seconds from the end of iteration `warmup` to the end of iteration `last`. The device is synchronized
+    there alone: a wait at every iteration would cost ganlab what the hand-written loop does not pay."""
 
-    def __init__(self, warmup: int) -> None:
-        self.warmup, self.start, self.end = warmup, 0.0, 0.0
+    def __init__(self, warmup: int, last: int) -> None:
+        self.warmup, self.last, self.start, self.end = warmup, last, 0.0, 0.0
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if pl_module.iteration >= self.warmup:
+        if pl_module.iteration in (self.warmup, self.last):
             synchronize(pl_module.device)
             self.end = time.perf_counter()
             if pl_module.iteration == self.warmup:
                 self.start = self.end
 
 
-def time_ganlab(model: str, device: str, split: str, warmup: int, iterations: int) -> float:
+def time_ganlab(
+    model: str, device: str, split: str, warmup: int, iterations: int, variant: tuple[str, ...] = ()
+) -> float:
     with tempfile.TemporaryDirectory() as output_dir:
-        cfg = config(model, device, split, warmup + iterations, output_dir)
+        cfg = config(model, device, split, warmup + iterations, output_dir, variant)
         pl.seed_everything(cfg.seed)
         datamodule, module, trainer = build_run(cfg)
-        clock = Clock(warmup)
+        clock = Clock(warmup, warmup + iterations)
         trainer.callbacks.append(clock)
         trainer.fit(module, datamodule=datamodule)
     return iterations / (clock.end - clock.start)
@@ -152,6 +158,33 @@ class Images(Dataset):
         return uint8_to_range(self.images[index], self.value_range)
 
 
+def time_variant(timing: tuple, variant: tuple[str, ...], hand: float) -> float | str:
+    """ganlab's ratio to the hand-written loop under `variant`; what went wrong, when it could not run."""
+    try:
+        return round(time_ganlab(*timing, variant) / hand, 3)
+    except Exception as error:  # noqa: BLE001 - one setting failing on this device should not lose the table
+        return f"failed: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
+
+
+def print_table(device_name: str, args: argparse.Namespace, variants: list[tuple[str, ...]], rows: list[dict]) -> None:
+    print(
+        f"device: {device_name}; batch 64, MNIST {args.split} split {' '.join(args.override)}; "
+        f"{args.iterations} iterations after {args.warmup}"
+    )
+    print(
+        "| model | hand-written it/s | ganlab it/s | ganlab / hand | DataLoader it/s | DataLoader / hand "
+        "| ganlab / DataLoader |" + "".join(f" {','.join(variant)} / hand |" for variant in variants)
+    )
+    print("|---|---|---|---|---|---|---|" + "---|" * len(variants))
+    for row in rows:
+        print(
+            f"| {row['model']} | {row['hand_written']} | {row['ganlab']} | {row['ganlab_ratio']} | {row['dataloader']} "
+            f"| {row['dataloader_ratio']} | {row['ganlab_over_dataloader']} |"
+            + "".join(f" {ratio} |" for ratio in row["variants"].values()),
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["mlp", "cnn", "dcgan"])
@@ -159,9 +192,13 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--split", default="test", choices=["train", "test"])
-    parser.add_argument("--json", help="also write the table here")
+    parser.add_argument("--json", help="also write the table here (after each model)")
     parser.add_argument("--override", action="append", default=[], help="a Hydra override for all paths")
+    parser.add_argument(
+        "--variant", action="append", default=[], help="comma-separated overrides: one more ganlab column"
+    )
     args = parser.parse_args()
+    variants = [tuple(variant.split(",")) for variant in args.variant]
     EXTRA.extend(args.override)
     device_name = torch.cuda.get_device_name() if args.device == "cuda" else f"CPU ({torch.get_num_threads()} threads)"
     rows = []
@@ -174,24 +211,13 @@ def main() -> None:
             "model": model, "hand_written": round(hand, 1), "ganlab": round(ganlab, 1), "dataloader": round(loader, 1),
             "ganlab_ratio": round(ganlab / hand, 3), "dataloader_ratio": round(loader / hand, 3),
             "ganlab_over_dataloader": round(ganlab / loader, 2),
+            "variants": {",".join(variant): time_variant(timing, variant, hand) for variant in variants},
         })  # fmt: skip
-    print(
-        f"device: {device_name}; batch 64, MNIST {args.split} split {' '.join(args.override)}; "
-        f"{args.iterations} iterations after {args.warmup}"
-    )
-    print(
-        "| model | hand-written it/s | ganlab it/s | ganlab / hand | DataLoader it/s | DataLoader / hand "
-        "| ganlab / DataLoader |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for row in rows:
-        print(
-            f"| {row['model']} | {row['hand_written']} | {row['ganlab']} | {row['ganlab_ratio']} | {row['dataloader']} "
-            f"| {row['dataloader_ratio']} | {row['ganlab_over_dataloader']} |"
-        )
-    if args.json:
-        with open(args.json, "w") as file:
-            json.dump({"device": device_name, "iterations": args.iterations, "rows": rows}, file, indent=2)
+        print_table(device_name, args, variants, rows[-1:])
+        if args.json:  # after each model, so that a run cut short keeps what it measured
+            with open(args.json, "w") as file:
+                json.dump({"device": device_name, "iterations": args.iterations, "rows": rows}, file, indent=2)
+    print_table(device_name, args, variants, rows)
 
 
 if __name__ == "__main__":

@@ -39,10 +39,13 @@ class IterationClock(pl.Callback):
             torch.cuda.synchronize(pl_module.device)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        # the device waited for at the start and the end alone (at every iteration under an epoch budget, whose
+        # last iteration is not known here): a wait per iteration would be timed as part of training
+        last = trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else None
         if pl_module.iteration == self.warmup:
             self._sync(pl_module)
             self.start = time.perf_counter()
-        elif pl_module.iteration > self.warmup:
+        elif pl_module.iteration > self.warmup and last in (None, pl_module.iteration):
             self._sync(pl_module)
             self.end, self.timed = time.perf_counter(), pl_module.iteration - self.warmup
 
