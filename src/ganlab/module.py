@@ -117,7 +117,7 @@ class GANModule(pl.LightningModule):
     def configure_model(self) -> None:
         # Lightning calls this once per fit, before moving the module to its device and wrapping it for DDP.
         # Module.compile compiles in place: the state dict keeps its keys, so checkpoints and resume work
-        # alike with and without it. Tricks that keep a copy of G (ema) made it unlayouted and uncompiled.
+        # alike with and without it. A trick that keeps a copy of G (ema) made it before, eager and contiguous.
         if self._networks_configured:
             return
         self._networks_configured = True
