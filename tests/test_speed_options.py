@@ -96,7 +96,7 @@ def test_channels_last_trains_conv_networks_in_nhwc_to_the_same_losses(make_conf
     [
         ("compile.mode=fastest", "compile.mode = 'fastest': must be null (torch's default), default or max-autotune"),
         ("compile.mode=reduce-overhead", "CUDA-graph modes (reduce-overhead, max-autotune) reuse D's output memory"),
-        ("compile.backend=turbo", "compile: Invalid backend: 'turbo'"),
+        ("compile.backend=turbo", "compile.backend = 'turbo': must be one of "),
         ("channels_last=yes", "channels_last = 'yes': must be true or false"),
     ],
 )

@@ -110,9 +110,13 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
     compile_options = None
     if cfg.get("compile") and cfg.compile.enabled:
         compile_options = {key: value for key, value in OmegaConf.to_container(cfg.compile).items() if key != "enabled"}
-        try:  # torch checks the backend's name and the mode now, not when training starts
+        # torch's backends for use, less CUDA graphs (see COMPILE_MODES), and two that check that the networks trace
+        backends = [name for name in torch._dynamo.list_backends() if name != "cudagraphs"] + ["eager", "aot_eager"]
+        if (backend := compile_options.get("backend")) not in backends:
+            raise ConfigError(f"compile.backend = {backend!r}: must be one of {', '.join(backends)}")
+        try:  # torch checks its arguments together now, not when training starts
             torch.compile(torch.nn.Identity(), **compile_options)
-        except RuntimeError as error:  # torch._dynamo.exc.InvalidBackend for an unknown backend
+        except (RuntimeError, TypeError) as error:
             raise ConfigError(f"compile: {error}") from error
     return GANModule(
         generator=generator,

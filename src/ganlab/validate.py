@@ -47,9 +47,9 @@ def _is_betas(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and len(value) == 2 and all(is_number(b) and 0 <= b < 1 for b in value)
 
 
-# torch.compile's modes that train a GAN (None: its default). reduce-overhead and max-autotune capture CUDA graphs,
-# which hand out the same output memory at every call, and an iteration calls D on the real and then the fake
-# batch before its backward: torch refuses to read the first output (seen on an H100, torch 2.11).
+# torch.compile's modes that train a GAN (None: its default). reduce-overhead and max-autotune capture CUDA graphs (as
+# does the backend cudagraphs), which hand out the same output memory at every call, and an iteration calls D on
+# the real and then the fake batch before its backward: torch refuses to read the first output (seen on an H100).
 COMPILE_MODES = (None, "default", "max-autotune-no-cudagraphs")
 
 Rule = tuple[tuple[str, ...], Callable[[Any], bool], str]
