@@ -191,8 +191,11 @@ class GANModule(pl.LightningModule):
         self.metric_rows.add(iteration, self.current_epoch, row)
         if len(self.metric_rows) >= self.metric_rows.block:
             last = self.write_metrics()
-            # the progress bar shows the block's last losses (self.log once per block, not per iteration)
-            self.log_dict({key: last[key] for key in ("train/d_loss", "train/g_loss")}, prog_bar=True, logger=False)
+            # the progress bar shows the block's last losses (self.log once per block, not per iteration), as CPU
+            # tensors: Lightning reads every progress-bar value with .item() at every later iteration of the epoch,
+            # and a float would become a tensor on the GPU, a wait for the device each time (4 an iteration, H100)
+            shown = {key: torch.tensor(last[key]) for key in ("train/d_loss", "train/g_loss")}
+            self.log_dict(shown, prog_bar=True, logger=False)
 
     def write_metrics(self, reduce: bool = True) -> dict[str, float]:
         """Hand the iterations' rows kept so far to the loggers (see `ganlab.metric_rows`); returns the last.
