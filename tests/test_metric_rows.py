@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 import pytorch_lightning as pl
+import torch
 
 from ganlab.build import build_run
+from ganlab.module import GANModule
 from tests.helpers import read_metrics
 
 
@@ -47,3 +49,23 @@ def test_a_run_that_fails_between_two_writes_keeps_every_row(make_config, tmp_pa
 def test_rows_every_n_iterations_keep_their_iterations(make_config, tmp_path):
     fit(make_config, Recorder(), "trainer.max_steps=30", "trainer.log_every_n_steps=10")
     assert [row["step"] for row in read_metrics(tmp_path / "run")] == ["9", "19", "29"]
+
+
+def test_the_progress_bar_gets_each_blocks_last_losses_as_cpu_tensors(make_config, tmp_path, monkeypatch):
+    # Lightning reads every progress-bar value with .item() at every later iteration of the epoch: a value on
+    # the GPU would make the host wait for the device there (four times an iteration, seen on an H100)
+    shown = []
+    log_dict = GANModule.log_dict
+
+    def spy(self, values, **kwargs):
+        shown.append(values)
+        return log_dict(self, values, **kwargs)
+
+    monkeypatch.setattr(GANModule, "log_dict", spy)
+    recorder = Recorder()
+    fit(make_config, recorder, "trainer.max_steps=110", "data.batch_size=16")  # in the first epoch, of 112
+    assert len(shown) == 2  # after the blocks ending at iterations 50 and 100
+    for values, iteration in zip(shown, (49, 99), strict=True):
+        assert all(isinstance(value, torch.Tensor) and value.device.type == "cpu" for value in values.values())
+        losses = (values["train/d_loss"].item(), values["train/g_loss"].item())
+        assert losses == pytest.approx(recorder.losses[iteration])
