@@ -1,8 +1,8 @@
 """Gradient penalties on the discriminator: WGAN-GP's (Gulrajani et al. 2017) and R1 (Mescheder et al. 2018).
 
 Both differentiate D's output with respect to its input with `create_graph=True`, so the penalty itself
-can be back-propagated into D's weights. torch.compile cannot differentiate twice, so under
-`compile.enabled=true` D runs eagerly here (and compiled everywhere else).
+can be back-propagated into D's weights (which is why a compiled run calls them with D eager: see
+`GANModule.discriminator_penalty`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ def _input_gradients(discriminator: Discriminator, inputs: torch.Tensor) -> torc
     """d sum(D(inputs)) / d inputs, flattened to (N, features); each row is one sample's own gradient as
     long as D treats samples independently (no BatchNorm in training mode)."""
     inputs = inputs.detach().requires_grad_(True)
-    with torch.compiler.set_stance("force_eager"):  # a no-op for a network that is not compiled
-        outputs = discriminator(inputs)
-    (gradients,) = torch.autograd.grad(outputs.sum(), inputs, create_graph=True)
+    (gradients,) = torch.autograd.grad(discriminator(inputs).sum(), inputs, create_graph=True)
     return gradients.flatten(1)
 
 
