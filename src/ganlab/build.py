@@ -18,6 +18,7 @@ from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.callbacks.evaluation import Evaluation
+from ganlab.callbacks.group import grouped
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
 from ganlab.tricks.base import Trick
@@ -167,7 +168,7 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
         cfg.trainer,
         "trainer",
         logger=loggers,
-        callbacks=callbacks,
+        callbacks=grouped(callbacks),  # Lightning would call every hook of each (ganlab.callbacks.group)
         max_steps=lightning_max_steps(cfg.trainer.max_steps, module.optimizer_steps_per_iteration),
     )
 

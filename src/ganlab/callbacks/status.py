@@ -21,6 +21,7 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
+from ganlab.callbacks.group import every_callback
 from ganlab.callbacks.preemption import Preemption
 from ganlab.contracts import TrainingState
 from ganlab.status_file import Diverged, hydra_overrides, read_status, write_status
@@ -67,10 +68,9 @@ class RunStatus(pl.Callback):
         if not trainer.is_global_zero:
             return
         iterations = trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else -1
-        findings = [finding for callback in trainer.callbacks for finding in getattr(callback, "findings", [])]
-        timings = {
-            key: value for callback in trainer.callbacks for key, value in getattr(callback, "timings", {}).items()
-        }
+        callbacks = list(every_callback(trainer))
+        findings = [finding for callback in callbacks for finding in getattr(callback, "findings", [])]
+        timings = {key: value for callback in callbacks for key, value in getattr(callback, "timings", {}).items()}
         write_status(
             self.path,
             status,
@@ -108,7 +108,7 @@ class RunStatus(pl.Callback):
         for logger in trainer.loggers:
             logger.save()  # ... and those a logger still holds (CSVLogger writes every 10): nothing measured is lost
         if isinstance(exception, SIGTERMException):
-            preemption = next((callback for callback in trainer.callbacks if isinstance(callback, Preemption)), None)
+            preemption = next((c for c in every_callback(trainer) if isinstance(c, Preemption)), None)
             name = preemption.signal_name if preemption is not None else "SIGTERM"
             saved = preemption is not None and preemption.checkpoint.is_file()
             self._write(trainer, pl_module, "interrupted", signal=name, checkpoint_saved=saved)
