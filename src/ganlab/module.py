@@ -17,8 +17,8 @@ trick is a `ganlab.tricks.base.Trick` in `tricks`, called at its hooks: this fil
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 
 import pytorch_lightning as pl
 import torch
@@ -30,6 +30,24 @@ from ganlab.metric_rows import MetricRows
 from ganlab.tricks.base import Trick
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
+
+
+def mean(values: list[torch.Tensor]) -> torch.Tensor:
+    """The mean of an iteration's values of one quantity; the value itself for a single update (no extra op)."""
+    return values[0] if len(values) == 1 else torch.stack(values).mean()
+
+
+@contextmanager
+def frozen(network: nn.Module) -> Iterator[None]:
+    """`network`'s trainable parameters left out of autograd for the block, then made trainable again."""
+    parameters = [parameter for parameter in network.parameters() if parameter.requires_grad]
+    for parameter in parameters:
+        parameter.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for parameter in parameters:
+            parameter.requires_grad_(True)
 
 
 class GANModule(pl.LightningModule):
@@ -146,50 +164,51 @@ class GANModule(pl.LightningModule):
         if self.channels_last and real.dim() == 4:
             real = real.contiguous(memory_format=torch.channels_last)
 
-        # toggled_optimizer freezes the other network's parameters, so no gradient is computed for them
-        with self.toggled_optimizer(d_opt):
-            d_loss_sum = penalty_sum = real_correct = fake_correct = 0.0
-            for _ in range(self.d_steps):
-                with torch.no_grad():
-                    fake = self.generator(self.latent.sample(n, device=real.device))
-                real_in, fake_in = self.discriminator_input(real, iteration), self.discriminator_input(fake, iteration)
-                real_out, fake_out = self.discriminator(real_in), self.discriminator(fake_in)
-                d_loss = self.loss.discriminator_loss(real_out, fake_out)
-                penalty = self.discriminator_penalty(real_in, fake_in, iteration)
-                d_opt.zero_grad(set_to_none=True)
-                self.manual_backward(d_loss if penalty is None else d_loss + penalty)
-                d_opt.step()
-                d_loss_sum += d_loss.detach()
-                if penalty is not None:
-                    penalty_sum += penalty.detach()
-                if (accuracy := self.loss.discriminator_accuracy(real_out.detach(), fake_out.detach())) is not None:
-                    real_correct, fake_correct = real_correct + accuracy[0], fake_correct + accuracy[1]
+        # D's updates see G's samples through no_grad; G's freeze D's weights, so that no gradient is computed for
+        # them (Lightning's toggled_optimizer does this for every parameter of both optimizers: ~120 us an
+        # iteration on a CPU for the complete DCGAN, against ~5)
+        d_losses, penalties, accuracies = [], [], []
+        for _ in range(self.d_steps):
+            with torch.no_grad():
+                fake = self.generator(self.latent.sample(n, device=real.device))
+            real_in, fake_in = self.discriminator_input(real, iteration), self.discriminator_input(fake, iteration)
+            real_out, fake_out = self.discriminator(real_in), self.discriminator(fake_in)
+            d_loss = self.loss.discriminator_loss(real_out, fake_out)
+            penalty = self.discriminator_penalty(real_in, fake_in, iteration)
+            d_opt.zero_grad(set_to_none=True)
+            self.manual_backward(d_loss if penalty is None else d_loss + penalty)
+            d_opt.step()
+            d_losses.append(d_loss.detach())
+            if penalty is not None:
+                penalties.append(penalty.detach())
+            if logged and (accuracy := self.loss.discriminator_accuracy(real_out.detach(), fake_out.detach())):
+                accuracies.append(accuracy)
 
-        with self.toggled_optimizer(g_opt):
-            g_loss_sum = 0.0
+        g_losses = []
+        with frozen(self.discriminator):
             for _ in range(self.g_steps):
                 fake = self.generator(self.latent.sample(n, device=real.device))
                 g_loss = self.loss.generator_loss(self.discriminator(self.discriminator_input(fake, iteration)))
                 g_opt.zero_grad(set_to_none=True)
                 self.manual_backward(g_loss)
                 g_opt.step()
-                g_loss_sum += g_loss.detach()
+                g_losses.append(g_loss.detach())
 
         for trick in self.tricks.values():
             trick.after_iteration(self.generator, iteration)
 
         # means over the iteration's updates, kept on the device (DivergenceGuard checks them)
-        self.latest_losses = {"train/d_loss": d_loss_sum / self.d_steps, "train/g_loss": g_loss_sum / self.g_steps}
-        if isinstance(penalty_sum, torch.Tensor):  # the loss or a trick has a penalty
-            self.latest_losses["train/d_penalty"] = penalty_sum / self.d_steps
+        self.latest_losses = {"train/d_loss": mean(d_losses), "train/g_loss": mean(g_losses)}
+        if penalties:  # the loss or a trick has a penalty
+            self.latest_losses["train/d_penalty"] = mean(penalties)
         if not logged:
             return
-        # accuracies are on the balanced real/fake batch (the Flux tutorial); under DDP every value is written as
-        # the mean over the processes, so it means what it means on one device
+        # accuracies are on the balanced real/fake batch (the Flux tutorial); under DDP every value is written as the
+        # mean over the processes, so it means what it means on one device
         row: dict[str, torch.Tensor | float] = dict(self.latest_losses)
-        if self.loss.decision_threshold is not None:
-            row["train/d_acc_real"] = real_correct / self.d_steps
-            row["train/d_acc_fake"] = fake_correct / self.d_steps
+        if accuracies:
+            row["train/d_acc_real"] = mean([real for real, _ in accuracies])
+            row["train/d_acc_fake"] = mean([fake for _, fake in accuracies])
         for trick in self.tricks.values():
             row.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})
         self.metric_rows.add(iteration, self.current_epoch, row)
