@@ -100,13 +100,13 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
     """trainer.fit; a run stopped by a signal raises Interrupted once its checkpoint is saved."""
     from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-    from ganlab.callbacks.group import every_callback
+    from ganlab.callbacks.group import find_callback
     from ganlab.callbacks.preemption import Preemption
 
     try:
         trainer.fit(module, datamodule=datamodule, ckpt_path=None if checkpoint is None else str(checkpoint))
     except SIGTERMException:
-        preemption = next((callback for callback in every_callback(trainer) if isinstance(callback, Preemption)), None)
+        preemption = find_callback(trainer, Preemption)
         name = preemption.signal_name if preemption is not None else "SIGTERM"
         if preemption is not None:
             preemption.hand_on()  # under submitit: requeue the job (it then resumes by itself)
@@ -122,9 +122,9 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
 def final_score(trainer: pl.Trainer, name: str) -> float:
     """The value of score `name` (val/classifier_score) at the run's last evaluation."""
     from ganlab.callbacks.evaluation import Evaluation
-    from ganlab.callbacks.group import every_callback
+    from ganlab.callbacks.group import find_callback
 
-    latest = next((callback.latest for callback in every_callback(trainer) if isinstance(callback, Evaluation)), {})
+    latest = evaluation.latest if (evaluation := find_callback(trainer, Evaluation)) is not None else {}
     key = name.removeprefix("val/")
     if key not in latest:
         logged = ", ".join(f"val/{score}" for score in latest) or "nothing"

@@ -21,7 +21,7 @@ from typing import Any
 import pytorch_lightning as pl
 
 from ganlab.callbacks.evaluation import Evaluation
-from ganlab.callbacks.group import every_callback
+from ganlab.callbacks.group import find_callback
 from ganlab.contracts import TrainingState
 from ganlab.status_file import Diverged
 from ganlab.validate import InvalidValue, is_int, is_number
@@ -102,7 +102,7 @@ class TrainingFindings(pl.Callback):
     def _check_modes(self, trainer: pl.Trainer) -> None:
         if self.collapse_action == "off":
             return
-        evaluation = next((callback for callback in every_callback(trainer) if isinstance(callback, Evaluation)), None)
+        evaluation = find_callback(trainer, Evaluation)
         modes = evaluation.latest.get("modes_covered") if evaluation is not None else None
         if modes is None or evaluation.latest_iteration == self._evaluated_at:  # nothing new, or no mode count
             return

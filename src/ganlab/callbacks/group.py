@@ -12,14 +12,14 @@ so `trainer.profiler=simple` times them as before).
 Members are the callbacks Lightning never looks for by type (`grouped`): a subclass of one of Lightning's
 own callbacks (ModelCheckpoint, a progress bar, EarlyStopping, ...) stays in `trainer.callbacks` itself,
 where Lightning finds it. Their state is saved in checkpoints under the group, keyed by each member's
-`state_key`. Code that looks for a callback by type uses `every_callback(trainer)`.
+`state_key`. Code that looks for a callback by type uses `find_callback(trainer, kind)` or `every_callback(trainer)`.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
@@ -32,6 +32,8 @@ HOOKS = tuple(
 )
 
 LIGHTNING_PACKAGES = ("pytorch_lightning", "lightning")
+
+CallbackType = TypeVar("CallbackType", bound=Callback)
 
 
 def implements(callback: Callback, hook: str) -> bool:
@@ -100,12 +102,17 @@ def grouped(callbacks: Iterable[Callback]) -> list[Callback]:
     members = [callback for callback in callbacks if not found_by_type(callback)]
     if len(members) < 2:
         return callbacks
-    group = CallbackGroup(members)
-    first = callbacks.index(members[0])
-    return [group if index == first else c for index, c in enumerate(callbacks) if index == first or c not in members]
+    others = [callback for callback in callbacks if found_by_type(callback)]
+    first = callbacks.index(members[0])  # every callback before the first member is one of the others
+    return [*others[:first], CallbackGroup(members), *others[first:]]
 
 
 def every_callback(trainer: pl.Trainer) -> Iterator[Callback]:
     """The trainer's callbacks, a group's members in its place."""
     for callback in trainer.callbacks:
         yield from callback.members if isinstance(callback, CallbackGroup) else (callback,)
+
+
+def find_callback(trainer: pl.Trainer, kind: type[CallbackType]) -> CallbackType | None:
+    """The trainer's first callback of type `kind`, in a group or not; None without one."""
+    return next((callback for callback in every_callback(trainer) if isinstance(callback, kind)), None)

@@ -21,7 +21,7 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from ganlab.callbacks.group import every_callback
+from ganlab.callbacks.group import every_callback, find_callback
 from ganlab.callbacks.preemption import Preemption
 from ganlab.contracts import TrainingState
 from ganlab.status_file import Diverged, hydra_overrides, read_status, write_status
@@ -108,7 +108,7 @@ class RunStatus(pl.Callback):
         for logger in trainer.loggers:
             logger.save()  # ... and those a logger still holds (CSVLogger writes every 10): nothing measured is lost
         if isinstance(exception, SIGTERMException):
-            preemption = next((c for c in every_callback(trainer) if isinstance(c, Preemption)), None)
+            preemption = find_callback(trainer, Preemption)
             name = preemption.signal_name if preemption is not None else "SIGTERM"
             saved = preemption is not None and preemption.checkpoint.is_file()
             self._write(trainer, pl_module, "interrupted", signal=name, checkpoint_saved=saved)
