@@ -25,6 +25,7 @@ pytest: speeds are measured here, never asserted in tests.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import tempfile
@@ -95,54 +96,118 @@ def endless(batches: Iterable[torch.Tensor]) -> Iterator[torch.Tensor]:
         yield from batches
 
 
-def time_loop(model: str, device: str, split: str, warmup: int, iterations: int, dataloader: bool) -> float:
-    """The hand-written loop; fed by ganlab's resident batches, or by a per-image DataLoader."""
-    # a script without Lightning asks torch for CUDA directly, not through NVML (ganlab's training does too)
+class HandWrittenLoop:
+    """The loop a person writes without a framework, over networks, loss, optimizers and batches built by
+    ganlab from `cfg` (so the same initial weights); fed by ganlab's resident batches, or by a per-image
+    DataLoader."""
+
+    def __init__(self, cfg, device: str, dataloader: bool) -> None:
+        pl.seed_everything(cfg.seed)
+        datamodule = build_datamodule(cfg)
+        module = build_module(cfg, datamodule.data_shape)
+        self.device = torch.device("cuda" if device in ("cuda", "gpu") else "cpu")
+        self.generator, self.discriminator = module.generator.to(self.device), module.discriminator.to(self.device)
+        self.loss, self.latent = module.loss, module.latent
+        self.g_opt, self.d_opt = module.configure_optimizers()
+        if dataloader:
+            batches = DataLoader(
+                Images(datamodule.images, datamodule.value_range), batch_size=datamodule.batch_size,
+                shuffle=True, drop_last=True, num_workers=2, persistent_workers=True,
+            )  # fmt: skip
+        else:
+            images = datamodule.images.to(self.device)
+            batches = TensorBatches(images, datamodule.batch_size, datamodule.value_range, cfg.seed)
+        self.stream = endless(batches)
+
+    def step(self) -> None:
+        """One D update on a real batch and fresh fake samples, then one G update."""
+        real = next(self.stream).to(self.device, non_blocking=True)
+        n = real.shape[0]
+        with torch.no_grad():
+            fake = self.generator(self.latent.sample(n, device=self.device))
+        d_loss = self.loss.discriminator_loss(self.discriminator(real), self.discriminator(fake))
+        self.d_opt.zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.d_opt.step()
+        g_loss = self.loss.generator_loss(self.discriminator(self.generator(self.latent.sample(n, device=self.device))))
+        self.g_opt.zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.g_opt.step()
+
+    def seconds(self, iterations: int) -> float:
+        """Wall time of `iterations` steps, the device synchronized at both ends."""
+        synchronize(self.device)
+        start = time.perf_counter()
+        for _ in range(iterations):
+            self.step()
+        synchronize(self.device)
+        return time.perf_counter() - start
+
+
+@contextlib.contextmanager
+def without_nvml_check() -> Iterator[None]:
+    """A script without Lightning asks torch for CUDA directly, not through NVML (ganlab's training does too)."""
     nvml_check = os.environ.pop(NVML_CUDA_CHECK, None)
     try:
-        return _time_loop(model, device, split, warmup, iterations, dataloader)
+        yield
     finally:
         if nvml_check is not None:
             os.environ[NVML_CUDA_CHECK] = nvml_check
 
 
-def _time_loop(model: str, device: str, split: str, warmup: int, iterations: int, dataloader: bool) -> float:
+def time_loop(model: str, device: str, split: str, warmup: int, iterations: int, dataloader: bool) -> float:
+    """Iterations/s of the hand-written loop, fed by ganlab's resident batches or by a per-image DataLoader."""
     with tempfile.TemporaryDirectory() as output_dir:
         cfg = config(model, device, split, warmup + iterations, output_dir)
-    pl.seed_everything(cfg.seed)
-    datamodule = build_datamodule(cfg)
-    module = build_module(cfg, datamodule.data_shape)
-    target = torch.device("cuda" if device in ("cuda", "gpu") else "cpu")
-    generator, discriminator = module.generator.to(target), module.discriminator.to(target)
-    loss, latent = module.loss, module.latent
-    g_opt, d_opt = module.configure_optimizers()
-    if dataloader:
-        batches = DataLoader(
-            Images(datamodule.images, datamodule.value_range), batch_size=datamodule.batch_size, shuffle=True,
-            drop_last=True, num_workers=2, persistent_workers=True,
-        )  # fmt: skip
-    else:
-        batches = TensorBatches(datamodule.images.to(target), datamodule.batch_size, datamodule.value_range, cfg.seed)
-    stream = endless(batches)
-    start = 0.0
-    for iteration in range(warmup + iterations + 1):
-        if iteration == warmup:
-            synchronize(target)
-            start = time.perf_counter()
-        real = next(stream).to(target, non_blocking=True)
-        n = real.shape[0]
-        with torch.no_grad():
-            fake = generator(latent.sample(n, device=target))
-        d_loss = loss.discriminator_loss(discriminator(real), discriminator(fake))
-        d_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
-        d_opt.step()
-        g_loss = loss.generator_loss(discriminator(generator(latent.sample(n, device=target))))
-        g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        g_opt.step()
-    synchronize(target)
-    return (iterations + 1) / (time.perf_counter() - start)
+    with without_nvml_check():
+        loop = HandWrittenLoop(cfg, device, dataloader)
+        loop.seconds(warmup)
+        return iterations / loop.seconds(iterations)
+
+
+class Alternate(pl.Callback):
+    """After `warmup` iterations, alternates blocks of `block` ganlab iterations with blocks of `block`
+    hand-written ones in the same process, so that both see the same state of a shared machine: a slow
+    minute slows both. Each ganlab block is timed from the end of the hand-written block before it to the
+    end of its own last iteration, so the hand-written loop's time is never counted as ganlab's."""
+
+    def __init__(self, loop: HandWrittenLoop, warmup: int, iterations: int, block: int) -> None:
+        self.loop, self.warmup, self.iterations, self.block = loop, warmup, iterations, block
+        self.ganlab: list[float] = []
+        self.hand: list[float] = []
+        self.resumed: float | None = None
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        done = pl_module.iteration - self.warmup
+        if done < 0 or done % self.block:
+            return
+        synchronize(pl_module.device)
+        if self.resumed is not None:
+            self.ganlab.append(time.perf_counter() - self.resumed)
+        if done < self.iterations:
+            self.hand.append(self.loop.seconds(self.block))
+        self.resumed = time.perf_counter()
+
+
+def time_alternating(model: str, device: str, split: str, warmup: int, iterations: int, block: int) -> dict:
+    """ganlab's and the hand-written loop's iterations/s, measured in alternating blocks of one run."""
+    block = max(1, min(block, iterations // 4))
+    iterations -= iterations % block
+    with tempfile.TemporaryDirectory() as output_dir:
+        cfg = config(model, device, split, warmup + iterations, output_dir)
+        loop = HandWrittenLoop(cfg, device, dataloader=False)
+        with without_nvml_check():
+            loop.seconds(warmup)
+        pl.seed_everything(cfg.seed)
+        datamodule, module, trainer = build_run(cfg)
+        alternate = Alternate(loop, warmup, iterations, block)
+        trainer.callbacks.append(alternate)
+        trainer.fit(module, datamodule=datamodule)
+    ganlab = len(alternate.ganlab) * block / sum(alternate.ganlab)
+    hand = len(alternate.hand) * block / sum(alternate.hand)
+    pairs = sorted(h / g for g, h in zip(alternate.ganlab, alternate.hand, strict=True))
+    return {"block": block, "blocks": len(pairs), "ganlab": ganlab, "hand_written": hand,
+            "ratio": ganlab / hand, "median_block_ratio": pairs[len(pairs) // 2]}  # fmt: skip
 
 
 class Images(Dataset):
@@ -166,6 +231,11 @@ def time_variant(timing: tuple, variant: tuple[str, ...], hand: float) -> float 
         return f"failed: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
 
 
+def alternating(result: dict) -> str:
+    """The alternating measurement's ratio, the median of its block pairs' ratios, and their number."""
+    return f"{result['ratio']:.3f} (median {result['median_block_ratio']:.3f} of {result['blocks']} pairs)"
+
+
 def print_table(device_name: str, args: argparse.Namespace, variants: list[tuple[str, ...]], rows: list[dict]) -> None:
     print(
         f"device: {device_name}; batch 64, MNIST {args.split} split {' '.join(args.override)}; "
@@ -173,13 +243,14 @@ def print_table(device_name: str, args: argparse.Namespace, variants: list[tuple
     )
     print(
         "| model | hand-written it/s | ganlab it/s | ganlab / hand | DataLoader it/s | DataLoader / hand "
-        "| ganlab / DataLoader |" + "".join(f" {','.join(variant)} / hand |" for variant in variants)
+        "| ganlab / DataLoader | ganlab / hand, alternating |"
+        + "".join(f" {','.join(variant)} / hand |" for variant in variants)
     )
-    print("|---|---|---|---|---|---|---|" + "---|" * len(variants))
+    print("|---|---|---|---|---|---|---|---|" + "---|" * len(variants))
     for row in rows:
         print(
             f"| {row['model']} | {row['hand_written']} | {row['ganlab']} | {row['ganlab_ratio']} | {row['dataloader']} "
-            f"| {row['dataloader_ratio']} | {row['ganlab_over_dataloader']} |"
+            f"| {row['dataloader_ratio']} | {row['ganlab_over_dataloader']} | {alternating(row['alternating'])} |"
             + "".join(f" {ratio} |" for ratio in row["variants"].values()),
             flush=True,
         )
@@ -192,6 +263,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--split", default="test", choices=["train", "test"])
+    parser.add_argument("--block", type=int, default=20, help="iterations per block of the alternating measurement")
     parser.add_argument("--json", help="also write the table here (after each model)")
     parser.add_argument("--override", action="append", default=[], help="a Hydra override for all paths")
     parser.add_argument(
@@ -207,10 +279,13 @@ def main() -> None:
         hand = time_loop(*timing, dataloader=False)
         ganlab = time_ganlab(*timing)
         loader = time_loop(*timing, dataloader=True)
+        alternating_result = {
+            key: round(value, 3) for key, value in time_alternating(*timing, block=args.block).items()
+        }
         rows.append({
             "model": model, "hand_written": round(hand, 1), "ganlab": round(ganlab, 1), "dataloader": round(loader, 1),
             "ganlab_ratio": round(ganlab / hand, 3), "dataloader_ratio": round(loader / hand, 3),
-            "ganlab_over_dataloader": round(ganlab / loader, 2),
+            "ganlab_over_dataloader": round(ganlab / loader, 2), "alternating": alternating_result,
             "variants": {",".join(variant): time_variant(timing, variant, hand) for variant in variants},
         })  # fmt: skip
         print_table(device_name, args, variants, rows[-1:])
