@@ -1,0 +1,41 @@
+"""The Trainer's profiler: ganlab's cheap pass-through by default, Lightning's profilers on request."""
+
+import pytorch_lightning as pl
+from pytorch_lightning.profilers import SimpleProfiler
+from torch import nn
+
+from ganlab.build import build_module, build_run
+from ganlab.profiler import NullProfiler
+
+FAST = ["trainer=debug", "metric=none"]
+
+
+def test_null_profiler_yields_the_action_name_and_records_nothing():
+    profiler = NullProfiler()
+    with profiler.profile("run_training_batch") as action:
+        assert action == "run_training_batch"
+    assert profiler.summary() == ""
+
+
+def test_a_run_gets_the_null_profiler_unless_it_asks_for_one(make_config):
+    _, _, trainer = build_run(make_config(*FAST))
+    assert type(trainer.profiler) is NullProfiler
+
+
+def test_trainer_profiler_simple_still_times_lightnings_steps_and_each_callbacks_hooks(make_config):
+    pl.seed_everything(0)
+    datamodule, module, trainer = build_run(make_config(*FAST, "trainer.profiler=simple"))
+    assert isinstance(trainer.profiler, SimpleProfiler)
+    trainer.fit(module, datamodule=datamodule)
+    durations = trainer.profiler.recorded_durations
+    assert len(durations["run_training_batch"]) == 5  # trainer=debug's five iterations
+    assert len(durations["[Callback]DivergenceGuard.on_train_batch_end"]) == 5
+
+
+def test_the_modules_hook_name_bypasses_nn_module_bookkeeping_and_nothing_else_does(make_config):
+    config = make_config(*FAST)
+    module = build_module(config, (1, 28, 28))
+    module._current_fx_name = "training_step"  # what Lightning sets around every hook
+    assert module.__dict__["_current_fx_name"] == "training_step"
+    module.extra = nn.Linear(2, 2)
+    assert "extra" in module._modules and "extra" not in module.__dict__
