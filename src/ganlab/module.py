@@ -90,6 +90,15 @@ class GANModule(pl.LightningModule):
             trick.configure_networks(generator, discriminator)
         self.save_hyperparameters("d_steps", "g_steps", "data_shape", "config")
 
+    def __setattr__(self, name: str, value: object) -> None:
+        # Lightning names the running hook here twice per hook call, ~45 times an iteration; nn.Module's
+        # __setattr__ first checks the value against parameters, buffers and submodules (~1 us, 0.15 us
+        # without). The name is a string, never a tensor or a module, so it goes straight to the instance.
+        if name == "_current_fx_name":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
     @property
     def optimizer_steps_per_iteration(self) -> int:
         return self.d_steps + self.g_steps
