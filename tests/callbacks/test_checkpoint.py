@@ -2,8 +2,10 @@
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.callbacks import ModelCheckpoint
 
 from ganlab.build import build_run
+from ganlab.callbacks.checkpoint import RunCheckpoint
 
 FAST = ["trainer=debug", "metric=none"]
 
@@ -43,3 +45,9 @@ def test_a_run_stopping_between_saving_epochs_ends_with_the_checkpoint_an_every_
     assert rare["global_step"] == every["global_step"] == 10
     assert rare["loops"] == every["loops"]
     assert all(torch.equal(rare["state_dict"][key], value) for key, value in every["state_dict"].items())
+
+
+def test_the_checkpoints_state_key_is_lightnings_so_earlier_checkpoints_still_restore_it(tmp_path):
+    checkpoint = RunCheckpoint(dirpath=tmp_path, every_n_epochs=3)
+    assert checkpoint.state_key == ModelCheckpoint.state_key.fget(checkpoint)
+    assert checkpoint.state_key.startswith("RunCheckpoint{") and "'every_n_epochs': 3" in checkpoint.state_key

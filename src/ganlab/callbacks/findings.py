@@ -63,6 +63,7 @@ class TrainingFindings(pl.Callback):
         self._winning_since: int | None = None
         self._collapsed = False
         self._evaluated_at = -1  # the iteration of the last evaluation looked at
+        self._evaluation: Evaluation | None = None
 
     def state_dict(self) -> dict[str, Any]:
         return {"findings": self.findings, "winning_since": self._winning_since, "collapsed": self._collapsed}
@@ -71,14 +72,17 @@ class TrainingFindings(pl.Callback):
         self.findings, self._winning_since = list(state_dict["findings"]), state_dict["winning_since"]
         self._collapsed = state_dict["collapsed"]
 
+    def setup(self, trainer: pl.Trainer, pl_module: TrainingState, stage: str) -> None:
+        self._evaluation = find_callback(trainer, Evaluation)  # looked for once, not at every iteration
+
     def on_train_batch_end(self, trainer, pl_module: TrainingState, outputs, batch, batch_idx) -> None:
         iteration = pl_module.iteration
         if self.d_wins_action != "off" and iteration % self.every_n_steps == 0:
             self._check_d_wins(pl_module, iteration)
-        self._check_modes(trainer)
+        self._check_modes()
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        self._check_modes(trainer)  # the final evaluation's
+        self._check_modes()  # the final evaluation's
 
     def _check_d_wins(self, pl_module: TrainingState, iteration: int) -> None:
         d_loss = pl_module.latest_losses.get("train/d_loss")
@@ -99,10 +103,10 @@ class TrainingFindings(pl.Callback):
                 self.d_wins_action,
             )
 
-    def _check_modes(self, trainer: pl.Trainer) -> None:
+    def _check_modes(self) -> None:
         if self.collapse_action == "off":
             return
-        evaluation = find_callback(trainer, Evaluation)
+        evaluation = self._evaluation
         modes = evaluation.latest.get("modes_covered") if evaluation is not None else None
         if modes is None or evaluation.latest_iteration == self._evaluated_at:  # nothing new, or no mode count
             return
