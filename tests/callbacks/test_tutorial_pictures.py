@@ -10,6 +10,7 @@ from PIL import Image
 
 from ganlab.build import build_run
 from ganlab.callbacks.interpolation import slerp
+from ganlab.callbacks.progress import ProgressStrip
 from ganlab.train import run
 
 
@@ -27,6 +28,25 @@ def test_progress_strip_keeps_evenly_spaced_rows_and_the_last(make_config, tmp_p
     run(make_config("trainer=debug", "trainer.max_steps=40", "data.batch_size=256", "metric=none",
                     "callbacks.progress.max_rows=3"))
     assert Image.open(tmp_path / "run" / "progress" / "progress.gif").n_frames == 3  # of 6 epochs
+
+
+def test_progress_strip_keeps_only_the_rows_it_shows_however_long_the_run(tmp_path):
+    def row(epoch):
+        return np.full((2, 3, 1), epoch, dtype=np.uint8)
+
+    strip = ProgressStrip(dirpath=str(tmp_path), max_rows=8)
+    for epoch in range(100):
+        strip.keep(row(epoch))
+    every_16th_and_the_last = [0, 16, 32, 48, 64, 80, 96, 99]
+    assert [int(kept[0, 0, 0]) for kept in strip.rows] == strip.epochs == every_16th_and_the_last
+    resumed = ProgressStrip(dirpath=str(tmp_path), max_rows=8)
+    resumed.load_state_dict(strip.state_dict())
+    resumed.keep(row(100))
+    assert resumed.epochs == [0, 16, 32, 48, 64, 80, 96, 100]
+    # a checkpoint from before the strip was thinned: a row for every epoch
+    earlier = ProgressStrip(dirpath=str(tmp_path), max_rows=8)
+    earlier.load_state_dict({"rows": [torch.from_numpy(row(epoch)) for epoch in range(100)]})
+    assert earlier.epochs == every_16th_and_the_last
 
 
 def tiles(path, side, size, scale=6, pad=2):
