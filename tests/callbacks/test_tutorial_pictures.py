@@ -5,10 +5,12 @@ import json
 
 import numpy as np
 import pytest
+import pytorch_lightning as pl
 import torch
 from PIL import Image
 
 from ganlab.build import build_run
+from ganlab.callbacks.group import every_callback
 from ganlab.callbacks.interpolation import slerp
 from ganlab.callbacks.progress import ProgressStrip
 from ganlab.train import run
@@ -28,6 +30,33 @@ def test_progress_strip_keeps_evenly_spaced_rows_and_the_last(make_config, tmp_p
     run(make_config("trainer=debug", "trainer.max_steps=40", "data.batch_size=256", "metric=none",
                     "callbacks.progress.max_rows=3"))
     assert Image.open(tmp_path / "run" / "progress" / "progress.gif").n_frames == 3  # of 6 epochs
+
+
+class FailsAtEpoch(pl.Callback):
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def on_train_epoch_start(self, trainer, pl_module):
+        if trainer.current_epoch == self.epoch:
+            raise RuntimeError("out of memory, say")
+
+
+@pytest.mark.parametrize("every_n_seconds", [600, 0])
+def test_progress_strip_is_written_when_a_run_fails_and_at_most_every_n_seconds(make_config, tmp_path, every_n_seconds):
+    # 7 iterations per epoch: the run fails as its third epoch starts, with two rows drawn
+    config = make_config("trainer=debug", "trainer.max_steps=21", "data.batch_size=256", "metric=none",
+                         f"callbacks.progress.write_every_n_seconds={every_n_seconds}")
+    datamodule, module, trainer = build_run(config)
+    strip = next(c for c in every_callback(trainer) if isinstance(c, ProgressStrip))
+    written = []
+    strip_write = strip._write
+    strip._write = lambda: written.append(len(strip.rows)) or strip_write()
+    trainer.callbacks.append(FailsAtEpoch(2))
+    with pytest.raises(RuntimeError, match="out of memory"):
+        trainer.fit(module, datamodule=datamodule)
+    # 600 s: only the failure writes; 0 s: every epoch end, then the failure
+    assert written == ([2] if every_n_seconds else [1, 2, 2])
+    assert Image.open(tmp_path / "run" / "progress" / "progress.png").size[1] == 2 * (48 + 4)
 
 
 def test_progress_strip_keeps_only_the_rows_it_shows_however_long_the_run(tmp_path):
