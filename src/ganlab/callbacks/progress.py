@@ -19,15 +19,16 @@ from ganlab.plots import image_grid
 
 
 class ProgressStrip(pl.Callback):
-    """Draws a row after every epoch and writes <dirpath>/progress.png and progress.gif at the end, when
-    the run fails or is interrupted, and at the first epoch end `write_every_n_seconds` after the last write
-    (so a killed run keeps them too). Encoding them every epoch cost a third of the default run's time, and
-    every tenth epoch, as before, still ~0.1 s a write and growing with the rows, a tenth of a short-epoch
-    MLP run's time on a CPU; a resumed run has its rows back from the checkpoint and writes the whole strip.
-    With more epochs than `max_rows`, it shows every second
-    epoch, then every fourth, ... (evenly spaced from the first, between `max_rows` / 2 and `max_rows` rows)
-    and the last. Only those rows are kept, in memory and in checkpoints: keeping every epoch's row made
-    the MLP's checkpoint grow by 0.17 MB an epoch, and with it the time of every save."""
+    """Draws a row after every epoch. With more epochs than `max_rows` it shows every second epoch, then
+    every fourth, ... (evenly spaced from the first, `max_rows` / 2 to `max_rows` rows) and the last, and
+    keeps only those, in memory and in checkpoints (every epoch's row made the MLP's checkpoint grow by
+    0.17 MB an epoch, and each save with it).
+
+    Writes <dirpath>/progress.png and progress.gif at the end, when the run fails or is interrupted, and at
+    the first epoch end `write_every_n_seconds` after the last write, so a killed run keeps them too. A
+    write encodes every kept row (0.08 s for 10 MNIST rows, 0.15 s for 20): every tenth epoch, as it was,
+    that cost 3% of a 3000-iteration MLP run on MNIST's test split on a CPU, and more as rows accumulate. A
+    resumed run gets its rows back from the checkpoint."""
 
     def __init__(
         self,
