@@ -18,6 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.process_exit import run_then_exit
 from ganlab.resume import check_checkpoint, continue_metrics, job_plan, resume_from, run_directory
 from ganlab.status_file import Diverged, Interrupted, hydra_overrides, read_status, write_status
 from ganlab.validate import ConfigError, validate_config
@@ -220,4 +221,4 @@ if __name__ == "__main__":
     if message := missing_extra(sys.argv[1:]):
         print(f"ganlab: {message}", file=sys.stderr)
         sys.exit(2)
-    main()
+    run_then_exit(main)  # without the interpreter's final collection: ~1.3 s of each run (ganlab.process_exit)

@@ -1,0 +1,42 @@
+"""`python -m ganlab.train` ends without the interpreter's final garbage collection, and otherwise as Python would."""
+
+import subprocess
+import sys
+
+import pytest
+
+SCRIPT = """
+import atexit, sys
+from ganlab.process_exit import run_then_exit
+atexit.register(lambda: open(sys.argv[1], "w").write("handlers ran"))
+def main():
+    print("trained", flush=False)  # left in the buffer: the exit must flush it
+    {ending}
+run_then_exit(main)
+"""
+
+
+@pytest.mark.parametrize(
+    ("ending", "status", "stderr"),
+    [
+        ("return 0.5", 0, ""),
+        ("sys.exit(3)", 3, ""),
+        ("sys.exit(None)", 0, ""),
+        ("sys.exit('ganlab: a refused config')", 1, "ganlab: a refused config\n"),
+    ],
+)
+def test_the_exit_status_output_and_exit_handlers_are_pythons(tmp_path, ending, status, stderr):
+    marker = tmp_path / "marker"
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(ending=ending), str(marker)], capture_output=True, text=True, timeout=60
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (status, "trained\n", stderr)
+    assert marker.read_text() == "handlers ran"
+
+
+def test_an_exception_keeps_its_traceback_and_status(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(ending="raise RuntimeError('boom')"), str(tmp_path / "marker")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 1 and "RuntimeError: boom" in result.stderr and "Traceback" in result.stderr
