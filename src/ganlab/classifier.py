@@ -13,6 +13,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.metrics.domain_classifier import load_or_train
+from ganlab.process_exit import run_then_exit
 
 
 @hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="classifier")
@@ -31,4 +32,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_then_exit(main)  # without the final garbage collection (ganlab.process_exit)

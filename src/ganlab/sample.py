@@ -24,6 +24,7 @@ from ganlab.images import to_uint8_nhwc
 from ganlab.latent import LatentPrior
 from ganlab.models.activations import output_range
 from ganlab.plots import save_image_grid
+from ganlab.process_exit import run_then_exit
 from ganlab.validate import ConfigError
 
 log = logging.getLogger(__name__)
@@ -104,4 +105,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_then_exit(main)  # without the final garbage collection (ganlab.process_exit)
