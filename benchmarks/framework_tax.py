@@ -28,6 +28,7 @@ import argparse
 import contextlib
 import json
 import os
+import statistics
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -96,6 +97,40 @@ def endless(batches: Iterable[torch.Tensor]) -> Iterator[torch.Tensor]:
         yield from batches
 
 
+def plain_step(generator, discriminator, loss, latent, g_opt, d_opt, real: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The hand-written iteration: one D update on `real` and fresh fake samples, then one G update."""
+    n = real.shape[0]
+    with torch.no_grad():
+        fake = generator(latent.sample(n, device=real.device))
+    d_loss = loss.discriminator_loss(discriminator(real), discriminator(fake))
+    d_opt.zero_grad(set_to_none=True)
+    d_loss.backward()
+    d_opt.step()
+    g_loss = loss.generator_loss(discriminator(generator(latent.sample(n, device=real.device))))
+    g_opt.zero_grad(set_to_none=True)
+    g_loss.backward()
+    g_opt.step()
+    return {"train/d_loss": d_loss.detach(), "train/g_loss": g_loss.detach()}
+
+
+def plain_training_step(module, trainer: pl.Trainer):
+    """The hand-written iteration as the training step of ganlab's module in ganlab's Trainer: its networks
+    and unwrapped optimizers, none of Lightning's backward and step wrappers. Lightning counts optimizer
+    steps through those wrappers, so this counts its two itself, on a private counter (benchmark code
+    only: without it `max_steps` would never be reached)."""
+    steps = trainer.fit_loop.epoch_loop.manual_optimization.optim_step_progress
+
+    def training_step(real: torch.Tensor, batch_idx: int) -> None:
+        g_opt, d_opt = module.optimizers(use_pl_optimizer=False)
+        parts = (module.generator, module.discriminator, module.loss, module.latent, g_opt, d_opt)
+        module.latest_losses = plain_step(*parts, real)  # as ganlab's step leaves them for its callbacks
+        for _ in range(2):
+            steps.increment_ready()
+            steps.increment_completed()
+
+    return training_step
+
+
 class HandWrittenLoop:
     """The loop a person writes without a framework, over networks, loss, optimizers and batches built by
     ganlab from `cfg` (so the same initial weights); fed by ganlab's resident batches, or by a per-image
@@ -120,19 +155,8 @@ class HandWrittenLoop:
         self.stream = endless(batches)
 
     def step(self) -> None:
-        """One D update on a real batch and fresh fake samples, then one G update."""
         real = next(self.stream).to(self.device, non_blocking=True)
-        n = real.shape[0]
-        with torch.no_grad():
-            fake = self.generator(self.latent.sample(n, device=self.device))
-        d_loss = self.loss.discriminator_loss(self.discriminator(real), self.discriminator(fake))
-        self.d_opt.zero_grad(set_to_none=True)
-        d_loss.backward()
-        self.d_opt.step()
-        g_loss = self.loss.generator_loss(self.discriminator(self.generator(self.latent.sample(n, device=self.device))))
-        self.g_opt.zero_grad(set_to_none=True)
-        g_loss.backward()
-        self.g_opt.step()
+        plain_step(self.generator, self.discriminator, self.loss, self.latent, self.g_opt, self.d_opt, real)
 
     def seconds(self, iterations: int) -> float:
         """Wall time of `iterations` steps, the device synchronized at both ends."""
@@ -166,15 +190,17 @@ def time_loop(model: str, device: str, split: str, warmup: int, iterations: int,
 
 
 class Alternate(pl.Callback):
-    """After `warmup` iterations, alternates blocks of `block` ganlab iterations with blocks of `block`
-    hand-written ones in the same process, so that both see the same state of a shared machine: a slow
-    minute slows both. Each ganlab block is timed from the end of the hand-written block before it to the
-    end of its own last iteration, so the hand-written loop's time is never counted as ganlab's."""
+    """After `warmup` iterations, runs a block of `block` hand-written iterations after every block of the
+    Trainer's, in the same process, so that all see the same state of a shared machine: a slow minute slows
+    each. The Trainer's blocks alternate between ganlab's training step and the hand-written one put in its
+    place (Lightning's loop around a plain step). Each Trainer block is timed from the end of the
+    hand-written block before it to the end of its own last iteration."""
 
-    def __init__(self, loop: HandWrittenLoop, warmup: int, iterations: int, block: int) -> None:
+    def __init__(self, loop: HandWrittenLoop, warmup: int, iterations: int, block: int, plain_step) -> None:
         self.loop, self.warmup, self.iterations, self.block = loop, warmup, iterations, block
-        self.ganlab: list[float] = []
-        self.hand: list[float] = []
+        self.plain_step = plain_step
+        self.seconds: dict[str, list[float]] = {"ganlab": [], "plain_step_in_trainer": [], "hand_written": []}
+        self.path = "ganlab"
         self.resumed: float | None = None
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
@@ -183,16 +209,23 @@ class Alternate(pl.Callback):
             return
         synchronize(pl_module.device)
         if self.resumed is not None:
-            self.ganlab.append(time.perf_counter() - self.resumed)
+            self.seconds[self.path].append(time.perf_counter() - self.resumed)
+            self.path = "plain_step_in_trainer" if self.path == "ganlab" else "ganlab"
+            if self.path == "ganlab":
+                del pl_module.training_step  # the class's own again
+            else:
+                pl_module.training_step = self.plain_step
         if done < self.iterations:
-            self.hand.append(self.loop.seconds(self.block))
+            self.seconds["hand_written"].append(self.loop.seconds(self.block))
         self.resumed = time.perf_counter()
 
 
 def time_alternating(model: str, device: str, split: str, warmup: int, iterations: int, block: int) -> dict:
-    """ganlab's and the hand-written loop's iterations/s, measured in alternating blocks of one run."""
+    """Iterations/s of ganlab, of the hand-written step in ganlab's Trainer and of the hand-written loop,
+    measured in alternating blocks of one run, and the milliseconds per iteration that Lightning's loop and
+    ganlab's step add (medians of the blocks)."""
     block = max(1, min(block, iterations // 4))
-    iterations -= iterations % block
+    iterations -= iterations % (2 * block)
     with tempfile.TemporaryDirectory() as output_dir:
         cfg = config(model, device, split, warmup + iterations, output_dir)
         loop = HandWrittenLoop(cfg, device, dataloader=False)
@@ -200,14 +233,20 @@ def time_alternating(model: str, device: str, split: str, warmup: int, iteration
             loop.seconds(warmup)
         pl.seed_everything(cfg.seed)
         datamodule, module, trainer = build_run(cfg)
-        alternate = Alternate(loop, warmup, iterations, block)
+        alternate = Alternate(loop, warmup, iterations, block, plain_training_step(module, trainer))
         trainer.callbacks.append(alternate)
         trainer.fit(module, datamodule=datamodule)
-    ganlab = len(alternate.ganlab) * block / sum(alternate.ganlab)
-    hand = len(alternate.hand) * block / sum(alternate.hand)
-    pairs = sorted(h / g for g, h in zip(alternate.ganlab, alternate.hand, strict=True))
-    return {"block": block, "blocks": len(pairs), "ganlab": ganlab, "hand_written": hand,
-            "ratio": ganlab / hand, "median_block_ratio": pairs[len(pairs) // 2]}  # fmt: skip
+    seconds = alternate.seconds
+    speed = {path: len(times) * block / sum(times) for path, times in seconds.items()}
+    # each ganlab block with the hand-written block before it
+    pairs = sorted(hand / ganlab for ganlab, hand in zip(seconds["ganlab"], seconds["hand_written"][::2], strict=True))
+    per_iteration = {path: statistics.median(times) * 1e3 / block for path, times in seconds.items()}
+    return {
+        "block": block, "blocks": len(pairs), **speed,
+        "ratio": speed["ganlab"] / speed["hand_written"], "median_block_ratio": pairs[len(pairs) // 2],
+        "lightning_loop_ms": per_iteration["plain_step_in_trainer"] - per_iteration["hand_written"],
+        "ganlab_step_ms": per_iteration["ganlab"] - per_iteration["plain_step_in_trainer"],
+    }  # fmt: skip
 
 
 class Images(Dataset):
@@ -233,7 +272,10 @@ def time_variant(timing: tuple, variant: tuple[str, ...], hand: float) -> float 
 
 def alternating(result: dict) -> str:
     """The alternating measurement's ratio, the median of its block pairs' ratios, and their number."""
-    return f"{result['ratio']:.3f} (median {result['median_block_ratio']:.3f} of {result['blocks']} pairs)"
+    return (
+        f"{result['ratio']:.3f} (median {result['median_block_ratio']:.3f} of {result['blocks']} pairs; "
+        f"+{result['lightning_loop_ms']:.3f} ms Lightning's loop, +{result['ganlab_step_ms']:.3f} ms ganlab's step)"
+    )
 
 
 def print_table(device_name: str, args: argparse.Namespace, variants: list[tuple[str, ...]], rows: list[dict]) -> None:
