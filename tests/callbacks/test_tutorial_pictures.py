@@ -13,6 +13,8 @@ from ganlab.build import build_run
 from ganlab.callbacks.group import every_callback
 from ganlab.callbacks.interpolation import slerp
 from ganlab.callbacks.progress import ProgressStrip
+from ganlab.images import to_uint8, to_uint8_nhwc
+from ganlab.plots import image_grid
 from ganlab.train import run
 
 
@@ -76,6 +78,15 @@ def test_progress_strip_keeps_only_the_rows_it_shows_however_long_the_run(tmp_pa
     earlier = ProgressStrip(dirpath=str(tmp_path), max_rows=8)
     earlier.load_state_dict({"rows": [torch.from_numpy(row(epoch)) for epoch in range(100)]})
     assert earlier.epochs == every_16th_and_the_last
+
+
+def test_progress_strip_keeps_the_samples_and_draws_the_same_row_from_them():
+    images = torch.rand(15, 1, 8, 8, generator=torch.Generator().manual_seed(0)) * 2 - 1  # as tanh draws them
+    kept = to_uint8(images, (-1.0, 1.0)).numpy()
+    assert kept.shape == (15, 1, 8, 8) and kept.dtype == np.uint8  # 960 bytes; drawn, 52 x 752 x 3
+    drawn_at_once = to_uint8_nhwc(image_grid(images, (-1.0, 1.0), nrow=15)[None], (0.0, 1.0))[0]
+    assert np.array_equal(ProgressStrip.displayed(kept), drawn_at_once)
+    assert ProgressStrip.displayed(drawn_at_once) is drawn_at_once  # a row from an earlier checkpoint
 
 
 def tiles(path, side, size, scale=6, pad=2):

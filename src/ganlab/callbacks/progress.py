@@ -14,7 +14,7 @@ from PIL import Image
 from ganlab.callbacks.isolation import evaluating
 from ganlab.callbacks.pictures import log_picture
 from ganlab.contracts import TrainingState
-from ganlab.images import is_image_shape, to_uint8_nhwc
+from ganlab.images import is_image_shape, to_uint8, to_uint8_nhwc
 from ganlab.plots import image_grid
 
 
@@ -22,7 +22,7 @@ class ProgressStrip(pl.Callback):
     """Draws a row after every epoch. With more epochs than `max_rows` it shows every second epoch, then
     every fourth, ... (evenly spaced from the first, `max_rows` / 2 to `max_rows` rows) and the last, and
     keeps only those, in memory and in checkpoints (every epoch's row made the MLP's checkpoint grow by
-    0.17 MB an epoch, and each save with it).
+    0.17 MB an epoch, and each save with it). A row is kept as its samples, drawn when the strip is written.
 
     Writes <dirpath>/progress.png and progress.gif at the end, when the run fails or is interrupted, and at
     the first epoch end `write_every_n_seconds` after the last write, so a killed run keeps them too. A
@@ -47,7 +47,7 @@ class ProgressStrip(pl.Callback):
         self.num_images, self.max_rows, self.seed = int(num_images), int(max_rows), int(seed)
         self.write_every_n_seconds = float(write_every_n_seconds)
         self._written_at = time.monotonic()
-        self.rows: list[np.ndarray] = []  # uint8 (H, W, C): the epochs shown
+        self.rows: list[np.ndarray] = []  # uint8 samples (N, C, H, W) of the epochs shown
         self.epochs: list[int] = []  # theirs, counted from 0: the multiples of `stride`, and the latest
         self.stride = 1
 
@@ -86,8 +86,9 @@ class ProgressStrip(pl.Callback):
             return
         with evaluating(pl_module.sampling_generator):
             images = pl_module.sampling_generator(self.latents.to(pl_module.device)).float().cpu()
-        row = image_grid(images, trainer.datamodule.value_range, nrow=self.num_images)
-        self.keep(to_uint8_nhwc(row[None], (0.0, 1.0))[0])
+        # the samples, drawn as a grid only when the strip is written: MNIST's row drawn for display (enlarged,
+        # in RGB, with lines between) is 13 times their size, in memory and in every checkpoint
+        self.keep(to_uint8(images, trainer.datamodule.value_range).numpy())
         if time.monotonic() - self._written_at >= self.write_every_n_seconds:
             self._write()
 
@@ -100,9 +101,19 @@ class ProgressStrip(pl.Callback):
         if self.rows and trainer.is_global_zero:
             self._write()
 
+    @staticmethod
+    def displayed(row: np.ndarray) -> np.ndarray:
+        """A kept row as the strip shows it: uint8 samples (N, C, H, W) drawn as one grid row (H', W', 3). A
+        checkpoint written before the samples were kept holds grid rows already; they are shown as they are."""
+        if row.ndim == 3:
+            return row
+        grid = image_grid(torch.from_numpy(row).float().div_(255), (0.0, 1.0), nrow=len(row))
+        return to_uint8_nhwc(grid[None], (0.0, 1.0))[0]
+
     def _write(self) -> None:
         self.dirpath.mkdir(parents=True, exist_ok=True)
-        frames = [Image.fromarray(row[..., 0] if row.shape[2] == 1 else row) for row in self.rows]
+        rows = [self.displayed(row) for row in self.rows]
+        frames = [Image.fromarray(row[..., 0] if row.shape[2] == 1 else row) for row in rows]
         Image.fromarray(np.concatenate([np.asarray(frame) for frame in frames])).save(self.dirpath / "progress.png")
         frames[0].save(self.dirpath / "progress.gif", save_all=True, append_images=frames[1:], duration=300, loop=0)
         self._written_at = time.monotonic()
