@@ -56,7 +56,8 @@ class ProgressStrip(pl.Callback):
 
     def state_dict(self) -> dict:
         # a resumed run's strip goes on
-        return {"rows": [torch.from_numpy(row) for row in self.rows], "epochs": self.epochs, "stride": self.stride}
+        rows = [torch.from_numpy(row) for row in self.rows]
+        return {"rows": rows, "epochs": list(self.epochs), "stride": self.stride}
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.rows = [row.numpy() for row in state_dict["rows"]]
