@@ -2,7 +2,7 @@
 
     GANLAB_DATA_DIR=... python benchmarks/framework_tax.py [--models mlp cnn dcgan] [--iterations 300]
         [--device cpu|cuda] [--json tax.json] [--override data.image_size=32 ...]
-        [--variant compile.enabled=true,channels_last=true ...]
+        [--variant compile.enabled=true,channels_last=true ...] [--block 20]
 
 For each model, in this one process and on one device, over MNIST (the split given by --split, read
 from $GANLAB_DATA_DIR, never downloaded) at batch 64:
@@ -14,6 +14,11 @@ from $GANLAB_DATA_DIR, never downloaded) at batch 64:
   one D update on real and fresh fake samples, then one G update, as ganlab's iteration does;
 - `DataLoader`: the same loop fed the way most GAN scripts are, a per-image Dataset and a DataLoader
   with 2 worker processes.
+
+The last column measures them again in one training run, alternating blocks of --block iterations
+(`Alternate`): after every Trainer block a callback runs a hand-written block, so a slow stretch of a
+shared machine slows every path; the Trainer's blocks alternate between ganlab's training step and the
+hand-written step in its place, which splits ganlab's cost into Lightning's loop and ganlab's own step.
 
 Each --variant (comma-separated overrides) times ganlab once more with those settings, against the same
 eager hand-written loop: how far torch.compile, channels_last or bf16 take it past what a plain loop does.
