@@ -14,7 +14,7 @@ from PIL import Image
 from ganlab.callbacks.isolation import evaluating
 from ganlab.callbacks.pictures import log_picture
 from ganlab.contracts import TrainingState
-from ganlab.images import is_image_shape, to_uint8, to_uint8_nhwc
+from ganlab.images import is_image_shape, to_uint8, to_uint8_nhwc, uint8_to_range
 from ganlab.plots import image_grid
 
 
@@ -108,7 +108,7 @@ class ProgressStrip(pl.Callback):
         checkpoint written before the samples were kept holds grid rows already; they are shown as they are."""
         if row.ndim == 3:
             return row
-        grid = image_grid(torch.from_numpy(row).float().div_(255), (0.0, 1.0), nrow=len(row))
+        grid = image_grid(uint8_to_range(torch.from_numpy(row), (0.0, 1.0)), (0.0, 1.0), nrow=len(row))
         return to_uint8_nhwc(grid[None], (0.0, 1.0))[0]
 
     def _write(self) -> None:
