@@ -29,8 +29,11 @@ def test_a_non_finite_loss_stops_the_run_with_exit_code_3(tmp_path):
 
 
 def test_the_checkpoint_before_the_divergence_is_kept(make_config, tmp_path):
-    # 1797 digits in batches of 600: an epoch (and a checkpoint) every 2 iterations; G's loss turns NaN in the 4th
-    datamodule, module, trainer = build_run(make_config("data.batch_size=600", "trainer.max_steps=10", "metric=none"))
+    # 1797 digits in batches of 600: an epoch (and, with no minimum time between saves, a checkpoint) every 2
+    # iterations; G's loss turns NaN in the 4th
+    every_epoch = "callbacks.checkpoint.min_seconds_between_saves=0"
+    cfg = make_config("data.batch_size=600", "trainer.max_steps=10", "metric=none", every_epoch)
+    datamodule, module, trainer = build_run(cfg)
     generator_loss = module.loss.generator_loss
     module.loss.generator_loss = lambda outputs: generator_loss(outputs) * (math.nan if module.iteration >= 3 else 1)
     with pytest.raises(Diverged, match=r"non-finite loss after 4 iterations \(train/g_loss = nan\)"):

@@ -1,4 +1,5 @@
-"""checkpoints/last.ckpt: Lightning's ModelCheckpoint, which also saves at the epoch end where training stops.
+"""checkpoints/last.ckpt: Lightning's ModelCheckpoint, saving at epoch ends at most every so often, and always
+at the epoch end where training stops.
 
 Lightning saves at the end of every `every_n_epochs`-th epoch. With a large model and short epochs (the
 complete DCGAN on CIFAR-10 horses: 78 iterations of batch 64 and a 260 MB checkpoint) those saves cost about
@@ -6,14 +7,23 @@ a tenth of an H100's training time, so a user raises `every_n_epochs`; but then 
 stops need not be one that saves, and the run would end with an older checkpoint than its weights, or none.
 This one saves there too, at the same point of the loop as every other save (the end of the epoch, which
 Lightning runs also when `max_steps` stops it mid-epoch), so `ckpt_path=last` resumes exactly as always.
+
+`min_seconds_between_saves` does the same without a count of epochs to choose: an epoch end saves only once
+that many seconds have passed since training started or last saved here. Lightning's own time cadence,
+`train_time_interval`, is ignored under manual optimization (ModelCheckpoint checks it only for automatic
+optimization), so it is refused here rather than silently doing nothing.
 """
 
 from __future__ import annotations
 
 import functools
+import time
+from typing import Any
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
+
+from ganlab.validate import InvalidValue, is_number
 
 
 def training_stops_after_this_epoch(trainer: pl.Trainer) -> bool:
@@ -23,14 +33,46 @@ def training_stops_after_this_epoch(trainer: pl.Trainer) -> bool:
 
 
 class RunCheckpoint(ModelCheckpoint):
+    def __init__(self, *args: Any, min_seconds_between_saves: float = 0.0, **kwargs: Any) -> None:
+        if kwargs.get("train_time_interval") is not None:
+            raise InvalidValue(
+                "train_time_interval", kwargs["train_time_interval"],
+                "null: Lightning ignores it under manual optimization, which ganlab trains with; "
+                "min_seconds_between_saves saves at an epoch end once that many seconds have passed",
+            )  # fmt: skip
+        if not (is_number(min_seconds_between_saves) and min_seconds_between_saves >= 0):
+            raise InvalidValue(
+                "min_seconds_between_saves", min_seconds_between_saves,
+                "a number of seconds >= 0 (0: every every_n_epochs-th epoch end)",
+            )  # fmt: skip
+        super().__init__(*args, **kwargs)
+        self.min_seconds_between_saves = float(min_seconds_between_saves)
+        self._saved_at = time.monotonic()
+
     @functools.cached_property
     def state_key(self) -> str:
         # Lightning reads it at every hook of every iteration (it names the profiler's action), and
         # ModelCheckpoint formats it afresh from its settings each time (~0.9 us); they never change
         return super().state_key
 
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_train_start(trainer, pl_module)
+        self._saved_at = time.monotonic()
+
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        super().on_train_epoch_end(trainer, pl_module)
+        if self.time_to_save(trainer):
+            super().on_train_epoch_end(trainer, pl_module)
         # _should_skip_saving_checkpoint also skips a step the epoch's own save just wrote
         if training_stops_after_this_epoch(trainer) and not self._should_skip_saving_checkpoint(trainer):
             self._save_topk_checkpoint(trainer, self._monitor_candidates(trainer))
+
+    def time_to_save(self, trainer: pl.Trainer) -> bool:
+        """Whether `min_seconds_between_saves` have passed since training started or this last saved. Rank 0's
+        clock decides for every process: a save waits for all of them, so they must agree."""
+        if not self.min_seconds_between_saves:
+            return True
+        return trainer.strategy.broadcast(time.monotonic() - self._saved_at >= self.min_seconds_between_saves)
+
+    def _save_checkpoint(self, trainer: pl.Trainer, filepath: str) -> None:
+        super()._save_checkpoint(trainer, filepath)
+        self._saved_at = time.monotonic()
