@@ -279,7 +279,7 @@ def alternating(result: dict) -> str:
     """The alternating measurement's ratio, the median of its block pairs' ratios, and their number."""
     return (
         f"{result['ratio']:.3f} (median {result['median_block_ratio']:.3f} of {result['blocks']} pairs; "
-        f"+{result['lightning_loop_ms']:.3f} ms Lightning's loop, +{result['ganlab_step_ms']:.3f} ms ganlab's step)"
+        f"{result['lightning_loop_ms']:+.3f} ms Lightning's loop, {result['ganlab_step_ms']:+.3f} ms ganlab's step)"
     )
 
 
