@@ -12,8 +12,10 @@ from $GANLAB_DATA_DIR, never downloaded) at batch 64:
 - `hand-written`: a plain loop over the same networks (built by ganlab from the same config, so the same
   weights), the same loss and optimizers and the same batches (ganlab's resident uint8 tensor, indexed):
   one D update on real and fresh fake samples, then one G update, as ganlab's iteration does;
-- `DataLoader`: the same loop fed the way most GAN scripts are, a per-image Dataset and a DataLoader
-  with 2 worker processes.
+- `DataLoader`: the same loop fed as PyTorch's dcgan example feeds it, which is where most GAN scripts
+  start: torchvision's MNIST data set, each image turned into a tensor and normalized to the generator's
+  range (`ToTensor`, `Normalize`; zero-padded first at `data.image_size=32`), and a shuffling DataLoader
+  with 2 worker processes (its last, incomplete batch dropped, so that every iteration sees 64 images).
 
 The last column measures them again in one training run, alternating blocks of --block iterations
 (`Alternate`): after every Trainer block a callback runs a hand-written block, so a slow stretch of a
@@ -42,11 +44,12 @@ import pytorch_lightning as pl
 import torch
 from hydra import compose, initialize_config_module
 from torch.utils.data import DataLoader, Dataset
+from torchvision import transforms
 
 from ganlab.build import build_datamodule, build_module, build_run
 from ganlab.callbacks.cuda_check import NVML_CUDA_CHECK
 from ganlab.data.batching import TensorBatches
-from ganlab.images import uint8_to_range
+from ganlab.data.mnist import SplitMNIST
 
 EXTRA: list[str] = []  # --override values, for every path
 
@@ -150,10 +153,10 @@ class HandWrittenLoop:
         self.loss, self.latent = module.loss, module.latent
         self.g_opt, self.d_opt = module.configure_optimizers()
         if dataloader:
-            batches = DataLoader(
-                Images(datamodule.images, datamodule.value_range), batch_size=datamodule.batch_size,
-                shuffle=True, drop_last=True, num_workers=2, persistent_workers=True,
-            )  # fmt: skip
+            batches = ImagesOnly(DataLoader(
+                torchvision_mnist(cfg, datamodule.data_shape[-1], datamodule.value_range),
+                batch_size=datamodule.batch_size, shuffle=True, drop_last=True, num_workers=2,
+            ))  # fmt: skip
         else:
             images = datamodule.images.to(self.device)
             batches = TensorBatches(images, datamodule.batch_size, datamodule.value_range, cfg.seed)
@@ -254,17 +257,26 @@ def time_alternating(model: str, device: str, split: str, warmup: int, iteration
     }  # fmt: skip
 
 
-class Images(Dataset):
-    """One image per item, scaled to the generator's range: the usual GAN script's Dataset."""
+def torchvision_mnist(cfg, size: int, value_range: tuple[float, float]) -> Dataset:
+    """MNIST's split as the dcgan example reads it: PIL images, `ToTensor` ([0, 1]), `Normalize` to `value_range`."""
+    low, high = value_range
+    pad = [transforms.Pad((size - 28) // 2)] if size != 28 else []
+    normalize = transforms.Normalize((-low / (high - low),), (1 / (high - low),))  # [0, 1] -> [low, high]
+    # torchvision's MNIST class, content with the files of its own split as ganlab's loader is
+    return SplitMNIST(
+        cfg.data.root, train=cfg.data.split == "train", download=False,
+        transform=transforms.Compose([*pad, transforms.ToTensor(), normalize]),
+    )  # fmt: skip
 
-    def __init__(self, images: torch.Tensor, value_range: tuple[float, float]) -> None:
-        self.images, self.value_range = images, value_range
 
-    def __len__(self) -> int:
-        return len(self.images)
+class ImagesOnly:
+    """The images of a labelled DataLoader's batches, epoch after epoch."""
 
-    def __getitem__(self, index: int) -> torch.Tensor:
-        return uint8_to_range(self.images[index], self.value_range)
+    def __init__(self, loader: DataLoader) -> None:
+        self.loader = loader
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        return (images for images, _labels in self.loader)
 
 
 def time_variant(timing: tuple, variant: tuple[str, ...], hand: float) -> float | str:

@@ -26,7 +26,7 @@ KINDS = ("images-idx3-ubyte", "labels-idx1-ubyte")
 IMAGE_SIZES = (28, 32)
 
 
-class _SplitMNIST(MNIST):
+class SplitMNIST(MNIST):
     """torchvision's MNIST, content with the two files of its own split (torchvision asks for all four)."""
 
     @property
@@ -78,7 +78,7 @@ class MNISTDataModule(DownloadableImageDataModule):
         super().prepare_data()
 
     def fetch(self) -> None:
-        _SplitMNIST(str(self.root), train=self.split == "train", download=True)
+        SplitMNIST(str(self.root), train=self.split == "train", download=True)
 
     def how_to_get(self) -> str:
         return (
@@ -100,7 +100,7 @@ class MNISTDataModule(DownloadableImageDataModule):
     def load(self) -> tuple[torch.Tensor, torch.Tensor]:
         self.require_files()
         try:
-            dataset = _SplitMNIST(str(self.root), train=self.split == "train", download=False)
+            dataset = SplitMNIST(str(self.root), train=self.split == "train", download=False)
         except (RuntimeError, ValueError, OSError, EOFError) as error:
             raise self.unreadable(self._unreadable_files() or self.files, error) from error
         images = dataset.data.unsqueeze(1)  # uint8 (N, 1, 28, 28)
