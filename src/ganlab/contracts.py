@@ -45,6 +45,7 @@ class TrainingState(Protocol):
     # the last iteration's losses as tensors on the device (train/d_loss, train/g_loss, train/d_penalty):
     # reading them is the caller's choice of when to wait for the device
     latest_losses: dict[str, torch.Tensor]
+    written_losses: dict[str, float]  # train/d_loss and train/g_loss of the last row handed to the loggers
     metric_rows: MetricRows  # the training rows not yet handed to the loggers
 
     def write_metrics(self, reduce: bool = True) -> dict[str, float]:

@@ -1,5 +1,8 @@
 """How a run shows its progress: Lightning's bar on a terminal, a line now and then anywhere else.
 
+Both show D's and G's losses without Lightning's `self.log` (`ganlab.module` never calls it): the bar shows
+those of the last row written to the loggers (`LossBar`, every 50 iterations), a line those of its iteration.
+
 A cluster job's output is a file, where a bar redrawn with carriage returns piles up thousands of frames
 (6300 frames, 700 KB, for the 3000-iteration default run). Off a terminal `ProgressLines` logs one plain
 line each time another tenth of the run is done or `every_n_seconds` have passed, through Python logging,
@@ -66,11 +69,18 @@ class ProgressLines(ProgressBar):
         self._last_time, self._last_iteration = now, iteration
         done = f"iteration {iteration}" + (f"/{total} ({100 * iteration // total}%)" if total else "")
         metrics = {key: value for key, value in self.get_metrics(trainer, pl_module).items() if key != "v_num"}
-        # this iteration's losses (the bar's own are the last written block's); one wait for the device per line
+        # this iteration's losses (LossBar shows the last written row's); one wait for the device per line
         losses = pl_module.latest_losses
         metrics.update({key: losses[key].item() for key in ("train/d_loss", "train/g_loss") if key in losses})
         values = "".join(f", {key} {_number(value)}" for key, value in metrics.items())
         log.info("%s, epoch %d, %.0f it/s%s", done, trainer.current_epoch, rate, values)
+
+
+class LossBar(TQDMProgressBar):
+    """Lightning's tqdm bar, with the losses of the last row the module wrote to the loggers."""
+
+    def get_metrics(self, trainer: pl.Trainer, pl_module: TrainingState) -> dict[str, int | str | float | dict]:
+        return {**super().get_metrics(trainer, pl_module), **pl_module.written_losses}
 
 
 def _number(value: object) -> str:
@@ -81,8 +91,8 @@ def _number(value: object) -> str:
 
 
 def progress_display(enabled: bool = True, every_n_seconds: float = 60.0) -> ProgressBar | None:
-    """Lightning's tqdm bar when stdout is a terminal, `ProgressLines` when it is not, None when `enabled`
-    is false (trainer.enable_progress_bar=false)."""
+    """`LossBar` (Lightning's tqdm bar) when stdout is a terminal, `ProgressLines` when it is not, None when
+    `enabled` is false (trainer.enable_progress_bar=false)."""
     if not enabled:
         return None
-    return TQDMProgressBar() if sys.stdout.isatty() else ProgressLines(every_n_seconds)
+    return LossBar() if sys.stdout.isatty() else ProgressLines(every_n_seconds)
