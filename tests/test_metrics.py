@@ -10,12 +10,13 @@ from torch import nn
 
 from ganlab.build import build_run
 from ganlab.metrics.coverage import ModeCoverage
-from ganlab.metrics.domain_classifier import load_or_train
+from ganlab.metrics.domain_classifier import LIMITED_MIN_IMAGES, limited_count, load_or_train
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores
 from ganlab.metrics.inception import WEIGHTS_FILE, resolve_inception_weights
 from ganlab.metrics.toy import gaussian_mmd, sliced_wasserstein
 from ganlab.train import run
 from ganlab.validate import ConfigError
+from tests.data.on_disk import mnist_like, write_mnist_split
 from tests.helpers import read_metrics
 
 KEYS = {"is": "score", "fid": "fid", "kid": "kid"}
@@ -108,6 +109,47 @@ def test_the_classifier_trains_once_and_is_reused(offline_data, make_config, tmp
     assert same_path == path and os.stat(path).st_mtime_ns == written and same_accuracy == accuracy
     pairs = zip(classifier.state_dict().values(), again.state_dict().values(), strict=True)
     assert all(torch.equal(a, b) for a, b in pairs)
+
+
+@pytest.mark.parametrize(
+    "limit, count",
+    [(1.0, 54_000), (0.001, LIMITED_MIN_IMAGES), (0.1, 5400), (0, LIMITED_MIN_IMAGES), (20, 2560), (1000, 54_000)],
+)
+def test_a_limited_evaluation_trains_its_classifier_on_a_share_of_the_images(limit, count):
+    assert limited_count(54_000, limit) == count  # a fraction of them, or batches of 128, 1000 at least
+    assert limited_count(600, 0.001) == 600  # never more than there are
+
+
+def test_a_first_debug_run_trains_a_smaller_classifier_and_a_full_one_replaces_it(make_config, tmp_path, caplog):
+    """trainer=debug on a data set without a cached classifier: seconds of training rather than minutes."""
+    images, labels = mnist_like(1200)
+    # class 9 only on an image the smaller classifier does not train on: it must still have ten outputs
+    left_out = int(torch.randperm(1200, generator=torch.Generator().manual_seed(0))[-1])
+    labels[labels == 9] = 8
+    labels[left_out] = 9
+    write_mnist_split(tmp_path / "data", "train", images, labels)
+    data = [f"paths.data_dir={tmp_path / 'data'}", "data=mnist", "data.download=false", "model=mlp"]
+    config = make_config(*data, "trainer=debug", "trainer.limit_val_batches=0.001", "metric.scores.epochs=1")
+    assert config.metric.scores.evaluation_limit == 0.001  # the trainer's limit reaches the classifier
+    with caplog.at_level("INFO"):
+        run(config)
+    smaller = tmp_path / "data" / "classifiers"
+    [path] = smaller.glob("*.pt")
+    assert path.name.endswith(f"-{LIMITED_MIN_IMAGES}images.pt")
+    assert f"training a smaller domain classifier on {LIMITED_MIN_IMAGES} of the 1200 images" in caplog.text
+    saved = torch.load(path)
+    assert saved["images"] == LIMITED_MIN_IMAGES and saved["num_classes"] == 10
+    assert read_metrics(tmp_path / "run", prefix="val/classifier")  # and the run was scored with it
+
+    data_config = dict(config.data)
+    caplog.clear()
+    with caplog.at_level("INFO"):
+        _, _, again = load_or_train(data_config, smaller, epochs=1, evaluation_limit=0.001)
+    assert again == path and "training" not in caplog.text  # read, not trained again
+    _, _, full = load_or_train(data_config, smaller, epochs=1)  # an unlimited run trains the full one
+    assert full != path and torch.load(full)["images"] == 1200
+    _, _, preferred = load_or_train(data_config, smaller, epochs=1, evaluation_limit=0.001)
+    assert preferred == full  # which limited runs use from then on
 
 
 def test_evaluation_leaves_the_training_losses_unchanged(make_config, tmp_path):

@@ -15,7 +15,7 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab import resume
-from ganlab.resume import job_plan, run_directory
+from ganlab.resume import differing_keys, job_plan, run_directory
 from ganlab.status_file import Interrupted, read_status, write_status
 from ganlab.train import run
 from ganlab.validate import ConfigError
@@ -131,6 +131,15 @@ def test_a_checkpoint_of_another_config_is_refused_and_the_run_is_left_as_it_was
     assert "was trained with another config" in message
     assert "optim.generator.lr: 0.001 there, 0.005 here" in message and "; seed: 0 there, 4 here" in message
     assert {name: (tmp_path / "run" / name).read_bytes() for name in before} == before
+
+
+def test_a_checkpoint_from_before_the_evaluation_limit_or_with_another_limit_resumes():
+    """metric.scores.evaluation_limit copies trainer.limit_val_batches (a debug run's 0.001) and only sizes a
+    classifier still to be trained; a checkpoint written before the key existed has none."""
+    config = {"metric": {"scores": {"epochs": 10, "evaluation_limit": 0.001}}, "seed": 0}
+    assert differing_keys(config, {"metric": {"scores": {"epochs": 10}}, "seed": 0}) == []
+    assert differing_keys(config, {"metric": {"scores": {"epochs": 10, "evaluation_limit": 1.0}}, "seed": 0}) == []
+    assert differing_keys(config, {"metric": {"scores": {"epochs": 5}}, "seed": 0}) == ["metric.scores.epochs"]
 
 
 def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):

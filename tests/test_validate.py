@@ -24,6 +24,11 @@ def test_the_default_config_is_valid(make_config):
         ("trick.r1_gamma=-1", "trick.r1_gamma = -1: must be a number >= 0 (0: off)"),
         ("model.discriminator.dropout=1.0", "model.discriminator.dropout = 1.0: must be a dropout rate in [0, 1)"),
         (
+            "trainer.limit_val_batches=1.5",
+            "trainer.limit_val_batches = 1.5: must be a fraction in [0.0, 1.0] of each evaluation's samples, "
+            "or a whole number of batches (0: no evaluations)",
+        ),
+        (
             "trainer.max_steps=0",
             "trainer.max_steps = 0: must be a positive number of iterations, "
             "or -1 to train for trainer.max_epochs instead",

@@ -32,8 +32,10 @@ CHECKPOINT = Path("checkpoints") / "last.ckpt"
 # What defines a run: a checkpoint must agree on these to be continued. Everything else (the budget in
 # trainer.max_steps, loggers, pictures, paths) may change between the first start and a resume.
 DEFINING_KEYS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "seed")
-# ... except where a data set lives and whether it may be downloaded: a requeued job may run on another node.
-LOCATION_KEYS = ("data.root", "data.download")
+# ... except where a data set lives and whether it may be downloaded (a requeued job may run on another node),
+# and the evaluation limit, a copy of trainer.limit_val_batches that only sizes a domain classifier still to be
+# trained (so checkpoints written before the key existed resume too).
+UNCOMPARED_KEYS = ("data.root", "data.download", "metric.scores.evaluation_limit")
 
 if TYPE_CHECKING:
     import pytorch_lightning as pl
@@ -142,7 +144,7 @@ def differing_keys(config: dict[str, Any], checkpoint_config: dict[str, Any]) ->
     keys = sorted(
         key for key in mine.keys() | theirs.keys() if mine.get(key, "<absent>") != theirs.get(key, "<absent>")
     )
-    return [key for key in keys if key not in LOCATION_KEYS]
+    return [key for key in keys if key not in UNCOMPARED_KEYS]
 
 
 def check_checkpoint_matches(path: Path, config: dict[str, Any], checkpoint_config: dict[str, Any] | None) -> None:

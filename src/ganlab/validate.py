@@ -70,6 +70,11 @@ RULES: list[Rule] = [
     ),
     (("trainer.log_every_n_steps",), lambda v: is_int(v) and v >= 1, "a positive integer (iterations per row)"),
     (("*.epochs",), lambda v: is_int(v) and v >= 1, "a positive integer"),
+    (
+        ("trainer.limit_val_batches", "metric.scores.evaluation_limit"),
+        lambda v: (is_int(v) and v >= 0) or (isinstance(v, float) and 0 <= v <= 1),
+        "a fraction in [0.0, 1.0] of each evaluation's samples, or a whole number of batches (0: no evaluations)",
+    ),
     (("ckpt_path",), lambda v: v is None or isinstance(v, str), "null, last, a .ckpt file or a run directory"),
     (
         ("rerun_failed", "compile.enabled", "compile.fullgraph", "channels_last"),

@@ -4,11 +4,18 @@ should be trained on the same dataset used to generate images").
 Trained once per data set (all its classes: CIFAR-10 horses get a ten-class classifier) on 90% of the
 labelled images, tested on the other 10%, and cached with that test accuracy under `cache_dir`;
 `python -m ganlab.classifier data=...` trains it ahead of time, and a run trains it when it is missing.
+
+A run whose evaluations are limited (`trainer.limit_val_batches` below 1, as under trainer=debug) and finds
+no classifier cached trains a smaller one, on as large a share of the images as the limit gives (1000 at
+least), and caches it apart: a smoke run's first evaluation then costs seconds rather than minutes of
+training on a CPU, and a later unlimited run still trains (or reads) the full classifier, which every
+limited run prefers once it is there.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -24,6 +31,10 @@ from ganlab.metrics.cache import SERVING_KEYS, data_set_key
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
 
 log = logging.getLogger(__name__)
+
+LIMITED_MIN_IMAGES = 1000  # a limited run's classifier trains on at least this many images (~3 s on a 2-core CPU)
+TRAIN_BATCH_SIZE = 128
+
 
 class DomainClassifier(FeatureExtractor):
     """images (N, C, H, W) in [-1, 1], sides >= 8 -> (128 penultimate features, class logits)."""
@@ -64,15 +75,30 @@ def labelled_images(data_config: dict[str, Any]) -> tuple[torch.Tensor, torch.Te
     return images, labels
 
 
+def limited_count(total: int, limit: float | int) -> int:
+    """How many of a data set's `total` labelled images a classifier trains on under an evaluation limit (as
+    `trainer.limit_val_batches`): all at 1.0; a fraction of them, or an integer count of batches of 128, with
+    at least LIMITED_MIN_IMAGES (0, evaluations off, gets that least: the scores are still built)."""
+    if isinstance(limit, float) and limit >= 1.0:
+        return total
+    wanted = limit * TRAIN_BATCH_SIZE if isinstance(limit, int) else math.ceil(total * limit)
+    return min(total, max(LIMITED_MIN_IMAGES, wanted))
+
+
 def train_domain_classifier(
-    images: torch.Tensor, labels: torch.Tensor, epochs: int = 10, batch_size: int = 128, seed: int = 0
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    epochs: int = 10,
+    batch_size: int = TRAIN_BATCH_SIZE,
+    seed: int = 0,
+    num_classes: int | None = None,
 ) -> tuple[DomainClassifier, float]:
     """Train on a seeded 90% of (uint8 images, labels); returns the classifier (eval mode) and its accuracy
-    on the other 10%."""
+    on the other 10%. `num_classes` defaults to the largest label + 1."""
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(len(images), generator=generator)
     test, train = order[: max(1, len(images) // 10)], order[max(1, len(images) // 10) :]
-    classes = int(labels.max()) + 1
+    classes = int(labels.max()) + 1 if num_classes is None else int(num_classes)
     with torch.random.fork_rng():  # leave the caller's RNG as it was
         torch.manual_seed(seed)
         classifier = DomainClassifier(images.shape[1], classes)
@@ -93,26 +119,56 @@ def train_domain_classifier(
     return classifier, correct / len(test)
 
 
+def read_cached(path: Path) -> tuple[DomainClassifier, float] | None:
+    """The classifier cached at `path` and its test accuracy; None when there is none or it has other layers."""
+    if not path.is_file():
+        return None
+    saved = torch.load(path, map_location="cpu")
+    classifier = DomainClassifier(saved["channels"], saved["num_classes"])
+    try:
+        classifier.load_state_dict(saved["state_dict"])
+    except RuntimeError:  # written by an older ganlab whose classifier had other layers
+        log.warning("the domain classifier in %s has another architecture: training a new one", path)
+        return None
+    log.info("domain classifier read from %s (test accuracy %.4f)", path, saved["test_accuracy"])
+    return classifier.eval(), saved["test_accuracy"]
+
+
 def load_or_train(
-    data_config: dict[str, Any], cache_dir: str | Path, epochs: int = 10, retrain: bool = False
+    data_config: dict[str, Any],
+    cache_dir: str | Path,
+    epochs: int = 10,
+    retrain: bool = False,
+    evaluation_limit: float | int = 1.0,
 ) -> tuple[DomainClassifier, float, Path]:
     """The data set's cached classifier, trained and cached first if there is none (or `retrain`).
+    Under an `evaluation_limit` below 1 (see `limited_count`) the full classifier is read if cached, and
+    otherwise a smaller one is read or trained, cached as <key>-<n>images.pt.
     Returns (classifier, its test accuracy, the cache file)."""
     # one classifier for every class selection of a data set: cifar_horses shares cifar10's
-    path = Path(cache_dir).expanduser() / f"{data_set_key(data_config, ignore=('classes',))}.pt"
-    if path.is_file() and not retrain:
-        saved = torch.load(path, map_location="cpu")
-        classifier = DomainClassifier(saved["channels"], saved["num_classes"])
-        try:
-            classifier.load_state_dict(saved["state_dict"])
-        except RuntimeError:  # written by an older ganlab whose classifier had other layers
-            log.warning("the domain classifier in %s has another architecture: training a new one", path)
-        else:
-            log.info("domain classifier read from %s (test accuracy %.4f)", path, saved["test_accuracy"])
-            return classifier.eval(), saved["test_accuracy"], path
+    stem = data_set_key(data_config, ignore=("classes",))
+    path = Path(cache_dir).expanduser() / f"{stem}.pt"
+    if not retrain and (cached := read_cached(path)):
+        return *cached, path
     images, labels = labelled_images(data_config)
-    log.info("training the domain classifier on %d images (once; it is cached at %s)", len(images), path)
-    classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs)
+    count, total = limited_count(len(images), evaluation_limit), len(images)
+    if count < total:
+        path = path.with_name(f"{stem}-{count}images.pt")
+        if not retrain and (cached := read_cached(path)):
+            return *cached, path
+        num_classes = int(labels.max()) + 1  # of the whole set, whichever classes the share happens to hold
+        chosen = torch.randperm(total, generator=torch.Generator().manual_seed(0))[:count]
+        images, labels = images[chosen], labels[chosen]
+        log.info(
+            "evaluations are limited (trainer.limit_val_batches=%s): training a smaller domain classifier on %d of "
+            "the %d images, cached at %s; its scores check the plumbing, and a run without the limit trains "
+            "the full one (python -m ganlab.classifier does it ahead of time)",
+            evaluation_limit, count, total, path,
+        )  # fmt: skip
+    else:
+        num_classes = None
+        log.info("training the domain classifier on %d images (once; it is cached at %s)", total, path)
+    classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs, num_classes=num_classes)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.partial")  # parallel sweep jobs may write it too
     torch.save(
@@ -137,12 +193,14 @@ def classifier_scores(
     cache_dir: str,
     epochs: int = 10,
     reference_dir: str | None = None,
+    evaluation_limit: float | int = 1.0,
     **options: int,
 ) -> ImageScores:
     """IS, FID and KID in the domain classifier's space (classifier_score, classifier_fid, classifier_kid)
-    and the mode coverage of generated images (modes_covered, class_entropy). `options` go to ImageScores."""
+    and the mode coverage of generated images (modes_covered, class_entropy). `evaluation_limit` (the run's
+    trainer.limit_val_batches) bounds a classifier this run has to train; `options` go to ImageScores."""
     require_images(datamodule, "classifier")
-    classifier, _, path = load_or_train(data_config, cache_dir, epochs)
+    classifier, _, path = load_or_train(data_config, cache_dir, epochs, evaluation_limit=evaluation_limit)
     reference = None if reference_dir is None else Path(reference_dir) / f"{path.stem}-{data_set_key(data_config)}.pt"
     keys = {"is": "classifier_score", "fid": "classifier_fid", "kid": "classifier_kid"}
     return ImageScores(classifier, datamodule.value_range, keys, coverage=True, reference_cache=reference, **options)
