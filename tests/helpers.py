@@ -33,7 +33,7 @@ def compose_config(output_dir: Path, *overrides: str) -> DictConfig:
         for key, value in SMALL_EVALUATION.items():
             config.metric[key] = min(value, config.metric[key])
     if "limit_val_batches" in config.trainer and not any("limit_val_batches" in override for override in overrides):
-        config.trainer.limit_val_batches = 1.0  # the sizes above, not trainer=debug's thousandth of them
+        config.trainer.limit_val_batches = None  # all of the sizes above, not trainer=debug's thousandth of them
     if config.callbacks.get("curves") and not any(override.startswith(CURVES) for override in overrides):
         config.callbacks.curves = None
     return config

@@ -26,7 +26,7 @@ def test_the_default_config_is_valid(make_config):
         (
             "trainer.limit_val_batches=1.5",
             "trainer.limit_val_batches = 1.5: must be a fraction in [0.0, 1.0] of each evaluation's samples, "
-            "or a whole number of batches (0: no evaluations)",
+            "a whole number of batches (0: no evaluations), or null (all)",
         ),
         (
             "trainer.max_steps=0",

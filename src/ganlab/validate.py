@@ -72,8 +72,9 @@ RULES: list[Rule] = [
     (("*.epochs",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (
         ("trainer.limit_val_batches", "metric.scores.evaluation_limit"),
-        lambda v: (is_int(v) and v >= 0) or (isinstance(v, float) and 0 <= v <= 1),
-        "a fraction in [0.0, 1.0] of each evaluation's samples, or a whole number of batches (0: no evaluations)",
+        lambda v: v is None or (is_int(v) and v >= 0) or (isinstance(v, float) and 0 <= v <= 1),
+        "a fraction in [0.0, 1.0] of each evaluation's samples, a whole number of batches (0: no evaluations), "
+        "or null (all)",
     ),
     (("ckpt_path",), lambda v: v is None or isinstance(v, str), "null, last, a .ckpt file or a run directory"),
     (

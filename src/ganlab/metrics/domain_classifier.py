@@ -75,11 +75,11 @@ def labelled_images(data_config: dict[str, Any]) -> tuple[torch.Tensor, torch.Te
     return images, labels
 
 
-def limited_count(total: int, limit: float | int) -> int:
+def limited_count(total: int, limit: float | int | None) -> int:
     """How many of a data set's `total` labelled images a classifier trains on under an evaluation limit (as
-    `trainer.limit_val_batches`): all at 1.0; a fraction of them, or an integer count of batches of 128, with
-    at least LIMITED_MIN_IMAGES (0, evaluations off, gets that least: the scores are still built)."""
-    if isinstance(limit, float) and limit >= 1.0:
+    `trainer.limit_val_batches`): all at 1.0 or None; a fraction of them, or an integer count of batches of
+    128, with at least LIMITED_MIN_IMAGES (0, evaluations off, gets that least: the scores are still built)."""
+    if limit is None or (isinstance(limit, float) and limit >= 1.0):
         return total
     wanted = limit * TRAIN_BATCH_SIZE if isinstance(limit, int) else math.ceil(total * limit)
     return min(total, max(LIMITED_MIN_IMAGES, wanted))
@@ -139,7 +139,7 @@ def load_or_train(
     cache_dir: str | Path,
     epochs: int = 10,
     retrain: bool = False,
-    evaluation_limit: float | int = 1.0,
+    evaluation_limit: float | int | None = None,
 ) -> tuple[DomainClassifier, float, Path]:
     """The data set's cached classifier, trained and cached first if there is none (or `retrain`).
     Under an `evaluation_limit` below 1 (see `limited_count`) the full classifier is read if cached, and
@@ -193,7 +193,7 @@ def classifier_scores(
     cache_dir: str,
     epochs: int = 10,
     reference_dir: str | None = None,
-    evaluation_limit: float | int = 1.0,
+    evaluation_limit: float | int | None = None,
     **options: int,
 ) -> ImageScores:
     """IS, FID and KID in the domain classifier's space (classifier_score, classifier_fid, classifier_kid)
