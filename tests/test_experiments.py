@@ -63,3 +63,16 @@ def test_the_studies_sweep_what_their_sources_compared():
     }  # fmt: skip
     assert len(cells["kth_models"]) == 18 and len(cells["toy_activations"]) == 9
     assert ("seed=0", "trick=[flip,instance_noise]") in cells["dcgan_mnist_tricks"]
+
+
+@pytest.mark.parametrize("experiment, budget", [("kth_ablation", 8000), ("raschka_mnist", 3000)])
+def test_a_dry_run_of_a_study_is_short_only_with_the_budget_on_the_command_line(experiment, budget):
+    """docs/studies.md: the experiment's trainer.max_steps wins over trainer=debug's, the command line over both."""
+
+    def composed(*overrides):
+        with initialize_config_module(config_module="ganlab.conf", version_base="1.3"):
+            return compose("train", overrides=[f"experiment={experiment}", "trainer=debug", *overrides])
+
+    assert composed().trainer.max_steps == budget
+    dry = composed("trainer.max_steps=5")
+    assert dry.trainer.max_steps == 5 and dry.trainer.accelerator == "cpu" and dry.trainer.limit_val_batches == 0.001
