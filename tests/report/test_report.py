@@ -162,6 +162,27 @@ def test_cells_scored_differently_are_not_compared(tmp_path):
     assert "cells scored differently are not compared in one table" in markdown
 
 
+def test_an_evaluation_limit_separates_runs_and_all_samples_is_one_setting_however_written(tmp_path):
+    """trainer.limit_val_batches changes how many samples a score is computed on; absent (runs made before it was
+    a key), null and 1.0 all mean every sample, and the classifier's copy of it is not a setting of its own."""
+    sweep = tmp_path / "sweep"
+    for seed, written in enumerate([None, 1.0, "absent"]):
+        run = write_run(sweep / f"a{seed}", ["trick=base"], seed, score_curve(5.0))
+        if written != "absent":
+            config = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())
+            config["trainer"] = {"limit_val_batches": written}
+            config["metric"]["scores"]["evaluation_limit"] = written
+            (run / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+        limited = write_run(sweep / f"b{seed}", ["trick=flip"], seed, score_curve(7.0))
+        config = yaml.safe_load((limited / ".hydra" / "config.yaml").read_text())
+        config["trainer"] = {"limit_val_batches": 0.001}
+        (limited / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
+    report = write_report(sweep)
+    differences = [group["setting_differences"] for group in report["groups"]]
+    assert differences == [{"trainer.limit_val_batches": None}, {"trainer.limit_val_batches": 0.001}]
+    assert [group["scores"][0]["rows"][0]["runs"] for group in report["groups"]] == [3, 3]  # one group of all three
+
+
 def test_user_errors_are_one_line(tmp_path, capsys):
     assert main([str(tmp_path / "missing")]) == 2
     assert "missing: no such directory" in capsys.readouterr().err

@@ -20,9 +20,10 @@ from ganlab.dotted_keys import flatten
 from ganlab.report.runs import Run, override_key
 from ganlab.report.statistics import MIN_SEEDS, difference, higher_is_better, holm, summarize, verdict
 
-# Keys that change how often or in what chunks a score is computed, not what it measures; and data keys
-# that say where or how fast data are read, not which data.
-_METRIC_KEYS_IGNORED = {"every_n_steps", "batch_size", "seed"}
+# Keys that change how often or in what chunks a score is computed, not what it measures (and the classifier's
+# copy of trainer.limit_val_batches, read from the trainer below for every metric); and data keys that say
+# where or how fast data are read, not which data.
+_METRIC_KEYS_IGNORED = {"every_n_steps", "batch_size", "seed", "scores.evaluation_limit"}
 _DATA_KEYS_IGNORED = {"batch_size", "seed", "root", "download", "num_workers", "in_memory_limit_mb"}
 NO_OVERRIDE = "(no override)"
 
@@ -84,6 +85,10 @@ def metric_setting(config: dict[str, Any]) -> dict[str, Any]:
     data = config.get("data") or {}
     setting = {f"metric.{key}": value for key, value in flatten(metric).items() if key not in _METRIC_KEYS_IGNORED}
     setting.update({f"data.{key}": value for key, value in flatten(data).items() if key not in _DATA_KEYS_IGNORED})
+    # how many samples an evaluation draws; unset, null and 1.0 all mean every one of them
+    limit = (config.get("trainer") or {}).get("limit_val_batches")
+    if limit is not None and not (isinstance(limit, float) and limit == 1.0):
+        setting["trainer.limit_val_batches"] = limit
     return setting
 
 
