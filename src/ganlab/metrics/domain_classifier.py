@@ -151,7 +151,8 @@ def load_or_train(
     if not retrain and (cached := read_cached(path)):
         return *cached, path
     images, labels = labelled_images(data_config)
-    count, total = limited_count(len(images), evaluation_limit), len(images)
+    total = len(images)
+    count = limited_count(total, evaluation_limit)
     if count < total:
         path = path.with_name(f"{stem}-{count}images.pt")
         if not retrain and (cached := read_cached(path)):
