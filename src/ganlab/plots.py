@@ -10,10 +10,13 @@ from pathlib import Path
 
 import torch
 from matplotlib.figure import Figure
-from torchvision.utils import make_grid, save_image
+from PIL import Image
+from torchvision.utils import make_grid
 
 from ganlab.images import enlarge_for_display, to_unit_interval
 from ganlab.metrics_file import is_score, read_columns
+
+PNG_COMPRESS_LEVEL = 1
 
 
 def image_grid(images: torch.Tensor, value_range: tuple[float, float], nrow: int | None = None) -> torch.Tensor:
@@ -28,9 +31,14 @@ def image_grid(images: torch.Tensor, value_range: tuple[float, float], nrow: int
 def save_image_grid(
     images: torch.Tensor, path: Path, value_range: tuple[float, float], nrow: int | None = None
 ) -> None:
-    """Save `image_grid(images, value_range, nrow)` as a PNG."""
+    """Save `image_grid(images, value_range, nrow)` as a PNG: greyscale for single-channel images, else RGB."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_image(image_grid(images, value_range, nrow), path)
+    grid = image_grid(images, value_range, nrow)[: images.shape[1]]  # make_grid repeats one channel three times
+    pixels = grid.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8)  # rounded as torchvision's save_image does
+    # zlib's fastest level: a run draws its pictures on the training thread, where encoding an MNIST grid as RGB at
+    # PNG's default level 6 took ~9 of the picture's ~15 ms (~30 us an iteration at one picture per 500). Greyscale at
+    # level 1 writes 64 digits in 2.4 ms rather than 6.5, and the file is smaller (21 KB against 28)
+    Image.fromarray(pixels.permute(1, 2, 0).squeeze(-1).numpy()).save(path, compress_level=PNG_COMPRESS_LEVEL)
 
 
 def save_point_clouds(

@@ -39,3 +39,19 @@ def test_feature_plot_is_skipped_without_a_feature_layer(make_config, tmp_path):
     run(make_config(*FAST, "model=mlp", "data=toy_quadratic"))
     assert (tmp_path / "run" / "samples").is_dir()
     assert not (tmp_path / "run" / "features").exists()
+
+
+def test_grids_are_written_with_the_pixels_torchvision_would_write_greyscale_for_one_channel(tmp_path):
+    import torch
+    from torchvision.utils import save_image
+
+    from ganlab.plots import image_grid, save_image_grid
+
+    for channels, mode in [(1, "L"), (3, "RGB")]:
+        images = torch.rand(6, channels, 8, 8, generator=torch.Generator().manual_seed(channels)) * 2 - 1
+        save_image_grid(images, tmp_path / f"{channels}.png", (-1.0, 1.0), nrow=3)
+        save_image(image_grid(images, (-1.0, 1.0), nrow=3), tmp_path / f"torchvision_{channels}.png")
+        written = Image.open(tmp_path / f"{channels}.png")
+        assert written.mode == mode  # a greyscale data set is not stored three times over
+        expected = np.asarray(Image.open(tmp_path / f"torchvision_{channels}.png").convert(mode))
+        assert np.array_equal(np.asarray(written), expected)

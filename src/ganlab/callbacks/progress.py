@@ -15,7 +15,7 @@ from ganlab.callbacks.isolation import evaluating
 from ganlab.callbacks.pictures import log_picture
 from ganlab.contracts import TrainingState
 from ganlab.images import is_image_shape, to_uint8, to_uint8_nhwc, uint8_to_range
-from ganlab.plots import image_grid
+from ganlab.plots import PNG_COMPRESS_LEVEL, image_grid
 
 
 class ProgressStrip(pl.Callback):
@@ -115,6 +115,7 @@ class ProgressStrip(pl.Callback):
         self.dirpath.mkdir(parents=True, exist_ok=True)
         rows = [self.displayed(row) for row in self.rows]
         frames = [Image.fromarray(row[..., 0] if row.shape[2] == 1 else row) for row in rows]
-        Image.fromarray(np.concatenate([np.asarray(frame) for frame in frames])).save(self.dirpath / "progress.png")
+        strip = Image.fromarray(np.concatenate([np.asarray(frame) for frame in frames]))
+        strip.save(self.dirpath / "progress.png", compress_level=PNG_COMPRESS_LEVEL)
         frames[0].save(self.dirpath / "progress.gif", save_all=True, append_images=frames[1:], duration=300, loop=0)
         self._written_at = time.monotonic()
