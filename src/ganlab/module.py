@@ -29,6 +29,7 @@ from torch import nn
 from ganlab.latent import LatentPrior
 from ganlab.losses import AdversarialLoss
 from ganlab.metric_rows import MetricRows
+from ganlab.plain_backward import lightning_backward_is_plain
 from ganlab.tricks.base import Trick
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -86,6 +87,7 @@ class GANModule(pl.LightningModule):
         self.tricks = nn.ModuleDict(tricks or {})
         self.compile_options, self.channels_last = compile_options, bool(channels_last)
         self._networks_configured = False
+        self._plain_backward = False  # set when training starts (see manual_backward)
         self.latest_losses: dict[str, torch.Tensor] = {}
         self.written_losses: dict[str, float] = {}  # the losses of the last row handed to the loggers
         self.metric_rows = MetricRows(block=50)  # the iterations' metrics.csv rows, written 50 at a time
@@ -147,6 +149,15 @@ class GANModule(pl.LightningModule):
         # repeat one another and the global batch would hold world_size copies of one sample.
         if self.trainer.world_size > 1:
             torch.manual_seed(torch.initial_seed() + self.global_rank)
+        self._plain_backward = lightning_backward_is_plain(self.trainer)
+
+    def manual_backward(self, loss: torch.Tensor, *args, **kwargs) -> None:
+        # Lightning's own where it does more than loss.backward() (mixed precision, DDP, a backward hook implemented
+        # somewhere); elsewhere it would only dispatch hooks nobody implements, ~11 us a call (ganlab.plain_backward)
+        if self._plain_backward:
+            loss.backward(*args, **kwargs)
+        else:
+            super().manual_backward(loss, *args, **kwargs)
 
     def configure_model(self) -> None:
         # Lightning calls this once per fit, before moving the module to its device and wrapping it for DDP.
