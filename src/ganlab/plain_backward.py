@@ -4,7 +4,8 @@ Lightning's `manual_backward` passes the loss through the strategy and its preci
 16-bit mixed precision, prepare DDP's gradient reduction, and call `on_before_backward` and `on_after_backward`
 on every callback and on the module, whether any implements them or not. On one device at 32-bit precision,
 with neither hook implemented anywhere and the module's `backward` hook Lightning's own, what remains is
-`loss.backward()` and ~11 us of hook dispatch, twice an iteration: 1% of an MLP iteration on a 2-core CPU.
+`loss.backward()` and the hook dispatch: ~11 us a call in isolation, and 50-76 us of an MLP iteration in a run
+on a 2-core CPU (2-3%), where the dispatch runs between the step's kernels, colder.
 """
 
 from __future__ import annotations
