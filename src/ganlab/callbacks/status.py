@@ -51,7 +51,7 @@ class RunStatus(pl.Callback):
     overrides, when and at which iterations it was started and resumed, and the findings of callbacks that
     keep a `findings` list (DivergenceGuard's: D winning, modes lost)."""
 
-    def __init__(self, path: str, every_n_steps: int = 100, heartbeat_seconds: float = 60) -> None:
+    def __init__(self, path: str, every_n_steps: int = 1000, heartbeat_seconds: float = 60) -> None:
         if not (is_int(every_n_steps) and every_n_steps >= 0):
             raise InvalidValue("every_n_steps", every_n_steps, "an integer >= 0 (0: only the heartbeat)")
         if not (is_number(heartbeat_seconds) and heartbeat_seconds > 0):
