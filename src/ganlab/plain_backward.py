@@ -19,10 +19,6 @@ from ganlab.callbacks.group import every_callback, implements
 BACKWARD_HOOKS = ("on_before_backward", "on_after_backward")
 
 
-def overrides(module: pl.LightningModule, hook: str) -> bool:
-    return getattr(type(module), hook) is not getattr(pl.LightningModule, hook)
-
-
 def lightning_backward_is_plain(trainer: pl.Trainer) -> bool:
     """Whether `trainer`'s `manual_backward` amounts to `loss.backward()`: one device, 32-bit precision (exactly
     Lightning's plain strategy and precision plugin, no subclass), and no callback or module hook acting there."""
@@ -30,6 +26,6 @@ def lightning_backward_is_plain(trainer: pl.Trainer) -> bool:
     return (
         type(trainer.strategy) is SingleDeviceStrategy
         and type(trainer.precision_plugin) is Precision
-        and not any(overrides(module, hook) for hook in ("backward", *BACKWARD_HOOKS))
+        and not any(implements(module, hook, pl.LightningModule) for hook in ("backward", *BACKWARD_HOOKS))
         and not any(implements(callback, hook) for callback in every_callback(trainer) for hook in BACKWARD_HOOKS)
     )

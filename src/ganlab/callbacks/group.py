@@ -36,8 +36,9 @@ LIGHTNING_PACKAGES = ("pytorch_lightning", "lightning")
 CallbackType = TypeVar("CallbackType", bound=Callback)
 
 
-def implements(callback: Callback, hook: str) -> bool:
-    return getattr(type(callback), hook) is not getattr(Callback, hook)
+def implements(instance: object, hook: str, base: type = Callback) -> bool:
+    """Whether `instance`'s class overrides `base`'s `hook` (a callback's by default, or a LightningModule's)."""
+    return getattr(type(instance), hook) is not getattr(base, hook)
 
 
 def found_by_type(callback: Callback) -> bool:
