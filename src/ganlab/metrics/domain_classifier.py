@@ -152,12 +152,12 @@ def load_or_train(
         return *cached, path
     images, labels = labelled_images(data_config)
     total = len(images)
+    num_classes = int(labels.max()) + 1  # of the whole set, whichever classes a smaller share happens to hold
     count = limited_count(total, evaluation_limit)
     if count < total:
         path = path.with_name(f"{stem}-{count}images.pt")
         if not retrain and (cached := read_cached(path)):
             return *cached, path
-        num_classes = int(labels.max()) + 1  # of the whole set, whichever classes the share happens to hold
         chosen = torch.randperm(total, generator=torch.Generator().manual_seed(0))[:count]
         images, labels = images[chosen], labels[chosen]
         log.info(
@@ -167,7 +167,6 @@ def load_or_train(
             evaluation_limit, count, total, path,
         )  # fmt: skip
     else:
-        num_classes = None
         log.info("training the domain classifier on %d images (once; it is cached at %s)", total, path)
     classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs, num_classes=num_classes)
     path.parent.mkdir(parents=True, exist_ok=True)
