@@ -42,3 +42,17 @@ def test_two_processes_train_one_run_and_write_it_once(tmp_path):
     # the second process keeps its own log beside the run's, and writes nothing else
     assert (run_dir / "train_ddp_process_1.log").is_file()
     assert not list(run_dir.glob("**/*rank*")) and len(list(run_dir.glob("checkpoints/*.ckpt"))) == 1
+
+
+def test_a_run_that_diverges_stops_on_both_processes(tmp_path):
+    # every process reads the same rows (each value the mean over the processes): they stop together, none waits
+    result = ganlab_train(
+        tmp_path, "trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2", "trainer.max_steps=8",
+        "optim.lr=1e30", "metric=none", "callbacks.progress=null", "trainer.enable_progress_bar=false",
+    )  # fmt: skip
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert "ganlab: non-finite loss in iteration 1 " in result.stderr
+    run_dir = only_run_dir(tmp_path)
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["status"] == "diverged" and "training stopped after 8 iterations" in status["reason"]
+    assert [int(row["step"]) for row in read_metrics(run_dir)] == list(range(8))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import traceback
+
 import pytest
 import pytorch_lightning as pl
+import torch
 
 from ganlab.build import build_run
 from ganlab.callbacks.progress_bar import LossBar
@@ -82,3 +85,37 @@ def test_the_progress_bar_shows_each_blocks_last_losses_without_lightnings_loggi
     assert (module.written_losses["train/d_loss"], module.written_losses["train/g_loss"]) == pytest.approx(
         recorder.losses[109]
     )
+
+
+class DeviceReads(pl.Callback):
+    """The iterations (0-based, -1 before the first) in which something read a tensor's value on the host: on a
+    GPU each is a wait for the device, during which the next iteration's work is not queued. Reads by
+    torch.optim are left out: Adam keeps its step counts on the host, and a hand-written loop reads them too."""
+
+    READS = ("item", "tolist", "__float__", "__bool__", "__int__", "cpu")
+
+    def __init__(self, monkeypatch) -> None:
+        self.current, self.iterations = -1, set()
+        for name in self.READS:
+            monkeypatch.setattr(torch.Tensor, name, self._counted(getattr(torch.Tensor, name)))
+
+    def _counted(self, read):
+        def counted(tensor, *args, **kwargs):
+            if "torch/optim/" not in traceback.extract_stack(limit=2)[0].filename:
+                self.iterations.add(self.current)
+            return read(tensor, *args, **kwargs)
+
+        return counted
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        self.current = pl_module.iteration
+
+
+def test_training_waits_for_the_device_only_to_write_rows_and_draw_pictures(make_config, monkeypatch):
+    reads = DeviceReads(monkeypatch)
+    datamodule, module, trainer = build_run(make_config("metric=none", "trainer.max_steps=120"))
+    trainer.callbacks.append(reads)
+    trainer.fit(module, datamodule=datamodule)
+    # the rows' blocks of 50 (iterations 50 and 100), progress.png's row at each 28-iteration epoch's end, and
+    # the end of training (the last rows, the last pictures, the divergence guard's check); none in between
+    assert sorted(reads.iterations - {-1}) == [27, 49, 55, 83, 99, 111, 119]

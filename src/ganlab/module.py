@@ -220,7 +220,7 @@ class GANModule(pl.LightningModule):
         for trick in self.tricks.values():
             trick.after_iteration(self.generator, iteration)
 
-        # means over the iteration's updates, kept on the device (DivergenceGuard checks them)
+        # means over the iteration's updates, kept on the device: each read waits for it (a progress line, a checkpoint)
         self.latest_losses = {"train/d_loss": mean(d_losses), "train/g_loss": mean(g_losses)}
         if penalties:  # the loss or a trick has a penalty
             self.latest_losses["train/d_penalty"] = mean(penalties)

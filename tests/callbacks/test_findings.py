@@ -12,7 +12,7 @@ from ganlab.callbacks.findings import TrainingFindings
 from ganlab.status_file import Diverged
 from ganlab.validate import InvalidValue
 
-CHECKS = ("callbacks.findings.every_n_steps=5", "callbacks.findings.d_wins.patience=20", "metric=none")
+CHECKS = ("callbacks.findings.d_wins.patience=20", "metric=none")
 
 
 def with_winning_discriminator(make_config, *overrides):
@@ -29,20 +29,36 @@ def test_a_discriminator_that_wins_outright_is_a_finding_and_training_goes_on(ma
         trainer.fit(module, datamodule=datamodule)
     status = json.loads((tmp_path / "run" / "status.json").read_text())
     assert status["status"] == "completed" and module.iteration == 60
-    # checked every 5 iterations; D's loss was below 0.05 from the first check (5) on: 20 iterations later
+    # read in every row (in blocks of 50); D's loss was below 0.05 from the first iteration on: 20 iterations later
     (finding,) = status["findings"]
-    assert finding["finding"] == "d_wins" and finding["iteration"] == 25
-    assert "D's loss has stayed below 0.05 since iteration 5" in finding["detail"]
-    assert "d_wins at iteration 25" in caplog.text
+    assert finding["finding"] == "d_wins" and finding["iteration"] == 21
+    assert "D's loss has stayed below 0.05 since iteration 1" in finding["detail"]
+    assert "d_wins at iteration 21" in caplog.text
 
 
 def test_stop_makes_the_finding_end_the_run(make_config, tmp_path):
     datamodule, module, trainer = with_winning_discriminator(
         make_config, "trainer.max_steps=60", "callbacks.findings.d_wins.action=stop"
     )
-    with pytest.raises(Diverged, match=r"d_wins at iteration 25: .* \(callbacks.findings.d_wins.action=stop\)"):
+    with pytest.raises(Diverged, match=r"d_wins at iteration 21: .* \(callbacks.findings.d_wins.action=stop\)"):
         trainer.fit(module, datamodule=datamodule)
     assert json.loads((tmp_path / "run" / "status.json").read_text())["status"] == "diverged"
+    assert module.iteration == 50  # found when the block of rows holding iteration 21 was written
+
+
+@pytest.mark.parametrize(
+    ("overrides", "found_at", "since"),
+    [
+        (("trainer.max_steps=30",), 21, 1),  # shorter than a block: the last rows are read at the end of training
+        (("trainer.max_steps=50",), 21, 1),  # ends with a block: nothing is left to read at the end, nor read twice
+        (("trainer.max_steps=60", "trainer.log_every_n_steps=5"), 25, 5),  # a row every 5 iterations
+    ],
+)
+def test_the_finding_is_read_from_every_row(make_config, tmp_path, overrides, found_at, since):
+    datamodule, module, trainer = with_winning_discriminator(make_config, *overrides)
+    trainer.fit(module, datamodule=datamodule)
+    (finding,) = json.loads((tmp_path / "run" / "status.json").read_text())["findings"]  # once: one episode
+    assert finding["iteration"] == found_at and f"since iteration {since}:" in finding["detail"]
 
 
 def test_an_ordinary_run_has_no_findings(make_config, tmp_path):

@@ -1,12 +1,19 @@
 """Stops a run whose losses are no longer finite: a diverged GAN trains on NaNs to the end otherwise.
 
-The check reads the iteration's losses from the device, which makes the host wait for it: every
-`every_n_steps` iterations, not necessarily every one. A NaN stays once it is in the weights, so a check
-every 10 iterations loses at most 9 of them; 1 (the default) stops at the first.
+Reading a loss makes the host wait for the device, which on a GPU stops it queueing the next iteration's
+work. So the guard has no wait of its own while training: it checks the losses of each block of metrics rows
+as the module writes it (`ganlab.metric_rows`: every 50 rows, so every 50 iterations at the default
+`trainer.log_every_n_steps` of 1), numbers on the host by then, and names the first iteration whose loss
+was not finite. A NaN stays in the weights, so the run stops at most a block after it, having lost only
+those iterations. It does wait before every checkpoint and at the end of training: it writes the rows not
+yet written, checks them and the latest losses, and stops the run there, so that no checkpoint ever holds
+diverged weights. `every_n_steps=n` also reads the latest losses every n iterations, one wait each (1 stops
+at the very iteration a loss turns non-finite).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 
 import pytorch_lightning as pl
@@ -15,27 +22,76 @@ from ganlab.contracts import TrainingState
 from ganlab.status_file import Diverged
 from ganlab.validate import InvalidValue, is_int
 
+log = logging.getLogger(__name__)
+
 
 class DivergenceGuard(pl.Callback):
-    def __init__(self, every_n_steps: int = 1) -> None:
-        if not (is_int(every_n_steps) and every_n_steps >= 1):
-            raise InvalidValue("every_n_steps", every_n_steps, "a positive integer (iterations between checks)")
+    def __init__(self, every_n_steps: int | None = None) -> None:
+        if not (every_n_steps is None or (is_int(every_n_steps) and every_n_steps >= 1)):
+            allowed = "null (no wait of its own) or a positive integer (iterations between reads)"
+            raise InvalidValue("every_n_steps", every_n_steps, allowed)
         self.every_n_steps = every_n_steps
+        self._blocks_checked = 0  # the metrics rows' blocks looked at so far
 
     def on_train_batch_end(self, trainer, pl_module: TrainingState, outputs, batch, batch_idx) -> None:
+        self._check_written_rows(pl_module)
+        if self.every_n_steps is not None and pl_module.iteration % self.every_n_steps == 0:
+            self._check_latest_losses(trainer, pl_module)
+
+    def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: TrainingState, checkpoint: dict) -> None:
+        # before the file is written (and before the module's hook): raising here leaves the previous checkpoint whole
+        try:
+            self._check_all(trainer, pl_module)
+        except Diverged as error:
+            if not trainer.interrupted:
+                raise
+            # a checkpoint saved on a signal (ganlab.callbacks.preemption), while Lightning handles it: raising
+            # here would stop the other callbacks from recording the interruption
+            log.error("%s; the checkpoint saved on this signal holds those weights", error)
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        self._check_all(trainer, pl_module)
+
+    def _check_all(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        pl_module.write_metrics()
+        self._check_written_rows(pl_module)
+        self._check_latest_losses(trainer, pl_module)
+
+    def _check_written_rows(self, pl_module: TrainingState) -> None:
+        """The losses in the block of rows written last, unless it was checked already. The rows hold the mean
+        over the DDP processes (ganlab.metric_rows), so every process decides alike."""
+        rows = pl_module.metric_rows
+        if rows.blocks_written == self._blocks_checked:
+            return
+        self._blocks_checked = rows.blocks_written
+        for step, _, values in rows.written:
+            bad = _not_finite({key: values[key] for key in pl_module.latest_losses if key in values})
+            if bad:
+                _stop(step + 1, bad, pl_module.iteration)
+
+    def _check_latest_losses(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         losses = pl_module.latest_losses
-        if not losses or pl_module.iteration % self.every_n_steps:
+        if not losses:
             return
         # the wait for the device; a copy per loss is cheaper than stacking them first (~2 us against ~35 on a CPU)
         values = {name: value.item() for name, value in losses.items()}
-        # under DDP every process stops if any diverged, or the others would wait
-        if not trainer.strategy.reduce_boolean_decision(all(map(math.isfinite, values.values())), all=True):
-            rows, step = pl_module.metric_rows.rows, pl_module.iteration - 1
-            if not rows or rows[-1][0] != step:  # an iteration that writes no row: the losses that stop the run do
-                pl_module.metric_rows.add(step, trainer.current_epoch, values)
-            bad = ", ".join(f"{name} = {value}" for name, value in values.items() if not math.isfinite(value))
-            bad = bad or "on another process"
-            raise Diverged(
-                f"non-finite loss after {pl_module.iteration} iterations ({bad}); training stopped, keeping "
-                "the metrics so far and the checkpoint saved before it, if any"
-            )
+        # these are this process's: under DDP every process stops if any diverged, or the others would wait
+        if trainer.strategy.reduce_boolean_decision(not _not_finite(values), all=True):
+            return
+        rows, step = pl_module.metric_rows, pl_module.iteration - 1
+        latest_rows = rows.rows or rows.written  # kept, or else written last
+        # an iteration that has no row (trainer.log_every_n_steps > 1): the losses that stop the run get one
+        if not latest_rows or latest_rows[-1][0] != step:
+            rows.add(step, trainer.current_epoch, values)
+        _stop(pl_module.iteration, _not_finite(values) or "on another process", pl_module.iteration)
+
+
+def _not_finite(values: dict[str, float]) -> str:
+    return ", ".join(f"{name} = {value}" for name, value in values.items() if not math.isfinite(value))
+
+
+def _stop(iteration: int, bad: str, stopped_after: int) -> None:
+    raise Diverged(
+        f"non-finite loss in iteration {iteration} ({bad}); training stopped after {stopped_after} iterations, keeping "
+        "the metrics so far and the checkpoint saved before it, if any"
+    )

@@ -2,9 +2,10 @@
 
 - `d_wins`: D's loss stays below `d_loss_below` for `patience` iterations in a row: D tells every real
   sample from every fake one and G's gradients vanish (the failure the DCGAN-on-MNIST write-up describes).
-  It reads the loss the module keeps on the device every `every_n_steps` iterations (one wait each). A
-  loss whose D loss has no floor (wasserstein) has no such level, and the rule does not apply to it; label
-  smoothing raises the floor (about 0.33 at real_target 0.9), so raise `d_loss_below` with it.
+  It reads D's loss in the metrics rows as the module writes them (`ganlab.metric_rows`: every row, in
+  blocks of 50, numbers on the host by then, so no wait for the device of its own). A loss whose D loss
+  has no floor (wasserstein) has no such level, and the rule does not apply to it; label smoothing raises
+  the floor (about 0.33 at real_target 0.9), so raise `d_loss_below` with it.
 - `mode_collapse`: the metric's own `modes_covered` (metric=classifier, the toy curve's metric) falls to
   `modes_at_most` or fewer at an evaluation.
 
@@ -41,7 +42,6 @@ class TrainingFindings(pl.Callback):
         self,
         d_wins: dict[str, Any] | None = None,
         mode_collapse: dict[str, Any] | None = None,
-        every_n_steps: int = 10,
     ) -> None:
         d_wins = {"action": "warn", "d_loss_below": 0.05, "patience": 500, **(d_wins or {})}
         mode_collapse = {"action": "warn", "modes_at_most": 1, **(mode_collapse or {})}
@@ -55,14 +55,12 @@ class TrainingFindings(pl.Callback):
         self.modes_at_most = mode_collapse["modes_at_most"]
         if not (is_int(self.modes_at_most) and self.modes_at_most >= 0):
             raise InvalidValue("mode_collapse.modes_at_most", self.modes_at_most, "an integer >= 0")
-        if not (is_int(every_n_steps) and every_n_steps >= 1):
-            raise InvalidValue("every_n_steps", every_n_steps, "a positive integer (iterations between checks)")
-        self.every_n_steps = every_n_steps
         self.findings: list[dict[str, Any]] = []  # RunStatus writes them into status.json
         # the episode under way: since when D has been winning (None: it is not), whether the modes are lost
         self._winning_since: int | None = None
         self._collapsed = False
         self._evaluated_at = -1  # the iteration of the last evaluation looked at
+        self._blocks_read = 0  # the metrics rows' blocks looked at so far
         self._evaluation: Evaluation | None = None
 
     def state_dict(self) -> dict[str, Any]:
@@ -76,25 +74,34 @@ class TrainingFindings(pl.Callback):
         self._evaluation = find_callback(trainer, Evaluation)  # looked for once, not at every iteration
 
     def on_train_batch_end(self, trainer, pl_module: TrainingState, outputs, batch, batch_idx) -> None:
-        iteration = pl_module.iteration
-        if self.d_wins_action != "off" and iteration % self.every_n_steps == 0:
-            self._check_d_wins(pl_module, iteration)
+        self._read_rows(trainer, pl_module)
         self._check_modes()
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        pl_module.write_metrics()  # the last rows
+        self._read_rows(trainer, pl_module)
         self._check_modes()  # the final evaluation's
 
-    def _check_d_wins(self, pl_module: TrainingState, iteration: int) -> None:
-        d_loss = pl_module.latest_losses.get("train/d_loss")
-        if d_loss is None or pl_module.loss.decision_threshold is None:
+    def _read_rows(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        """D's loss in the block of rows written last, unless it was read already."""
+        rows = pl_module.metric_rows
+        if rows.blocks_written == self._blocks_read:
             return
-        if float(d_loss) >= self.d_loss_below:
+        self._blocks_read = rows.blocks_written
+        if self.d_wins_action == "off" or pl_module.loss.decision_threshold is None:
+            return
+        for step, _, values in rows.written:
+            if "train/d_loss" in values:
+                self._check_d_wins(step + 1, values["train/d_loss"], trainer.log_every_n_steps)
+
+    def _check_d_wins(self, iteration: int, d_loss: float, iterations_between_rows: int) -> None:
+        if d_loss >= self.d_loss_below:
             self._winning_since = None
             return
         if self._winning_since is None:
             self._winning_since = iteration
-        # reported once per stretch: at the first check at least `patience` iterations into it
-        elif self.patience <= iteration - self._winning_since < self.patience + self.every_n_steps:
+        # reported once per stretch: at its first row at least `patience` iterations into it
+        elif self.patience <= iteration - self._winning_since < self.patience + iterations_between_rows:
             self._found(
                 "d_wins",
                 iteration,
