@@ -13,6 +13,7 @@ from ganlab.build import build_run
 from ganlab.callbacks.group import CallbackGroup
 from ganlab.module import GANModule
 from ganlab.plain_backward import lightning_backward_is_plain
+from ganlab.plain_precision import PlainPrecision
 
 ITERATIONS = 3
 
@@ -45,6 +46,7 @@ def trainer_like(strategy=None, precision=None, module=None, callbacks=()):
     ("setting", "plain"),
     [
         ({}, True),
+        ({"precision": PlainPrecision()}, True),  # ganlab's 32-bit plugin changes only the optimizer step
         ({"callbacks": [CallbackGroup([pl.Callback(), pl.Callback()])]}, True),
         ({"precision": MixedPrecision("bf16-mixed", "cpu")}, False),  # autocast and, at 16-mixed, loss scaling
         ({"strategy": DDPStrategy()}, False),  # DDP prepares its gradient reduction there

@@ -16,11 +16,13 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
+from pytorch_lightning.plugins.precision import Precision
 
 from ganlab.callbacks.evaluation import Evaluation
 from ganlab.callbacks.group import grouped
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
+from ganlab.plain_precision import PlainPrecision
 from ganlab.profiler import NullProfiler
 from ganlab.tricks.base import Trick
 from ganlab.validate import ConfigError, InvalidValue
@@ -165,7 +167,7 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
     # the evaluation first: its end-of-training scores come before the pictures and curves that show them;
     # None entries are factories that declined (no progress bar when trainer.enable_progress_bar=false)
     callbacks = [callback for callback in [evaluation, *callbacks] if callback is not None]
-    return _instantiate(
+    trainer = _instantiate(
         cfg.trainer,
         "trainer",
         logger=loggers,
@@ -174,6 +176,10 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
         # Lightning's default profiler, at a fifth of its cost per hook (ganlab.profiler)
         **({} if cfg.trainer.get("profiler") else {"profiler": NullProfiler()}),
     )
+    if type(trainer.strategy.precision_plugin) is Precision:  # 32-true, and no plugin of the user's
+        # the same, without dispatching a hook nothing implements at every optimizer step (ganlab.plain_precision)
+        trainer.strategy.precision_plugin = PlainPrecision()
+    return trainer
 
 
 def build_run(cfg: DictConfig) -> tuple[pl.LightningDataModule, GANModule, pl.Trainer]:

@@ -15,17 +15,19 @@ from pytorch_lightning.plugins.precision import Precision
 from pytorch_lightning.strategies import SingleDeviceStrategy
 
 from ganlab.callbacks.group import every_callback, implements
+from ganlab.plain_precision import PlainPrecision
 
 BACKWARD_HOOKS = ("on_before_backward", "on_after_backward")
 
 
 def lightning_backward_is_plain(trainer: pl.Trainer) -> bool:
     """Whether `trainer`'s `manual_backward` amounts to `loss.backward()`: one device, 32-bit precision (exactly
-    Lightning's plain strategy and precision plugin, no subclass), and no callback or module hook acting there."""
+    Lightning's plain strategy, and its precision plugin or ganlab's PlainPrecision, which changes only the optimizer
+    step: no other subclass), and no callback or module hook acting there."""
     module = trainer.lightning_module
     return (
         type(trainer.strategy) is SingleDeviceStrategy
-        and type(trainer.precision_plugin) is Precision
+        and type(trainer.precision_plugin) in (Precision, PlainPrecision)
         and not any(implements(module, hook, pl.LightningModule) for hook in ("backward", *BACKWARD_HOOKS))
         and not any(implements(callback, hook) for callback in every_callback(trainer) for hook in BACKWARD_HOOKS)
     )
