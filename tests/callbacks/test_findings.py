@@ -73,8 +73,17 @@ def test_modes_covered_at_the_threshold_is_mode_collapse(make_config, tmp_path):
     datamodule, module, trainer = build_run(make_config(*overrides))
     trainer.fit(module, datamodule=datamodule)
     (finding,) = json.loads((tmp_path / "run" / "status.json").read_text())["findings"]  # once: one episode
-    assert finding["finding"] == "mode_collapse" and finding["iteration"] == 0  # the first evaluation's
+    # the first evaluation of a trained G: iteration 0's, of the untrained one, covered <= 10 modes too
+    assert finding["finding"] == "mode_collapse" and finding["iteration"] == 2
     assert "(at most 10 counts as collapse)" in finding["detail"]
+
+
+def test_stop_on_mode_collapse_lets_the_untrained_generator_train(make_config, tmp_path):
+    overrides = ("trainer.max_steps=4", "metric.every_n_steps=2", "callbacks.findings.mode_collapse.modes_at_most=10")
+    datamodule, module, trainer = build_run(make_config(*overrides, "callbacks.findings.mode_collapse.action=stop"))
+    with pytest.raises(Diverged, match=r"mode_collapse at iteration 2: the samples cover \d+ mode"):
+        trainer.fit(module, datamodule=datamodule)
+    assert module.iteration >= 2  # it trained up to the first evaluation after iteration 0
 
 
 @pytest.mark.parametrize(

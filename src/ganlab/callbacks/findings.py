@@ -7,7 +7,9 @@
   has no floor (wasserstein) has no such level, and the rule does not apply to it; label smoothing raises
   the floor (about 0.33 at real_target 0.9), so raise `d_loss_below` with it.
 - `mode_collapse`: the metric's own `modes_covered` (metric=classifier, the toy curve's metric) falls to
-  `modes_at_most` or fewer at an evaluation.
+  `modes_at_most` or fewer at an evaluation after training has begun. The evaluation at iteration 0 is of
+  the untrained G, whose noise a classifier often puts in one class: counted, `action: stop` would end
+  such runs before their first update.
 
 Each rule's `action` is `warn` (a warning in train.log and an entry in status.json's `findings`, which the
 sweep report lists; training goes on), `stop` (the run ends `diverged`, with the finding as its reason)
@@ -118,6 +120,8 @@ class TrainingFindings(pl.Callback):
         if modes is None or evaluation.latest_iteration == self._evaluated_at:  # nothing new, or no mode count
             return
         self._evaluated_at = evaluation.latest_iteration
+        if self._evaluated_at == 0:  # the untrained G's samples: nothing has collapsed yet
+            return
         collapsed = modes <= self.modes_at_most
         if collapsed and not self._collapsed:
             self._found(
