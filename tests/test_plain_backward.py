@@ -75,7 +75,8 @@ def train(make_config, callback=None):
     return losses
 
 
-def test_a_callback_with_backward_hooks_gets_them_and_training_is_the_same_either_way(make_config, monkeypatch):
+def recorded_callback_hooks(monkeypatch) -> list[str]:
+    """The names of the hooks Lightning dispatches to the callbacks from now on, in order."""
     dispatched = []
     dispatch = call._call_callback_hooks
     monkeypatch.setattr(
@@ -83,6 +84,11 @@ def test_a_callback_with_backward_hooks_gets_them_and_training_is_the_same_eithe
         "_call_callback_hooks",
         lambda trainer, hook, *a, **k: dispatched.append(hook) or dispatch(trainer, hook, *a, **k),
     )
+    return dispatched
+
+
+def test_a_callback_with_backward_hooks_gets_them_and_training_is_the_same_either_way(make_config, monkeypatch):
+    dispatched = recorded_callback_hooks(monkeypatch)
     plain = train(make_config)
     assert "on_before_backward" not in dispatched and "on_after_backward" not in dispatched  # nobody to call
     hooks = BackwardHooks()

@@ -5,13 +5,12 @@ from types import SimpleNamespace
 import pytest
 import pytorch_lightning as pl
 from pytorch_lightning.plugins.precision import MixedPrecision
-from pytorch_lightning.trainer import call
 
 from ganlab.build import build_run
 from ganlab.callbacks.group import CallbackGroup
 from ganlab.module import GANModule
 from ganlab.plain_precision import PlainPrecision, optimizer_step_hook_implemented
-from tests.test_plain_backward import ITERATIONS, train
+from tests.test_plain_backward import ITERATIONS, recorded_callback_hooks, train
 
 
 class OptimizerStepHook(pl.Callback):
@@ -49,13 +48,7 @@ def test_only_32_bit_runs_get_the_plain_plugin(make_config, precision, plugin):
 
 
 def test_a_callback_with_the_hook_gets_it_and_training_is_the_same_either_way(make_config, monkeypatch):
-    dispatched = []
-    dispatch = call._call_callback_hooks
-    monkeypatch.setattr(
-        call,
-        "_call_callback_hooks",
-        lambda trainer, hook, *a, **k: dispatched.append(hook) or dispatch(trainer, hook, *a, **k),
-    )
+    dispatched = recorded_callback_hooks(monkeypatch)
     plain = train(make_config)
     assert "on_before_optimizer_step" not in dispatched  # nobody to call
     hook = OptimizerStepHook()
