@@ -58,7 +58,7 @@ def test_compiled_networks_train_to_the_eager_losses(make_config, tmp_path):
 
 
 def test_fused_adam_reaches_both_optimizers_and_trains_to_the_for_loop_losses(make_config, tmp_path):
-    # torch's fused Adam rounds differently from its for-loop one (~1e-7 of a weight a step), never more
+    # torch's fused Adam rounds differently from its for-loop one (~1e-7 of a weight a step on this CPU)
     fused = ("+optim.generator.fused=true", "+optim.discriminator.fused=true")
     _, module, _ = build_run(make_config(*FAST, *fused))
     assert [optimizer.defaults["fused"] for optimizer in module.configure_optimizers()] == [True, True]
