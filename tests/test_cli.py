@@ -118,3 +118,30 @@ def test_the_classifier_command_trains_once_then_reports_the_cached_one(tmp_path
     second = classifier()
     assert "training" not in second.stdout and f"domain classifier read from {cached}" in second.stdout
     assert list(tmp_path.iterdir()) == [tmp_path / "cls"]  # no run directory for a classifier
+
+
+def modules_imported(stderr: str) -> set[str]:
+    """The modules `python -X importtime` reports importing (one stderr line each, named last)."""
+    return {line.rsplit("|", 1)[1].strip() for line in stderr.splitlines() if line.startswith("import time:")}
+
+
+# Each command checks its arguments before importing torch (seconds on a 2-core machine), so a mistake is
+# answered at once.
+@pytest.mark.parametrize(
+    "command, argument, message",
+    [
+        ("ganlab.train", "optim.lr=-1", "optim.lr = -1: must be a positive number"),
+        ("ganlab.sample", "n=5", "ganlab.sample: ckpt is required: python -m ganlab.sample ckpt=outputs/"),
+        ("ganlab.sample", "ckpt=run/last.ckpt", "ganlab.sample: ckpt = run/last.ckpt: no such file"),
+        ("ganlab.classifier", "epochs=0", "ganlab.classifier: epochs = 0: must be a positive integer"),
+    ],
+)
+def test_a_bad_argument_is_answered_before_torch_is_imported(tmp_path, command, argument, message):
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", command, argument],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    imported = modules_imported(result.stderr)
+    assert "omegaconf" in imported and "torch" not in imported

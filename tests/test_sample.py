@@ -52,7 +52,4 @@ def test_the_command_line_writes_the_npz(make_config, tmp_path):
     # out=out/s writes out/s.npz (numpy adds the suffix), and the message names the file written
     assert np.load(tmp_path / "out" / "s.npz")["arr_0"].shape == (7, 8, 8, 1)
     assert f"7 samples from {checkpoint} (G) written to out/s.npz" in result.stdout
-    missing = subprocess.run(
-        [sys.executable, "-m", "ganlab.sample"], cwd=tmp_path, capture_output=True, text=True, timeout=120
-    )
-    assert missing.returncode == 2 and missing.stderr.startswith("ganlab.sample: ckpt is required")
+    # bad arguments: tests/test_cli.py, which checks that they are answered before torch is imported

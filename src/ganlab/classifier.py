@@ -12,7 +12,6 @@ import sys
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from ganlab.metrics.domain_classifier import load_or_train
 from ganlab.process_exit import run_then_exit
 
 
@@ -21,6 +20,9 @@ def main(cfg: DictConfig) -> None:
     if not isinstance(cfg.epochs, int) or cfg.epochs < 1:
         print(f"ganlab.classifier: epochs = {cfg.epochs!r}: must be a positive integer", file=sys.stderr)
         sys.exit(2)
+    # imported once the arguments are checked, as in ganlab.train: torch and Lightning take seconds to import
+    from ganlab.metrics.domain_classifier import load_or_train
+
     try:
         _, accuracy, path = load_or_train(
             OmegaConf.to_container(cfg.data, resolve=True), cfg.cache_dir, cfg.epochs, retrain=cfg.retrain

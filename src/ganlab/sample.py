@@ -12,20 +12,22 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import hydra
-import numpy as np
-import torch
 from omegaconf import DictConfig, OmegaConf
-from torch import nn
 
-from ganlab.images import to_uint8_nhwc
-from ganlab.latent import LatentPrior
-from ganlab.models.activations import output_range
-from ganlab.plots import save_image_grid
 from ganlab.process_exit import run_then_exit
 from ganlab.validate import ConfigError
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from ganlab.latent import LatentPrior
+
+# torch, and through the networks Lightning, are imported once the arguments are checked, as in
+# ganlab.train: they take seconds to import, and a missing ckpt or a bad n should answer at once.
 
 log = logging.getLogger(__name__)
 
@@ -34,18 +36,35 @@ class SampleError(Exception):
     """A checkpoint or argument that cannot give samples; the message says why."""
 
 
-def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior, tuple[float, float], bool]:
-    """(generator in eval mode, its latent prior, its output range, whether a trick replaced G for sampling:
-    G's moving average)."""
+def checkpoint_file(checkpoint_path: str | Path) -> Path:
     path = Path(checkpoint_path).expanduser()
     if not path.is_file():
         raise SampleError(f"ckpt = {checkpoint_path}: no such file (a run keeps it at checkpoints/last.ckpt)")
-    checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+    return path
+
+
+def check_arguments(cfg: DictConfig) -> None:
+    if OmegaConf.is_missing(cfg, "ckpt"):
+        raise SampleError("ckpt is required: python -m ganlab.sample ckpt=outputs/<date>/<time>/checkpoints/last.ckpt")
+    for key, least in (("n", 1), ("batch_size", 1), ("seed", 0)):
+        if not isinstance(cfg[key], int) or isinstance(cfg[key], bool) or cfg[key] < least:
+            raise SampleError(f"{key} = {cfg[key]!r}: must be an integer >= {least}")
+    checkpoint_file(cfg.ckpt)
+
+
+def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior, tuple[float, float], bool]:
+    """(generator in eval mode, its latent prior, its output range, whether a trick replaced G for sampling:
+    G's moving average)."""
+    import torch
+
+    from ganlab.models.activations import output_range
+
+    checkpoint = torch.load(checkpoint_file(checkpoint_path), map_location="cpu", weights_only=False)
     hparams: dict[str, Any] = checkpoint.get("hyper_parameters", {})
     config, data_shape = hparams.get("config"), hparams.get("data_shape")
     if config is None or data_shape is None:
         raise SampleError(f"ckpt = {checkpoint_path}: not a ganlab checkpoint with its config and data shape")
-    from ganlab.build import build_module  # deferred: it imports Lightning, which a bad argument need not wait for
+    from ganlab.build import build_module
 
     try:
         module = build_module(OmegaConf.create(config), tuple(data_shape))
@@ -58,27 +77,31 @@ def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior,
     return generator.eval(), module.latent, value_range, generator is not module.generator
 
 
-@torch.no_grad()
 def draw(
     generator: nn.Module, latent: LatentPrior, n: int, batch_size: int = 500, seed: int = 0, device: str = "cpu"
 ) -> torch.Tensor:
     """n samples (float, on the CPU) from latents seeded by `seed`."""
+    import torch
+
     generator.to(device)
     latents = torch.Generator().manual_seed(seed)
-    batches = [
-        generator(latent.sample(min(batch_size, n - start), device=device, generator=latents)).float().cpu()
-        for start in range(0, n, batch_size)
-    ]
+    with torch.no_grad():
+        batches = [
+            generator(latent.sample(min(batch_size, n - start), device=device, generator=latents)).float().cpu()
+            for start in range(0, n, batch_size)
+        ]
     return torch.cat(batches)
 
 
 def sample(cfg: DictConfig) -> Path:
     """Write the samples `cfg` asks for; returns the npz path."""
-    if OmegaConf.is_missing(cfg, "ckpt"):
-        raise SampleError("ckpt is required: python -m ganlab.sample ckpt=outputs/<date>/<time>/checkpoints/last.ckpt")
-    for key, least in (("n", 1), ("batch_size", 1), ("seed", 0)):
-        if not isinstance(cfg[key], int) or isinstance(cfg[key], bool) or cfg[key] < least:
-            raise SampleError(f"{key} = {cfg[key]!r}: must be an integer >= {least}")
+    check_arguments(cfg)
+    import numpy as np
+    import torch
+
+    from ganlab.images import to_uint8_nhwc
+    from ganlab.plots import save_image_grid
+
     device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else str(cfg.device)
     generator, latent, value_range, averaged = load_generator(cfg.ckpt)
     samples = draw(generator, latent, cfg.n, cfg.batch_size, cfg.seed, device)
