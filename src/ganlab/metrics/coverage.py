@@ -28,5 +28,7 @@ class ModeCoverage(Metric):
 
     def compute(self) -> dict[str, torch.Tensor]:
         share = self.counts.double() / self.counts.sum().clamp(min=1)
-        entropy = -(share[share > 0] * share[share > 0].log()).sum()
+        present = share[share > 0]
+        # p log(1/p) rather than -(p log p): one class gives 0, not the -0 that logs and reports would print
+        entropy = (present * present.reciprocal().log()).sum()
         return {"modes_covered": (share >= self.min_share).sum(), "class_entropy": entropy}
