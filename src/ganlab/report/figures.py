@@ -7,10 +7,10 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib.image
-from matplotlib.figure import Figure
-
 from ganlab.report.analysis import Cell
+
+# matplotlib is imported in the functions that draw: it takes a second or more to import, and
+# `python -m ganlab.report` answers a mistyped directory or baseline before that.
 
 
 def save_score_curves(groups: Sequence[tuple[list[Cell], list[str]]], path: Path) -> bool:
@@ -19,6 +19,8 @@ def save_score_curves(groups: Sequence[tuple[list[Cell], list[str]]], path: Path
     panels = [(index, cells, score) for index, (cells, scores) in enumerate(groups) for score in scores]
     if not panels:
         return False
+    from matplotlib.figure import Figure
+
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
     figure = Figure(figsize=(5 * cols, 3.6 * rows), dpi=100)
@@ -46,6 +48,9 @@ def save_final_samples(cells: Sequence[Cell], path: Path) -> bool:
     shown = [(cell.label, picture) for cell in cells if (picture := _final_picture(cell)) is not None]
     if not shown:
         return False
+    import matplotlib.image
+    from matplotlib.figure import Figure
+
     cols = min(4, len(shown))
     rows = math.ceil(len(shown) / cols)
     figure = Figure(figsize=(4 * cols, 4.4 * rows), dpi=100)

@@ -14,7 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scipy import stats
+# scipy.stats is imported in the functions that use it: it takes a second or more to import, and
+# `python -m ganlab.report` answers a mistyped directory or baseline before that.
 
 # Fewer seeds than this and a cell's spread is a guess: the report says no verdict can be drawn.
 MIN_SEEDS = 3
@@ -59,6 +60,8 @@ class Difference:
 
 
 def summarize(values: Sequence[float], confidence: float) -> Summary:
+    from scipy import stats
+
     n = len(values)
     mean = math.fsum(values) / n
     if n < 2:
@@ -70,6 +73,8 @@ def summarize(values: Sequence[float], confidence: float) -> Summary:
 
 def difference(cell: Mapping[object, float], baseline: Mapping[object, float], confidence: float) -> Difference:
     """`cell` and `baseline`: final score by seed. Paired when both hold the same seeds."""
+    from scipy import stats
+
     paired = set(cell) == set(baseline)
     if paired:
         per_seed = [cell[seed] - baseline[seed] for seed in cell]
