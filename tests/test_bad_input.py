@@ -51,7 +51,11 @@ BAD_INPUTS = [
     # data sets
     ([*TOY, "data.epoch_size=0"], "data: epoch_size must be an integer >= batch_size (256), got 0"),
     ([*TOY, "data.x_range=[5,1]"], "data: x_range must be [low, high] with low < high, got [5, 1]"),
-    (["metric=classifier", "metric.num_samples=0"], "metric.num_samples = 0: must be an integer >= 2"),
+    (["metric=classifier", "metric.num_samples=0"], "metric.num_samples = 0: must be an integer >= 2 (FID needs a"),
+    (
+        ["metric=classifier", "metric.final_num_samples=3"],
+        "metric.final_num_samples = 3: must be an integer >= 4 (also the real-data reference's size, whose two",
+    ),
     (["metric=classifier", "metric.scores.epochs=0"], "metric.scores.epochs = 0: must be a positive integer"),
     # checkpoints
     (["ckpt_path=last"], "ckpt_path = 'last': there is no checkpoint at"),

@@ -170,6 +170,21 @@ def test_evaluation_leaves_the_training_losses_unchanged(make_config, tmp_path):
     assert steps == [0, 1, 2, 3, 4, 5, 6]
 
 
+def test_a_limited_evaluation_of_few_samples_still_has_a_reference_to_read_fid_against(make_config, tmp_path, caplog):
+    # trainer=debug's 0.001 of 1000 images is one: the reference takes four (two per half of FID's floor),
+    # an evaluation two (a covariance); fewer stopped the run with torchmetrics' RuntimeError
+    sizes = ["metric.num_samples=64", "metric.final_num_samples=1000"]
+    with caplog.at_level("INFO", logger="ganlab.callbacks.evaluation"):
+        run(make_config("trainer=debug", "trainer.limit_val_batches=0.001", *sizes))
+    assert "real-data reference on 4 images" in caplog.text
+    rows = read_metrics(tmp_path / "run", prefix="val/")
+    (reference,) = [row for row in rows if row["val/real_classifier_fid"]]
+    assert math.isfinite(float(reference["val/real_classifier_fid"]))
+    scored = [row for row in rows if row["val/classifier_fid"]]
+    assert [row["step"] for row in scored] == ["0", "5"]
+    assert all(math.isfinite(float(row["val/classifier_fid"])) for row in scored)
+
+
 def test_a_run_logs_scores_beside_the_real_data_reference(make_config, tmp_path):
     run(make_config("trainer=debug", "metric.num_samples=100", "metric.final_num_samples=200"))
     rows = read_metrics(tmp_path / "run", prefix="val/")

@@ -32,6 +32,12 @@ from ganlab.validate import InvalidValue, is_int
 
 log = logging.getLogger(__name__)
 
+# FID needs a covariance: two images at least. The real-data reference (final_num_samples real images, or
+# its share under trainer.limit_val_batches) is also split in two halves for FID's floor: four at least.
+SAMPLES_AT_LEAST = 2
+REFERENCE_AT_LEAST = 4
+REFERENCE_WHY = " (also the real-data reference's size, whose two halves FID compares)"
+
 
 class Evaluation(pl.Callback):
     def __init__(
@@ -47,13 +53,13 @@ class Evaluation(pl.Callback):
         """`scores(datamodule=..., data_config=..., **options)` makes the score object (see ganlab.metrics);
         it is called by `prepare`, before training, so missing weights or data stop the run early. Extra
         keys of the metric config (metric.weights_path) are those `options`."""
-        for name, value, least in (
-            ("every_n_steps", every_n_steps, 0),
-            ("num_samples", num_samples, 2),
-            ("final_num_samples", final_num_samples, 2),
+        for name, value, least, why in (
+            ("every_n_steps", every_n_steps, 0, ""),
+            ("num_samples", num_samples, SAMPLES_AT_LEAST, " (FID needs a covariance)"),
+            ("final_num_samples", final_num_samples, REFERENCE_AT_LEAST, REFERENCE_WHY),
         ):  # batch_size is checked with the config, as every batch_size is (ganlab.validate)
             if not (is_int(value) and value >= least):
-                raise InvalidValue(name, value, f"an integer >= {least}")
+                raise InvalidValue(name, value, f"an integer >= {least}{why}")
         self.make_scores, self.options = scores, options
         self.every_n_steps, self.num_samples, self.final_num_samples = every_n_steps, num_samples, final_num_samples
         self.batch_size, self.seed = batch_size, int(seed)
@@ -70,7 +76,7 @@ class Evaluation(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if self.scores is None:
             raise RuntimeError("Evaluation.prepare(datamodule, data_config) must run before fit")
-        reference_count = self._limited(trainer, self.final_num_samples)
+        reference_count = self._limited(trainer, self.final_num_samples, REFERENCE_AT_LEAST)
         if reference_count == 0:
             log.info("trainer.limit_val_batches=0: no evaluations")
             return
@@ -135,12 +141,14 @@ class Evaluation(pl.Callback):
         accuracy = trainer.strategy.reduce(torch.stack(accuracy).float(), reduce_op="mean")
         return {"d_acc_real": accuracy[0].item(), "d_acc_fake": accuracy[1].item()}
 
-    def _limited(self, trainer: pl.Trainer, count: int) -> int:
-        """`count` images bounded by trainer.limit_val_batches (an int: batches, a float: a fraction of them)."""
+    def _limited(self, trainer: pl.Trainer, count: int, at_least: int = SAMPLES_AT_LEAST) -> int:
+        """`count` images bounded by trainer.limit_val_batches (an int: batches, a float: a fraction of them),
+        and never fewer than `at_least` (`count` is at least that, checked in __init__); 0 when the limit is."""
         limit = getattr(trainer, "limit_val_batches", 1.0)
-        if isinstance(limit, int):
-            return min(count, limit * self.batch_size)
-        return 0 if limit == 0 else max(2, math.ceil(count * limit))  # two images at least: FID needs a covariance
+        if limit == 0:
+            return 0
+        limited = min(count, limit * self.batch_size) if isinstance(limit, int) else math.ceil(count * limit)
+        return max(at_least, limited)
 
     @staticmethod
     def _log(trainer: pl.Trainer, metrics: dict[str, float], iteration: int) -> None:
