@@ -12,7 +12,7 @@ prints, for that span:
   iterations just before it, unprofiled. A small share means the step is bound by the host (Python, kernel
   launches, Lightning's loop), not by the GPU's arithmetic.
 
-Not run by pytest; the README's Speed section quotes what it found on an H100.
+Not run by pytest; docs/speed.md (On a GPU) quotes what it found on an H100.
 """
 
 from __future__ import annotations
