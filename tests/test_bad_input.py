@@ -29,7 +29,8 @@ BAD_INPUTS = [
     (["trainer.max_steps=-1", "trainer.max_epochs=0"], "trainer.max_epochs = 0: must be a positive number of epochs"),
     (["trainer.log_every_n_steps=0"], "trainer.log_every_n_steps = 0: must be a positive integer"),
     (["trainer.devices=0"], "trainer: `Trainer(devices=0)` value is not a valid input"),
-    (["trainer.precision=13"], "trainer: Precision 13 is invalid"),
+    (["trainer.precision=13"], "trainer.precision = 13: must be 32-true (the default), bf16-mixed or 16-mixed"),
+    (["trainer.precision=bf16-true"], "trainer.precision = 'bf16-true': must be 32-true (the default), bf16-mixed"),
     # probabilities and other ranges
     (["trick.flip_prob=-0.1"], "trick.flip_prob = -0.1: must be a probability in [0, 0.5)"),
     (["trick.real_target=1.1"], "trick.real_target = 1.1: must be a target in (0.5, 1] (1: no smoothing)"),

@@ -52,6 +52,11 @@ def _is_betas(value: Any) -> bool:
 # the real and then the fake batch before its backward: torch refuses to read the first output (seen on an H100).
 COMPILE_MODES = (None, "default", "max-autotune-no-cudagraphs")
 
+# Lightning's precisions that ganlab trains under (with Lightning's aliases of them). The other *-true ones
+# (16-true, bf16-true, 64-true) cast the networks' weights; ganlab's step builds float32 images and latents,
+# and its scores' networks stay float32, so those runs stopped at the first layer with a dtype mismatch.
+PRECISIONS = (None, "32-true", "32", 32, "16-mixed", "16", 16, "bf16-mixed", "bf16")
+
 Rule = tuple[tuple[str, ...], Callable[[Any], bool], str]
 
 RULES: list[Rule] = [
@@ -67,6 +72,12 @@ RULES: list[Rule] = [
         ("trainer.max_epochs",),
         lambda v: is_int(v) and (v >= 1 or v == -1),
         "a positive number of epochs, or -1 for no epoch limit (trainer.max_steps decides)",
+    ),
+    (
+        ("trainer.precision",),
+        lambda v: v in PRECISIONS,
+        "32-true (the default), bf16-mixed or 16-mixed; the 16-true, bf16-true and 64-true precisions, which cast "
+        "the networks' weights, are not supported",
     ),
     (("trainer.log_every_n_steps",), lambda v: is_int(v) and v >= 1, "a positive integer (iterations per row)"),
     (("*.epochs",), lambda v: is_int(v) and v >= 1, "a positive integer"),
