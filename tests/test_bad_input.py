@@ -31,6 +31,10 @@ BAD_INPUTS = [
     (["trainer.devices=0"], "trainer: `Trainer(devices=0)` value is not a valid input"),
     (["trainer.precision=13"], "trainer.precision = 13: must be 32-true (the default), bf16-mixed or 16-mixed"),
     (["trainer.precision=bf16-true"], "trainer.precision = 'bf16-true': must be 32-true (the default), bf16-mixed"),
+    # Lightning's options that manual optimization cannot honour, and several devices without trainer=ddp
+    (["+trainer.accumulate_grad_batches=4"], "trainer.accumulate_grad_batches = 4: must be 1: ganlab updates D and G"),
+    (["+trainer.gradient_clip_val=0.5"], "trainer.gradient_clip_val = 0.5: must be null: Lightning clips gradients"),
+    (["trainer.devices=2"], "trainer.devices = 2 with trainer.strategy = 'auto': several devices train through"),
     # probabilities and other ranges
     (["trick.flip_prob=-0.1"], "trick.flip_prob = -0.1: must be a probability in [0, 0.5)"),
     (["trick.real_target=1.1"], "trick.real_target = 1.1: must be a target in (0.5, 1] (1: no smoothing)"),

@@ -79,6 +79,18 @@ RULES: list[Rule] = [
         "32-true (the default), bf16-mixed or 16-mixed; the 16-true, bf16-true and 64-true precisions, which cast "
         "the networks' weights, are not supported",
     ),
+    # Lightning refuses both under manual optimization, once training starts: here they are refused first
+    (
+        ("trainer.accumulate_grad_batches",),
+        lambda v: v == 1,
+        "1: ganlab updates D and G by hand (Lightning's manual optimization), which Lightning's gradient "
+        "accumulation does not support; a larger data.batch_size gives larger batches",
+    ),
+    (
+        ("trainer.gradient_clip_val",),
+        lambda v: v is None or v == 0,
+        "null: Lightning clips gradients only under automatic optimization, and ganlab updates D and G by hand",
+    ),
     (("trainer.log_every_n_steps",), lambda v: is_int(v) and v >= 1, "a positive integer (iterations per row)"),
     (("*.epochs",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (
@@ -145,7 +157,27 @@ def problems(cfg: DictConfig) -> list[str]:
         found.append(f"optimized_metric = {objective!r}: the run has no metric (metric=none) to read it from")
     if max_steps == -1 and max_epochs == -1:
         found.append("trainer.max_steps = -1 and trainer.max_epochs = -1: training would never end; set one of them")
+    devices = OmegaConf.select(cfg, "trainer.devices")
+    strategy = OmegaConf.select(cfg, "trainer.strategy", default="auto")
+    if _several(devices) and isinstance(strategy, str) and "find_unused_parameters_true" not in strategy:
+        # D's update leaves G's weights without gradients and G's leaves D's: plain DDP stops at the first backward
+        found.append(
+            f"trainer.devices = {devices!r} with trainer.strategy = {strategy!r}: several devices train through "
+            "trainer=ddp (trainer=ddp trainer.devices=N), whose DDP strategy lets each update leave the other "
+            "network without gradients"
+        )
     return found
+
+
+def _several(devices: Any) -> bool:
+    """Whether trainer.devices names more than one device (-1 and auto depend on the machine: not counted)."""
+    if isinstance(devices, (list, tuple, ListConfig)):
+        return len(devices) > 1
+    if isinstance(devices, str) and "," in devices:
+        return len([part for part in devices.split(",") if part.strip()]) > 1
+    if isinstance(devices, str) and devices.strip().isdigit():
+        devices = int(devices)
+    return is_int(devices) and devices > 1
 
 
 def format_error(lines: list[str]) -> str:
