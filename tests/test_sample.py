@@ -39,6 +39,22 @@ def test_bad_arguments_are_named(tmp_path):
         sample(sample_config(ckpt=str(tmp_path / "nothing.ckpt")))
     with pytest.raises(SampleError, match="n = 0: must be an integer >= 1"):
         sample(sample_config(ckpt="x", n=0))
+    not_a_checkpoint = tmp_path / "metrics.csv"
+    not_a_checkpoint.write_text("step,train/d_loss\n0,1.3\n")
+    with pytest.raises(SampleError, match=r"ckpt = .*metrics.csv: not a checkpoint torch can read \(Unpickling"):
+        sample(sample_config(ckpt=str(not_a_checkpoint), out=str(tmp_path / "s.npz")))
+    with pytest.raises(SampleError, match="device = 'gpu': must be auto, cpu, cuda or cuda:<index>"):
+        sample(sample_config(ckpt=str(not_a_checkpoint), device="gpu", out=str(tmp_path / "s.npz")))
+    with pytest.raises(SampleError, match=r"out = .*/s: cannot be written \(\[Errno"):
+        sample(sample_config(ckpt=str(not_a_checkpoint), out=str(not_a_checkpoint / "s")))  # a file as the folder
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a machine with a GPU samples on it")
+def test_cuda_on_a_machine_without_a_gpu_is_named(tmp_path):
+    checkpoint = tmp_path / "last.ckpt"
+    checkpoint.write_bytes(b"")
+    with pytest.raises(SampleError, match="device = 'cuda': torch sees no CUDA GPU on this machine; use device=cpu"):
+        sample(sample_config(ckpt=str(checkpoint), device="cuda", out=str(tmp_path / "s.npz")))
 
 
 def test_the_command_lines_config_writes_the_npz_where_out_says(make_config, tmp_path, monkeypatch, caplog):

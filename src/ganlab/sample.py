@@ -59,8 +59,14 @@ def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior,
 
     from ganlab.models.activations import output_range
 
-    checkpoint = torch.load(checkpoint_file(checkpoint_path), map_location="cpu", weights_only=False)
-    hparams: dict[str, Any] = checkpoint.get("hyper_parameters", {})
+    try:
+        checkpoint = torch.load(checkpoint_file(checkpoint_path), map_location="cpu", weights_only=False)
+    except Exception as error:  # pickle's, zipfile's and torch's errors for a file that is not a checkpoint
+        detail = str(error).strip().splitlines()[-1] if str(error).strip() else "no detail"
+        raise SampleError(
+            f"ckpt = {checkpoint_path}: not a checkpoint torch can read ({type(error).__name__}: {detail})"
+        ) from error
+    hparams: dict[str, Any] = checkpoint.get("hyper_parameters", {}) if isinstance(checkpoint, dict) else {}
     config, data_shape = hparams.get("config"), hparams.get("data_shape")
     if config is None or data_shape is None:
         raise SampleError(f"ckpt = {checkpoint_path}: not a ganlab checkpoint with its config and data shape")
@@ -93,21 +99,43 @@ def draw(
     return torch.cat(batches)
 
 
+def output_file(out: str) -> Path:
+    """The file np.savez writes for `out` (it adds .npz), its folder made; refused before any sampling."""
+    path = Path(out).expanduser()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SampleError(f"out = {out}: cannot be written ({error})") from error
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+
+def resolve_device(device: str) -> str:
+    """`device`, with auto resolved; refused when torch cannot name it or this machine has no such GPU."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        kind = torch.device(device).type
+    except RuntimeError as error:
+        raise SampleError(f"device = {device!r}: must be auto, cpu, cuda or cuda:<index>") from error
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise SampleError(f"device = {device!r}: torch sees no CUDA GPU on this machine; use device=cpu or auto")
+    return device
+
+
 def sample(cfg: DictConfig) -> Path:
     """Write the samples `cfg` asks for; returns the npz path."""
     check_arguments(cfg)
+    written = output_file(cfg.out)
     import numpy as np
-    import torch
 
     from ganlab.images import to_uint8_nhwc
     from ganlab.plots import save_image_grid
 
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else str(cfg.device)
+    device = resolve_device(str(cfg.device))
     generator, latent, value_range, averaged = load_generator(cfg.ckpt)
     samples = draw(generator, latent, cfg.n, cfg.batch_size, cfg.seed, device)
-    out = Path(cfg.out).expanduser()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written = out if out.suffix == ".npz" else out.with_name(out.name + ".npz")  # the name np.savez gives it
     if samples.dim() == 4:
         np.savez(written, to_uint8_nhwc(samples, value_range))
         save_image_grid(samples[:64], written.with_suffix(".png"), value_range)
