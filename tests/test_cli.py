@@ -138,6 +138,7 @@ def modules_imported(stderr: str) -> set[str]:
         ("ganlab.sample", "n=5", "ganlab.sample: ckpt is required: python -m ganlab.sample ckpt=outputs/"),
         ("ganlab.sample", "ckpt=run/last.ckpt", "ganlab.sample: ckpt = run/last.ckpt: no such file"),
         ("ganlab.classifier", "epochs=0", "ganlab.classifier: epochs = 0: must be a positive integer"),
+        ("ganlab.classifier", "cache_dir=/proc/cls", "ganlab.classifier: cache_dir = /proc/cls: cannot be written"),
         ("ganlab.report", "multirun/2026-11-24", "ganlab.report: multirun/2026-11-24: no such directory"),
     ],
 )
