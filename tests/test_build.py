@@ -53,6 +53,16 @@ def test_gpu_trainer_without_a_gpu_says_so(make_config):
     )
 
 
+def test_several_devices_counted_by_lightning_need_trainer_ddp(make_config):
+    # trainer.devices=-1 or auto on a machine with several GPUs is counted only by the Trainer; ganlab.validate
+    # refuses a count it can read first, which build_run does not consult: 2 CPU devices stand in for the GPUs
+    assert build_error(make_config("trainer.devices=2", "trainer.accelerator=cpu", "metric=none")) == (
+        "trainer.devices = 2 (2 devices here) with trainer.strategy = 'auto': several devices train through "
+        "trainer=ddp (trainer=ddp trainer.devices=N), whose DDP strategy lets each update leave the other network "
+        "without gradients"
+    )
+
+
 def test_data_are_scaled_to_the_generator_output(make_config):
     datamodule, module, _ = build_run(make_config("model.generator.output_activation=sigmoid"))
     assert datamodule.value_range == (0.0, 1.0)

@@ -25,7 +25,7 @@ from ganlab.module import GANModule
 from ganlab.plain_precision import PlainPrecision
 from ganlab.profiler import NullProfiler
 from ganlab.tricks.base import Trick
-from ganlab.validate import ConfigError, InvalidValue
+from ganlab.validate import ConfigError, InvalidValue, several_devices_problem
 
 # What a constructor raises when it is handed a bad value, an unknown name or an unusable setting.
 _CONFIG_FAULTS = (ValueError, TypeError, ImportError, MisconfigurationException)
@@ -176,6 +176,10 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
         # Lightning's default profiler, at a fifth of its cost per hook (ganlab.profiler)
         **({} if cfg.trainer.get("profiler") else {"profiler": NullProfiler()}),
     )
+    # trainer.devices=-1 or auto on a machine with several GPUs: counted only now (ganlab.validate counts the rest)
+    strategy = cfg.trainer.get("strategy", "auto")
+    if problem := several_devices_problem(cfg.trainer.devices, strategy, trainer.num_devices * trainer.num_nodes):
+        raise ConfigError(problem)
     if type(trainer.strategy.precision_plugin) is Precision:  # 32-true, and no plugin of the user's
         # the same, without dispatching a hook nothing implements at every optimizer step (ganlab.plain_precision)
         trainer.strategy.precision_plugin = PlainPrecision()

@@ -158,15 +158,24 @@ def problems(cfg: DictConfig) -> list[str]:
     if max_steps == -1 and max_epochs == -1:
         found.append("trainer.max_steps = -1 and trainer.max_epochs = -1: training would never end; set one of them")
     devices = OmegaConf.select(cfg, "trainer.devices")
-    strategy = OmegaConf.select(cfg, "trainer.strategy", default="auto")
-    if _several(devices) and isinstance(strategy, str) and "find_unused_parameters_true" not in strategy:
-        # D's update leaves G's weights without gradients and G's leaves D's: plain DDP stops at the first backward
-        found.append(
-            f"trainer.devices = {devices!r} with trainer.strategy = {strategy!r}: several devices train through "
-            "trainer=ddp (trainer=ddp trainer.devices=N), whose DDP strategy lets each update leave the other "
-            "network without gradients"
-        )
+    if problem := several_devices_problem(devices, OmegaConf.select(cfg, "trainer.strategy", default="auto")):
+        found.append(problem)
     return found
+
+
+def several_devices_problem(devices: Any, strategy: Any, count: int | None = None) -> str | None:
+    """The refusal of several devices under a strategy other than trainer=ddp's, or None. `count`: how many
+    devices Lightning resolved (ganlab.build); without it, what `devices` names before Lightning runs."""
+    several = _several(devices) if count is None else count > 1
+    if not several or not isinstance(strategy, str) or "find_unused_parameters_true" in strategy:
+        return None
+    # D's update leaves G's weights without gradients and G's leaves D's: plain DDP stops at the first backward
+    resolved = "" if count is None else f" ({count} devices here)"
+    return (
+        f"trainer.devices = {devices!r}{resolved} with trainer.strategy = {strategy!r}: several devices train "
+        "through trainer=ddp (trainer=ddp trainer.devices=N), whose DDP strategy lets each update leave the other "
+        "network without gradients"
+    )
 
 
 def _several(devices: Any) -> bool:
