@@ -177,8 +177,8 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
         **({} if cfg.trainer.get("profiler") else {"profiler": NullProfiler()}),
     )
     # trainer.devices=-1 or auto on a machine with several GPUs: counted only now (ganlab.validate counts the rest)
-    strategy = cfg.trainer.get("strategy", "auto")
-    if problem := several_devices_problem(cfg.trainer.devices, strategy, trainer.num_devices * trainer.num_nodes):
+    devices, strategy = cfg.trainer.get("devices", "auto"), cfg.trainer.get("strategy", "auto")  # Lightning's defaults
+    if problem := several_devices_problem(devices, strategy, trainer.num_devices * trainer.num_nodes):
         raise ConfigError(problem)
     if type(trainer.strategy.precision_plugin) is Precision:  # 32-true, and no plugin of the user's
         # the same, without dispatching a hook nothing implements at every optimizer step (ganlab.plain_precision)
