@@ -8,7 +8,9 @@ import logging
 import pytest
 
 from ganlab.build import build_run
+from ganlab.callbacks.evaluation import Evaluation
 from ganlab.callbacks.findings import TrainingFindings
+from ganlab.callbacks.group import find_callback
 from ganlab.status_file import Diverged
 from ganlab.validate import InvalidValue
 
@@ -67,23 +69,74 @@ def test_an_ordinary_run_has_no_findings(make_config, tmp_path):
     assert "findings" not in json.loads((tmp_path / "run" / "status.json").read_text())
 
 
-def test_modes_covered_at_the_threshold_is_mode_collapse(make_config, tmp_path):
-    # the classifier metric counts the digit classes the samples cover: a handful after 4 iterations, <= 10
+EVERY_2 = ("trainer.max_steps=10", "metric.every_n_steps=2")  # evaluations at 0, 2, 4, 6, 8 and the end, 10
+
+
+def with_modes_covered(make_config, modes_at: dict[int, int], *overrides):
+    """A run whose evaluations report `modes_at[iteration]` modes, as a classifier would count them."""
+    datamodule, module, trainer = build_run(make_config(*EVERY_2, *overrides))
+    scores = find_callback(trainer, Evaluation).scores
+    compute = scores.compute
+    scores.compute = lambda: {**compute(), "modes_covered": float(modes_at[module.iteration])}
+    return datamodule, module, trainer
+
+
+def findings_of(tmp_path):
+    return json.loads((tmp_path / "run" / "status.json").read_text()).get("findings", [])
+
+
+def test_one_class_for_less_than_the_patience_is_no_finding(make_config, tmp_path):
+    # G's first updates draw one blurred shape, then G spreads (the default MLP on digits: 400 to 700)
+    modes = {0: 1, 2: 1, 4: 1, 6: 5, 8: 8, 10: 9}
+    datamodule, module, trainer = with_modes_covered(make_config, modes, "callbacks.findings.mode_collapse.patience=4")
+    trainer.fit(module, datamodule=datamodule)
+    assert findings_of(tmp_path) == []
+
+
+def test_a_collapse_that_lasts_the_patience_or_to_the_end_is_a_finding_once_per_episode(make_config, tmp_path):
+    modes = {0: 1, 2: 6, 4: 1, 6: 1, 8: 7, 10: 1}  # collapsed 4-6, spread again at 8, collapsed at the end
+    datamodule, module, trainer = with_modes_covered(make_config, modes, "callbacks.findings.mode_collapse.patience=2")
+    trainer.fit(module, datamodule=datamodule)
+    assert [(finding["finding"], finding["iteration"], finding["detail"]) for finding in findings_of(tmp_path)] == [
+        ("mode_collapse", 6, "the samples cover 1 mode(s); at most 1 (collapse) at every evaluation since iteration 4"),
+        (
+            "mode_collapse",
+            10,
+            "the samples cover 1 mode(s); at most 1 (collapse) at every evaluation since iteration 10, "
+            "to the end of training",
+        ),
+    ]
+
+
+def test_a_generator_that_never_spreads_is_found_by_the_final_evaluation(make_config, tmp_path):
+    # the classifier metric as it counts: 10 digit classes, so at most 10 is every count it can give
     overrides = ("trainer.max_steps=4", "metric.every_n_steps=2", "callbacks.findings.mode_collapse.modes_at_most=10")
     datamodule, module, trainer = build_run(make_config(*overrides))
     trainer.fit(module, datamodule=datamodule)
-    (finding,) = json.loads((tmp_path / "run" / "status.json").read_text())["findings"]  # once: one episode
-    # the first evaluation of a trained G: iteration 0's, of the untrained one, covered <= 10 modes too
-    assert finding["finding"] == "mode_collapse" and finding["iteration"] == 2
-    assert "(at most 10 counts as collapse)" in finding["detail"]
+    (finding,) = findings_of(tmp_path)  # the default patience, 1000 iterations, is not reached: the end counts
+    assert finding["finding"] == "mode_collapse" and finding["iteration"] == 4
+    assert finding["detail"].endswith("at every evaluation since iteration 2, to the end of training")
 
 
-def test_stop_on_mode_collapse_lets_the_untrained_generator_train(make_config, tmp_path):
-    overrides = ("trainer.max_steps=4", "metric.every_n_steps=2", "callbacks.findings.mode_collapse.modes_at_most=10")
-    datamodule, module, trainer = build_run(make_config(*overrides, "callbacks.findings.mode_collapse.action=stop"))
-    with pytest.raises(Diverged, match=r"mode_collapse at iteration 2: the samples cover \d+ mode"):
+def test_stop_on_mode_collapse_ends_the_run_when_the_patience_runs_out(make_config, tmp_path):
+    modes = {0: 1, 2: 1, 4: 6, 6: 1, 8: 1, 10: 1}
+    overrides = ("callbacks.findings.mode_collapse.patience=2", "callbacks.findings.mode_collapse.action=stop")
+    datamodule, module, trainer = with_modes_covered(make_config, modes, *overrides)
+    with pytest.raises(Diverged, match=r"mode_collapse at iteration 8: .* since iteration 6 \(callbacks.findings"):
         trainer.fit(module, datamodule=datamodule)
-    assert module.iteration >= 2  # it trained up to the first evaluation after iteration 0
+    assert module.iteration == 8  # iteration 2's single class, ended by iteration 4's six, did not stop it
+    assert json.loads((tmp_path / "run" / "status.json").read_text())["status"] == "diverged"
+
+
+def test_a_resumed_run_goes_on_with_the_collapse_under_way(make_config, tmp_path):
+    modes = {0: 1, 2: 6, 4: 1, 6: 1, 8: 1, 10: 1}
+    datamodule, module, trainer = with_modes_covered(make_config, modes, "callbacks.findings.mode_collapse.patience=4")
+    trainer.fit(module, datamodule=datamodule)
+    (finding,) = findings_of(tmp_path)
+    resumed = TrainingFindings(mode_collapse={"patience": 4})
+    resumed.load_state_dict(find_callback(trainer, TrainingFindings).state_dict())
+    assert resumed.findings == [finding] and finding["iteration"] == 8
+    assert resumed.state_dict()["collapsed_since"] == 4 and resumed.state_dict()["collapse_found"] is True
 
 
 @pytest.mark.parametrize(
@@ -92,6 +145,7 @@ def test_stop_on_mode_collapse_lets_the_untrained_generator_train(make_config, t
         ({"d_wins": {"action": "shout"}}, "d_wins.action = 'shout': must be one of warn, stop, off"),
         ({"d_wins": {"patience": 0}}, "d_wins.patience = 0: must be a positive number of iterations"),
         ({"mode_collapse": {"modes_at_most": -1}}, "mode_collapse.modes_at_most = -1: must be an integer >= 0"),
+        ({"mode_collapse": {"patience": 0.5}}, "mode_collapse.patience = 0.5: must be a number of iterations >= 0"),
     ],
 )
 def test_settings_are_checked(arguments, message):

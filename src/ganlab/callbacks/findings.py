@@ -6,10 +6,13 @@
   blocks of 50, numbers on the host by then, so no wait for the device of its own). A loss whose D loss
   has no floor (wasserstein) has no such level, and the rule does not apply to it; label smoothing raises
   the floor (about 0.33 at real_target 0.9), so raise `d_loss_below` with it.
-- `mode_collapse`: the metric's own `modes_covered` (metric=classifier, the toy curve's metric) falls to
-  `modes_at_most` or fewer at an evaluation after training has begun. The evaluation at iteration 0 is of
-  the untrained G, whose noise a classifier often puts in one class: counted, `action: stop` would end
-  such runs before their first update.
+- `mode_collapse`: the metric's own `modes_covered` (metric=classifier, the toy curve's metric) stays at
+  `modes_at_most` or fewer at every evaluation for `patience` iterations, or is at most that at the end of
+  training. A G's first few hundred updates often draw one blurred shape that a classifier puts in one
+  class before G spreads over the data (ganlab's default MLP on digits: one class from iteration 400 to
+  700, all ten by 1500): counting a single evaluation, every run of a sweep evaluated that early was
+  flagged, and `action: stop` ended runs that would have learned. The evaluation at iteration 0, of the
+  untrained G, is not counted.
 
 Each rule's `action` is `warn` (a warning in train.log and an entry in status.json's `findings`, which the
 sweep report lists; training goes on), `stop` (the run ends `diverged`, with the finding as its reason)
@@ -46,7 +49,7 @@ class TrainingFindings(pl.Callback):
         mode_collapse: dict[str, Any] | None = None,
     ) -> None:
         d_wins = {"action": "warn", "d_loss_below": 0.05, "patience": 500, **(d_wins or {})}
-        mode_collapse = {"action": "warn", "modes_at_most": 1, **(mode_collapse or {})}
+        mode_collapse = {"action": "warn", "modes_at_most": 1, "patience": 1000, **(mode_collapse or {})}
         self.d_wins_action = _action("d_wins.action", d_wins["action"])
         self.d_loss_below, self.patience = d_wins["d_loss_below"], d_wins["patience"]
         if not is_number(self.d_loss_below):
@@ -57,20 +60,32 @@ class TrainingFindings(pl.Callback):
         self.modes_at_most = mode_collapse["modes_at_most"]
         if not (is_int(self.modes_at_most) and self.modes_at_most >= 0):
             raise InvalidValue("mode_collapse.modes_at_most", self.modes_at_most, "an integer >= 0")
+        self.collapse_patience = mode_collapse["patience"]
+        if not (is_int(self.collapse_patience) and self.collapse_patience >= 0):
+            raise InvalidValue("mode_collapse.patience", self.collapse_patience, "a number of iterations >= 0")
         self.findings: list[dict[str, Any]] = []  # RunStatus writes them into status.json
-        # the episode under way: since when D has been winning (None: it is not), whether the modes are lost
+        # the episodes under way: since when D has been winning and since when the modes have been lost (None:
+        # they are not), and whether the loss of modes has been recorded
         self._winning_since: int | None = None
-        self._collapsed = False
+        self._collapsed_since: int | None = None
+        self._collapse_found = False
         self._evaluated_at = -1  # the iteration of the last evaluation looked at
         self._blocks_read = 0  # the metrics rows' blocks looked at so far
         self._evaluation: Evaluation | None = None
 
     def state_dict(self) -> dict[str, Any]:
-        return {"findings": self.findings, "winning_since": self._winning_since, "collapsed": self._collapsed}
+        return {
+            "findings": self.findings,
+            "winning_since": self._winning_since,
+            "collapsed_since": self._collapsed_since,
+            "collapse_found": self._collapse_found,
+        }
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.findings, self._winning_since = list(state_dict["findings"]), state_dict["winning_since"]
-        self._collapsed = state_dict["collapsed"]
+        # a checkpoint written before mode_collapse.patience kept "collapsed": the episode it recorded goes on
+        self._collapsed_since = state_dict.get("collapsed_since")
+        self._collapse_found = state_dict.get("collapse_found", state_dict.get("collapsed", False))
 
     def setup(self, trainer: pl.Trainer, pl_module: TrainingState, stage: str) -> None:
         self._evaluation = find_callback(trainer, Evaluation)  # looked for once, not at every iteration
@@ -82,7 +97,7 @@ class TrainingFindings(pl.Callback):
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         pl_module.write_metrics()  # the last rows
         self._read_rows(trainer, pl_module)
-        self._check_modes()  # the final evaluation's
+        self._check_modes(final=True)
 
     def _read_rows(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         """D's loss in the block of rows written last, unless it was read already."""
@@ -112,25 +127,32 @@ class TrainingFindings(pl.Callback):
                 self.d_wins_action,
             )
 
-    def _check_modes(self) -> None:
+    def _check_modes(self, final: bool = False) -> None:
+        """The latest evaluation's mode count. `final`: the end of training, where a collapse counts however
+        short, and whose evaluation may share its iteration with the last scheduled one."""
         if self.collapse_action == "off":
             return
         evaluation = self._evaluation
         modes = evaluation.latest.get("modes_covered") if evaluation is not None else None
-        if modes is None or evaluation.latest_iteration == self._evaluated_at:  # nothing new, or no mode count
+        if modes is None or (evaluation.latest_iteration == self._evaluated_at and not final):
+            return  # no mode count, or nothing new
+        iteration = self._evaluated_at = evaluation.latest_iteration
+        if iteration == 0:  # the untrained G's samples: nothing has collapsed yet
             return
-        self._evaluated_at = evaluation.latest_iteration
-        if self._evaluated_at == 0:  # the untrained G's samples: nothing has collapsed yet
+        if modes > self.modes_at_most:
+            self._collapsed_since, self._collapse_found = None, False
             return
-        collapsed = modes <= self.modes_at_most
-        if collapsed and not self._collapsed:
-            self._found(
-                "mode_collapse",
-                evaluation.latest_iteration,
-                f"the samples cover {modes:g} mode(s) (at most {self.modes_at_most} counts as collapse)",
-                self.collapse_action,
+        if self._collapsed_since is None:
+            self._collapsed_since = iteration
+        lasted = iteration - self._collapsed_since
+        if not self._collapse_found and (lasted >= self.collapse_patience or final):
+            self._collapse_found = True
+            detail = (
+                f"the samples cover {modes:g} mode(s); at most {self.modes_at_most} (collapse) at every evaluation "
+                f"since iteration {self._collapsed_since}"
             )
-        self._collapsed = collapsed
+            end = ", to the end of training" if lasted < self.collapse_patience else ""
+            self._found("mode_collapse", iteration, detail + end, self.collapse_action)
 
     def _found(self, kind: str, iteration: int, detail: str, action: str) -> None:
         self.findings.append({"finding": kind, "iteration": iteration, "detail": detail})
