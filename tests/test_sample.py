@@ -45,8 +45,12 @@ def test_bad_arguments_are_named(tmp_path):
         sample(sample_config(ckpt=str(not_a_checkpoint), out=str(tmp_path / "s.npz")))
     with pytest.raises(SampleError, match="device = 'gpu': must be auto, cpu, cuda or cuda:<index>"):
         sample(sample_config(ckpt=str(not_a_checkpoint), device="gpu", out=str(tmp_path / "s.npz")))
-    with pytest.raises(SampleError, match=r"out = .*/s: cannot be written \(\[Errno"):
-        sample(sample_config(ckpt=str(not_a_checkpoint), out=str(not_a_checkpoint / "s")))  # a file as the folder
+    with pytest.raises(SampleError, match=r"out = .*/s: cannot be written \(.*/metrics.csv is a file, not a folder\)"):
+        sample(sample_config(ckpt=str(not_a_checkpoint), out=str(not_a_checkpoint / "s")))
+    # refused after out was looked at: the folders out names are not made
+    with pytest.raises(SampleError, match="not a checkpoint torch can read"):
+        sample(sample_config(ckpt=str(not_a_checkpoint), out=str(tmp_path / "new" / "folder" / "s")))
+    assert not (tmp_path / "new").exists()
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a machine with a GPU samples on it")

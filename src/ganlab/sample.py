@@ -10,6 +10,7 @@ uint8, (n, H, W, C), the layout other GAN evaluation suites read, plus `<out>.pn
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -100,13 +101,23 @@ def draw(
 
 
 def output_file(out: str) -> Path:
-    """The file np.savez writes for `out` (it adds .npz), its folder made; refused before any sampling."""
+    """The file np.savez writes for `out` (it adds .npz); refused before any sampling when its folder could not
+    be made or written in. Nothing is made yet: a refusal later on (the device, the checkpoint) leaves no empty
+    folder behind."""
     path = Path(out).expanduser()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise SampleError(f"out = {out}: cannot be written ({error})") from error
+    existing = next(folder for folder in path.absolute().parents if folder.exists())  # the root exists
+    if not existing.is_dir():
+        raise SampleError(f"out = {out}: cannot be written ({existing} is a file, not a folder)")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise SampleError(f"out = {out}: cannot be written (no permission to write in {existing})")
     return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
+
+
+def make_folder(written: Path, out: str) -> None:
+    try:
+        written.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # made or filled since output_file looked
+        raise SampleError(f"out = {out}: cannot be written ({error})") from error
 
 
 def resolve_device(device: str) -> str:
@@ -136,6 +147,7 @@ def sample(cfg: DictConfig) -> Path:
     device = resolve_device(str(cfg.device))
     generator, latent, value_range, averaged = load_generator(cfg.ckpt)
     samples = draw(generator, latent, cfg.n, cfg.batch_size, cfg.seed, device)
+    make_folder(written, cfg.out)
     if samples.dim() == 4:
         np.savez(written, to_uint8_nhwc(samples, value_range))
         save_image_grid(samples[:64], written.with_suffix(".png"), value_range)
