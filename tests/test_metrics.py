@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 from ganlab.build import build_run
+from ganlab.metrics import domain_classifier
 from ganlab.metrics.coverage import ModeCoverage
-from ganlab.metrics.domain_classifier import LIMITED_MIN_IMAGES, limited_count, load_or_train
+from ganlab.metrics.domain_classifier import LIMITED_MIN_IMAGES, CacheNotWritten, limited_count, load_or_train
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores
 from ganlab.metrics.inception import WEIGHTS_FILE, resolve_inception_weights
 from ganlab.metrics.toy import gaussian_mmd, sliced_wasserstein
@@ -110,6 +111,30 @@ def test_the_classifier_trains_once_and_is_reused(offline_data, make_config, tmp
     assert same_path == path and os.stat(path).st_mtime_ns == written and same_accuracy == accuracy
     pairs = zip(classifier.state_dict().values(), again.state_dict().values(), strict=True)
     assert all(torch.equal(a, b) for a, b in pairs)
+
+
+def test_a_cache_dir_that_cannot_be_written_is_named_before_training_and_after_a_failed_save(
+    offline_data, make_config, tmp_path, monkeypatch
+):
+    config = make_config("data=mnist", *offline_data("mnist"))
+    data_config = {key: value for key, value in config.data.items()}
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    trained = []
+    monkeypatch.setattr(domain_classifier, "train_domain_classifier", lambda *a, **k: trained.append(1))
+    with pytest.raises(CacheNotWritten, match=r"cache_dir = .*a_file/cls: cannot be written \(\[Errno 20\] Not a"):
+        load_or_train(data_config, a_file / "cls", epochs=1)
+    assert trained == []  # refused before the training, not after it
+    monkeypatch.undo()
+
+    def full_disk(obj, file):
+        file.write_bytes(b"half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(torch, "save", full_disk)
+    with pytest.raises(CacheNotWritten, match=r"cache_dir = .*cls: cannot be written \(\[Errno 28\] No space left"):
+        load_or_train(data_config, tmp_path / "cls", epochs=1)
+    assert list((tmp_path / "cls").iterdir()) == []  # no half-written file left for a later run to read
 
 
 @pytest.mark.parametrize(

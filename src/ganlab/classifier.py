@@ -27,12 +27,15 @@ def main(cfg: DictConfig) -> None:
         print(f"ganlab.classifier: cache_dir = {cfg.cache_dir}: cannot be written ({error})", file=sys.stderr)
         sys.exit(2)
     # imported once the arguments are checked, as in ganlab.train: torch and Lightning take seconds to import
-    from ganlab.metrics.domain_classifier import load_or_train
+    from ganlab.metrics.domain_classifier import CacheNotWritten, load_or_train
 
     try:
         _, accuracy, path = load_or_train(
             OmegaConf.to_container(cfg.data, resolve=True), cfg.cache_dir, cfg.epochs, retrain=cfg.retrain
         )
+    except CacheNotWritten as error:
+        print(f"ganlab.classifier: {error}", file=sys.stderr)
+        sys.exit(2)
     except (ValueError, OSError) as error:
         print(f"ganlab.classifier: data: {error}", file=sys.stderr)
         sys.exit(2)

@@ -36,6 +36,13 @@ LIMITED_MIN_IMAGES = 1000  # a limited run's classifier trains on at least this 
 TRAIN_BATCH_SIZE = 128
 
 
+class CacheNotWritten(OSError):
+    """The classifier's cache_dir could not be made or written: named so, not as a fault of the data."""
+
+    def __init__(self, cache_dir: str | Path, error: OSError) -> None:
+        super().__init__(f"cache_dir = {cache_dir}: cannot be written ({error})")
+
+
 class DomainClassifier(FeatureExtractor):
     """images (N, C, H, W) in [-1, 1], sides >= 8 -> (128 penultimate features, class logits)."""
 
@@ -150,6 +157,10 @@ def load_or_train(
     path = Path(cache_dir).expanduser() / f"{stem}.pt"
     if not retrain and (cached := read_cached(path)):
         return *cached, path
+    try:  # before minutes of training rather than after them
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CacheNotWritten(cache_dir, error) from error
     images, labels = labelled_images(data_config)
     total = len(images)
     num_classes = int(labels.max()) + 1  # of the whole set, whichever classes a smaller share happens to hold
@@ -169,20 +180,23 @@ def load_or_train(
     else:
         log.info("training the domain classifier on %d images (once; it is cached at %s)", total, path)
     classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs, num_classes=num_classes)
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.partial")  # parallel sweep jobs may write it too
-    torch.save(
-        {
-            "state_dict": classifier.state_dict(),
-            "channels": classifier.channels,
-            "num_classes": classifier.num_classes,
-            "test_accuracy": accuracy,
-            "images": len(images),
-            "data": {key: value for key, value in data_config.items() if key not in SERVING_KEYS},
-        },
-        partial,
-    )
-    partial.replace(path)
+    try:
+        torch.save(
+            {
+                "state_dict": classifier.state_dict(),
+                "channels": classifier.channels,
+                "num_classes": classifier.num_classes,
+                "test_accuracy": accuracy,
+                "images": len(images),
+                "data": {key: value for key, value in data_config.items() if key not in SERVING_KEYS},
+            },
+            partial,
+        )
+        partial.replace(path)
+    except OSError as error:  # a disk that filled up, a folder removed meanwhile
+        partial.unlink(missing_ok=True)
+        raise CacheNotWritten(cache_dir, error) from error
     log.info("domain classifier trained: test accuracy %.4f, saved to %s", accuracy, path)
     return classifier, accuracy, path
 
