@@ -63,6 +63,18 @@ def test_several_devices_counted_by_lightning_need_trainer_ddp(make_config):
     )
 
 
+def test_a_strategy_given_as_an_object_is_judged_by_what_it_hands_ddp(make_config):
+    several = ("trainer.devices=2", "trainer.accelerator=cpu", "metric=none")
+    plain = make_config(*several, "+trainer.strategy={_target_: pytorch_lightning.strategies.DDPStrategy}")
+    assert build_error(plain).startswith(
+        "trainer.devices = 2 (2 devices here) with trainer.strategy = DDPStrategy without find_unused_parameters: "
+        "true: several devices train through trainer=ddp"
+    )
+    unused = "+trainer.strategy={_target_: pytorch_lightning.strategies.DDPStrategy, find_unused_parameters: true}"
+    _, _, trainer = build_run(make_config(*several, unused))
+    assert trainer.num_devices == 2 and trainer.strategy._ddp_kwargs == {"find_unused_parameters": True}
+
+
 def test_data_are_scaled_to_the_generator_output(make_config):
     datamodule, module, _ = build_run(make_config("model.generator.output_activation=sigmoid"))
     assert datamodule.value_range == (0.0, 1.0)

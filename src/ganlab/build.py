@@ -178,6 +178,7 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
     )
     # trainer.devices=-1 or auto on a machine with several GPUs: counted only now (ganlab.validate counts the rest)
     devices, strategy = cfg.trainer.get("devices", "auto"), cfg.trainer.get("strategy", "auto")  # Lightning's defaults
+    strategy = strategy if isinstance(strategy, str) else trainer.strategy  # a `_target_` node: the object built
     if problem := several_devices_problem(devices, strategy, trainer.num_devices * trainer.num_nodes):
         raise ConfigError(problem)
     if type(trainer.strategy.precision_plugin) is Precision:  # 32-true, and no plugin of the user's

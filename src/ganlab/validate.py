@@ -164,15 +164,25 @@ def problems(cfg: DictConfig) -> list[str]:
 
 
 def several_devices_problem(devices: Any, strategy: Any, count: int | None = None) -> str | None:
-    """The refusal of several devices under a strategy other than trainer=ddp's, or None. `count`: how many
-    devices Lightning resolved (ganlab.build); without it, what `devices` names before Lightning runs."""
+    """The refusal of several devices under a strategy other than trainer=ddp's, or None. `strategy`: the name
+    trainer.strategy gives, or the strategy object the Trainer built from a `_target_` node (ganlab.build);
+    such a node itself is judged once built. `count`: how many devices Lightning resolved (ganlab.build);
+    without it, what `devices` names before Lightning runs."""
     several = _several(devices) if count is None else count > 1
-    if not several or not isinstance(strategy, str) or "find_unused_parameters_true" in strategy:
+    if not several or isinstance(strategy, DictConfig):
         return None
+    if isinstance(strategy, str):
+        if "find_unused_parameters_true" in strategy:
+            return None
+        named = repr(strategy)
+    else:  # Lightning's DDPStrategy(find_unused_parameters=True) keeps it among the arguments it hands DDP
+        if getattr(strategy, "_ddp_kwargs", {}).get("find_unused_parameters") is True:
+            return None
+        named = f"{type(strategy).__name__} without find_unused_parameters: true"
     # D's update leaves G's weights without gradients and G's leaves D's: plain DDP stops at the first backward
     resolved = "" if count is None else f" ({count} devices here)"
     return (
-        f"trainer.devices = {devices!r}{resolved} with trainer.strategy = {strategy!r}: several devices train "
+        f"trainer.devices = {devices!r}{resolved} with trainer.strategy = {named}: several devices train "
         "through trainer=ddp (trainer=ddp trainer.devices=N), whose DDP strategy lets each update leave the other "
         "network without gradients"
     )
