@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import CompactHydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
@@ -164,6 +165,12 @@ def _quiet_misleading_warnings() -> None:
 warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
 
 
+class JobFailed(CompactHydraException):
+    """A sweep job that was refused or diverged. Hydra marks it failed, runs the other jobs, and at the end
+    raises the first failure again: an exception of this kind it prints as its message alone, where any other
+    gets a traceback."""
+
+
 @hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Train; returns the `optimized_metric` score, for a sweeper that optimizes (hydra/sweeper=optuna)."""
@@ -179,8 +186,11 @@ def main(cfg: DictConfig) -> float | None:
         # A refused config exits 2, a diverged run 3, with one paragraph; anything else keeps its traceback.
         # A sweep records the failed job and goes on; HYDRA_FULL_ERROR=1 asks for the traceback.
         code = 2 if isinstance(error, ConfigError) else 3 if isinstance(error, Diverged) else None
-        if code is None or HydraConfig.get().mode == RunMode.MULTIRUN or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        if code is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
             raise
+        if HydraConfig.get().mode == RunMode.MULTIRUN:
+            log.error("ganlab: %s", error)  # in the job's train.log and the sweep's output, as it happens
+            raise JobFailed(f"ganlab: {error}") from error
         print(f"ganlab: {error}", file=sys.stderr)
         sys.exit(code)
 

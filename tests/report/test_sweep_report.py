@@ -31,9 +31,11 @@ def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, c
     # the bad cell (jobs 4 and 5) ran after the others, and the sweep's exit code says something failed
     assert sweep.returncode != 0
     refusal = "flip_prob = 0.1 (trick.flip_prob) has no meaning for the hinge loss"
-    assert refusal in sweep.stderr + sweep.stdout
+    # said as each refused job ran and again at the end, as a paragraph: no traceback
+    assert (sweep.stderr + sweep.stdout).count(refusal) == 3 and "Traceback" not in sweep.stderr + sweep.stdout
     directory = tmp_path / "sweep"
     states = {job: json.loads((directory / str(job) / "status.json").read_text())["status"] for job in range(6)}
+    assert refusal in (directory / "4" / "train.log").read_text()
     assert states == {0: "completed", 1: "completed", 2: "completed", 3: "completed", 4: "config_error",
                       5: "config_error"}  # fmt: skip
     # each job trained with its own trick's patch
@@ -82,6 +84,7 @@ def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, c
     assert "nothing left to train" in logs[1]  # their checkpoints were taken at the end
     assert "skipped: ended config_error: left as it is (rerun_failed=true runs it again)" in logs[4]
     states = {job: json.loads((directory / str(job) / "status.json").read_text())["status"] for job in range(6)}
+    assert refusal in (directory / "4" / "train.log").read_text()
     assert list(states.values()) == ["completed"] * 4 + ["config_error"] * 2
     assert {job: (directory / str(job) / "metrics.csv").read_bytes() for job in (0, 2)} == untouched
     assert [row["step"] for row in read_metrics(directory / "1")] == [str(step) for step in range(6)]
