@@ -15,7 +15,7 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab import resume
-from ganlab.resume import differing_keys, job_plan, run_directory
+from ganlab.resume import differing_keys, hydra_output_subdir, job_plan, run_directory
 from ganlab.status_file import Interrupted, read_status, write_status
 from ganlab.train import run
 from ganlab.validate import ConfigError
@@ -197,6 +197,12 @@ def test_a_sweep_rerun_into_its_directory_continues_what_is_unfinished(
     record["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 60 * age_minutes))
     (tmp_path / "status.json").write_text(json.dumps(record))
     assert job_plan(tmp_path, ["seed=1"], None, rerun_failed, sweep=True)[0] == plan
+
+
+def test_hydra_writes_its_files_only_into_a_directory_that_holds_no_run(tmp_path):
+    assert hydra_output_subdir(str(tmp_path)) == ".hydra"
+    write_status(tmp_path / "status.json", "completed", overrides=["seed=1"])
+    assert hydra_output_subdir(str(tmp_path)) is None  # a refused or skipped job leaves the run's config
 
 
 def test_a_sweep_rerun_refuses_a_live_job_and_another_jobs_directory(tmp_path):

@@ -67,6 +67,31 @@ def run_directory(ckpt_path: Any, fresh: str) -> str:
     return _chosen_directories[fresh]
 
 
+def hydra_output_subdir(output_dir: str) -> str | None:
+    """hydra.output_subdir: `.hydra` for a directory that holds no run yet, else None. Hydra writes the job's
+    config.yaml, hydra.yaml and overrides.yaml there before ganlab looks at the directory, so a command that
+    `job_plan` then refuses (a sweep of other arguments into the same hydra.sweep.dir, a run directory named
+    again) or skips would have left a run whose files describe another command. A run that goes on there
+    writes them itself (`save_hydra_files`)."""
+    return None if (Path(output_dir) / "status.json").is_file() else ".hydra"
+
+
+def save_hydra_files(output_dir: Path, task_config: DictConfig) -> None:
+    """What Hydra writes into <run>/.hydra at a job's start, for a run that continues in a directory that
+    Hydra left alone (`hydra_output_subdir`)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    hydra_config = HydraConfig.instance().cfg  # {"hydra": ...}, as Hydra saves it
+    folder = output_dir / ".hydra"
+    folder.mkdir(exist_ok=True)
+    for name, config in (
+        ("config.yaml", task_config),
+        ("hydra.yaml", hydra_config),
+        ("overrides.yaml", hydra_config.hydra.overrides.task),
+    ):
+        (folder / name).write_text(OmegaConf.to_yaml(config), encoding="utf-8")
+
+
 def checkpoint_file(ckpt_path: Any, output_dir: Path) -> Path:
     """The checkpoint file `ckpt_path` names; ConfigError when there is none."""
     if ckpt_path == "last":

@@ -20,7 +20,15 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.process_exit import run_then_exit
-from ganlab.resume import check_checkpoint, continue_metrics, job_plan, resume_from, run_directory
+from ganlab.resume import (
+    check_checkpoint,
+    continue_metrics,
+    hydra_output_subdir,
+    job_plan,
+    resume_from,
+    run_directory,
+    save_hydra_files,
+)
 from ganlab.status_file import Diverged, Interrupted, hydra_overrides, read_status, write_status
 from ganlab.validate import ConfigError, validate_config
 
@@ -31,6 +39,8 @@ log = logging.getLogger(__name__)
 
 # hydra.run.dir goes through it (conf/train.yaml): a resumed run's own directory, or a new one per run
 OmegaConf.register_new_resolver("ganlab_run_dir", run_directory, replace=True)
+# ... and hydra.output_subdir: Hydra rewrites .hydra/ only in a directory that holds no run yet
+OmegaConf.register_new_resolver("ganlab_hydra_subdir", hydra_output_subdir, replace=True)
 
 
 def run(cfg: DictConfig) -> pl.Trainer | None:
@@ -53,6 +63,8 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
     if plan == "skip":
         log.info("%s skipped: %s", output_dir, reason)
         return None
+    if plan == "resume" and HydraConfig.initialized():  # Hydra left .hydra/ as the run had it
+        save_hydra_files(output_dir, cfg)
     status_path = output_dir / "status.json"
     try:
         validate_config(cfg)

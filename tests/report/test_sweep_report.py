@@ -7,6 +7,7 @@ import math
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import yaml
 from PIL import Image
@@ -17,6 +18,10 @@ from tests.helpers import read_metrics
 FEW_PICTURES = [
     f"callbacks.{name}=null" for name in ("progress", "spot_the_fake", "interpolation", "feature_space", "curves")
 ]
+
+
+def hydra_files_written(run: Path) -> list[int]:
+    return [(run / ".hydra" / name).stat().st_mtime_ns for name in ("config.yaml", "hydra.yaml", "overrides.yaml")]
 
 
 def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, capsys):
@@ -76,6 +81,7 @@ def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, c
         record.update(status=state, updated="2020-01-01T00:00:00+00:00")
         (directory / str(job) / "status.json").write_text(json.dumps(record))
     untouched = {job: (directory / str(job) / "metrics.csv").read_bytes() for job in (0, 2)}
+    configs_written = {job: hydra_files_written(directory / str(job)) for job in range(6)}
     again = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     logs = {job: (directory / str(job) / "train.log").read_text() for job in range(6)}
@@ -87,4 +93,11 @@ def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, c
     assert refusal in (directory / "4" / "train.log").read_text()
     assert list(states.values()) == ["completed"] * 4 + ["config_error"] * 2
     assert {job: (directory / str(job) / "metrics.csv").read_bytes() for job in (0, 2)} == untouched
+    # Hydra rewrote no skipped job's .hydra/ (nor would it a refused one's); a resumed job's, ganlab did
+    rewritten = {job for job in range(6) if hydra_files_written(directory / str(job)) != configs_written[job]}
+    assert rewritten == {1, 3}
+    assert yaml.safe_load((directory / "1" / ".hydra" / "overrides.yaml").read_text())[:2] == [
+        "model=mlp_toy",
+        "data=toy_quadratic",
+    ]
     assert [row["step"] for row in read_metrics(directory / "1")] == [str(step) for step in range(6)]
