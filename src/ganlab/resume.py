@@ -82,6 +82,8 @@ def save_hydra_files(output_dir: Path, task_config: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
     hydra_config = HydraConfig.instance().cfg  # {"hydra": ...}, as Hydra saves it
+    if OmegaConf.to_container(hydra_config.hydra, resolve=False).get("output_subdir") is None:
+        return  # hydra.output_subdir=null: none wanted (Lightning's DDP sets it for the processes it starts)
     folder = output_dir / ".hydra"
     folder.mkdir(exist_ok=True)
     for name, config in (
