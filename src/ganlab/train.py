@@ -63,8 +63,7 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
     if plan == "skip":
         log.info("%s skipped: %s", output_dir, reason)
         return None
-    if plan == "resume" and HydraConfig.initialized():  # Hydra left .hydra/ as the run had it
-        save_hydra_files(output_dir, cfg)
+    continues = plan == "resume"  # in a directory whose .hydra/ Hydra left as the run had it
     status_path = output_dir / "status.json"
     try:
         validate_config(cfg)
@@ -87,6 +86,8 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
             state = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
             write_status(status_path, state, error=f"{type(error).__name__}: {error}", overrides=overrides)
         raise
+    if continues and HydraConfig.initialized():  # the command is not refused: .hydra/ describes it now
+        save_hydra_files(output_dir, cfg)
     if checkpoint is not None:
         log.info("resuming %s (%s) from %s at iteration %d", output_dir, reason, checkpoint, iteration)
         if 0 < trainer.max_steps <= iteration * module.optimizer_steps_per_iteration:
