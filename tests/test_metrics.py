@@ -10,8 +10,9 @@ from torch import nn
 
 from ganlab.build import build_run
 from ganlab.metrics import domain_classifier
+from ganlab.metrics.cache import CacheNotWritten
 from ganlab.metrics.coverage import ModeCoverage
-from ganlab.metrics.domain_classifier import LIMITED_MIN_IMAGES, CacheNotWritten, limited_count, load_or_train
+from ganlab.metrics.domain_classifier import LIMITED_MIN_IMAGES, limited_count, load_or_train
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores
 from ganlab.metrics.inception import WEIGHTS_FILE, resolve_inception_weights
 from ganlab.metrics.toy import gaussian_mmd, sliced_wasserstein

@@ -8,11 +8,11 @@ under `cache_dir` with that accuracy. A cached one is reported, not retrained, u
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.metrics.cache import CacheNotWritten, make_cache_dir
 from ganlab.process_exit import run_then_exit
 
 
@@ -21,15 +21,11 @@ def main(cfg: DictConfig) -> None:
     if not isinstance(cfg.epochs, int) or cfg.epochs < 1:
         print(f"ganlab.classifier: epochs = {cfg.epochs!r}: must be a positive integer", file=sys.stderr)
         sys.exit(2)
-    try:  # before minutes of training, not after them
-        Path(cfg.cache_dir).expanduser().mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        print(f"ganlab.classifier: cache_dir = {cfg.cache_dir}: cannot be written ({error})", file=sys.stderr)
-        sys.exit(2)
-    # imported once the arguments are checked, as in ganlab.train: torch and Lightning take seconds to import
-    from ganlab.metrics.domain_classifier import CacheNotWritten, load_or_train
-
     try:
+        make_cache_dir(cfg.cache_dir)
+        # imported once the arguments are checked, as in ganlab.train: torch and Lightning take seconds to import
+        from ganlab.metrics.domain_classifier import load_or_train
+
         _, accuracy, path = load_or_train(
             OmegaConf.to_container(cfg.data, resolve=True), cfg.cache_dir, cfg.epochs, retrain=cfg.retrain
         )

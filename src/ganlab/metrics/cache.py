@@ -4,7 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
+
+
+class CacheNotWritten(OSError):
+    """A cache_dir that could not be made or written: named so, not as a fault of the data."""
+
+    def __init__(self, cache_dir: str | Path, error: OSError) -> None:
+        super().__init__(f"cache_dir = {cache_dir}: cannot be written ({error})")
+
+
+def make_cache_dir(cache_dir: str | Path) -> Path:
+    """`cache_dir`, made (before minutes of training rather than after them); CacheNotWritten when it cannot be.
+    Light to import: ganlab.classifier calls it before torch is imported."""
+    folder = Path(cache_dir).expanduser()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CacheNotWritten(cache_dir, error) from error
+    return folder
+
 
 # keys of a data config that change how images are served, not which images there are
 SERVING_KEYS = {"batch_size", "seed", "download", "num_workers", "in_memory_limit_mb", "value_range"}

@@ -27,20 +27,13 @@ from torch.nn import functional as F
 
 from ganlab.contracts import GANData, LabelledImages
 from ganlab.images import uint8_to_range
-from ganlab.metrics.cache import SERVING_KEYS, data_set_key
+from ganlab.metrics.cache import SERVING_KEYS, CacheNotWritten, data_set_key, make_cache_dir
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
 
 log = logging.getLogger(__name__)
 
 LIMITED_MIN_IMAGES = 1000  # a limited run's classifier trains on at least this many images (~3 s on a 2-core CPU)
 TRAIN_BATCH_SIZE = 128
-
-
-class CacheNotWritten(OSError):
-    """The classifier's cache_dir could not be made or written: named so, not as a fault of the data."""
-
-    def __init__(self, cache_dir: str | Path, error: OSError) -> None:
-        super().__init__(f"cache_dir = {cache_dir}: cannot be written ({error})")
 
 
 class DomainClassifier(FeatureExtractor):
@@ -157,10 +150,7 @@ def load_or_train(
     path = Path(cache_dir).expanduser() / f"{stem}.pt"
     if not retrain and (cached := read_cached(path)):
         return *cached, path
-    try:  # before minutes of training rather than after them
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise CacheNotWritten(cache_dir, error) from error
+    make_cache_dir(cache_dir)
     images, labels = labelled_images(data_config)
     total = len(images)
     num_classes = int(labels.max()) + 1  # of the whole set, whichever classes a smaller share happens to hold
