@@ -29,6 +29,7 @@ from ganlab.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_
 from ganlab.validate import ConfigError
 
 CHECKPOINT = Path("checkpoints") / "last.ckpt"
+HYDRA_SUBDIR = ".hydra"  # where Hydra writes a job's config.yaml, hydra.yaml and overrides.yaml
 # What defines a run: a checkpoint must agree on these to be continued. Everything else (the budget in
 # trainer.max_steps, loggers, pictures, paths) may change between the first start and a resume.
 DEFINING_KEYS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "seed")
@@ -73,7 +74,7 @@ def hydra_output_subdir(output_dir: str) -> str | None:
     `job_plan` then refuses (a sweep of other arguments into the same hydra.sweep.dir, a run directory named
     again) or skips would have left a run whose files describe another command. A run that goes on there
     writes them itself (`save_hydra_files`)."""
-    return None if (Path(output_dir) / "status.json").is_file() else ".hydra"
+    return None if (Path(output_dir) / "status.json").is_file() else HYDRA_SUBDIR
 
 
 def save_hydra_files(output_dir: Path, task_config: DictConfig) -> None:
@@ -82,9 +83,11 @@ def save_hydra_files(output_dir: Path, task_config: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
 
     hydra_config = HydraConfig.instance().cfg  # {"hydra": ...}, as Hydra saves it
-    if OmegaConf.to_container(hydra_config.hydra, resolve=False).get("output_subdir") is None:
-        return  # hydra.output_subdir=null: none wanted (Lightning's DDP sets it for the processes it starts)
-    folder = output_dir / ".hydra"
+    if not OmegaConf.is_interpolation(hydra_config.hydra, "output_subdir"):
+        # set on the command line: null (Lightning's DDP sets it for the processes it starts) writes none, and
+        # a folder of the user's Hydra has written already
+        return
+    folder = output_dir / HYDRA_SUBDIR
     folder.mkdir(exist_ok=True)
     for name, config in (
         ("config.yaml", task_config),
