@@ -33,6 +33,17 @@ def test_shuffles_depend_only_on_seed_and_epoch():
     assert epoch_order(first, 3) != epoch_order(TensorBatches(images, 5, (0.0, 255.0), seed=2), 3)
 
 
+def test_epoch_batches_are_the_images_of_the_seeded_permutation_in_order():
+    """What a seed means for the data: runs of earlier releases saw these same batches."""
+    images = torch.randint(0, 256, (23, 3, 4, 5), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    batches = TensorBatches(images, 4, (-1.0, 1.0), seed=7)
+    batches.set_start(2)
+    order = torch.randperm(23, generator=epoch_generator(7, 0, 2))
+    expected = [uint8_to_range(images[order[start : start + 4]], (-1.0, 1.0)) for start in range(0, 20, 4)]
+    got = list(batches)
+    assert len(got) == 5 and all(torch.equal(a, b) and a.shape == (4, 3, 4, 5) for a, b in zip(got, expected))
+
+
 def test_ranks_share_one_permutation_in_disjoint_parts():
     images = torch.arange(40, dtype=torch.uint8).view(40, 1, 1, 1)
     parts = [epoch_order(TensorBatches(images, 4, (0.0, 255.0), seed=0, rank=r, world_size=2), 0) for r in (0, 1)]

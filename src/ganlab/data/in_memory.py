@@ -69,4 +69,6 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
 
     def validation_sample(self, n: int | None = None) -> torch.Tensor:
         """The same n real images (all if None) on every call, float in `value_range`, on the CPU."""
-        return uint8_to_range(self.images[self.validation_indices(len(self.images), n)], self.value_range)
+        return uint8_to_range(
+            self.images.index_select(0, self.validation_indices(len(self.images), n)), self.value_range
+        )

@@ -105,7 +105,7 @@ def train_domain_classifier(
         optimizer = torch.optim.Adam(classifier.parameters(), lr=1e-3)
         for _ in range(epochs):
             for batch in train[torch.randperm(len(train), generator=generator)].split(batch_size):
-                _, logits = classifier(uint8_to_range(images[batch], (-1.0, 1.0)))
+                _, logits = classifier(uint8_to_range(images.index_select(0, batch), (-1.0, 1.0)))
                 loss = F.cross_entropy(logits, labels[batch])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
