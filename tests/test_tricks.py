@@ -8,6 +8,7 @@ from hydra.utils import instantiate
 from torch import nn
 
 from ganlab.build import build_run
+from ganlab.losses import NonSaturatingLoss
 from ganlab.train import run
 from ganlab.tricks.ema import generator_average
 from ganlab.tricks.instance_noise import InstanceNoise
@@ -43,6 +44,17 @@ def test_flip_prob_is_tunable_and_off_by_default(make_config):
     assert abs((real == 0).float().mean().item() - 0.3) < 0.03
     real, fake = real_targets_and_fake_targets(make_config())
     assert real.eq(1).all() and fake.eq(0).all()
+
+
+@pytest.mark.parametrize("real_target", [1.0, 0.9, 0.7])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64])
+def test_targets_without_flipping_are_exactly_the_labelled_ones(real_target, dtype):
+    """Without flips D's targets take a shortcut; they must be the general path's, value and dtype."""
+    real_outputs, fake_outputs = torch.zeros(5, dtype=dtype), torch.zeros(3, dtype=dtype)
+    real, fake = NonSaturatingLoss(real_target=real_target).discriminator_targets(real_outputs, fake_outputs)
+    expected = label_targets(torch.arange(8) < 5, real_target).to(dtype).split([5, 3])
+    assert real.dtype == fake.dtype == dtype
+    assert torch.equal(real, expected[0]) and torch.equal(fake, expected[1])
 
 
 def test_smooth_sets_the_real_target_to_0_9_and_leaves_fakes_at_0(make_config):

@@ -41,7 +41,8 @@ def test_epoch_batches_are_the_images_of_the_seeded_permutation_in_order():
     order = torch.randperm(23, generator=epoch_generator(7, 0, 2))
     expected = [uint8_to_range(images[order[start : start + 4]], (-1.0, 1.0)) for start in range(0, 20, 4)]
     got = list(batches)
-    assert len(got) == 5 and all(torch.equal(a, b) and a.shape == (4, 3, 4, 5) for a, b in zip(got, expected))
+    assert len(got) == len(expected) == 5
+    assert all(torch.equal(a, b) and a.shape == (4, 3, 4, 5) for a, b in zip(got, expected, strict=True))
 
 
 def test_ranks_share_one_permutation_in_disjoint_parts():
