@@ -62,6 +62,10 @@ BAD_INPUTS = [
         "metric.final_num_samples = 3: must be an integer >= 4 (also the real-data reference's size, whose two",
     ),
     (["metric=classifier", "metric.scores.epochs=0"], "metric.scores.epochs = 0: must be a positive integer"),
+    # what the report draws a study's verdicts on
+    (["report.margin=ten"], "report.margin = 'ten': must be null, a positive number in the primary score's units"),
+    (["report.margin=-1"], "report.margin = -1: must be null, a positive number"),
+    (["report.primary_score=val/real_fid"], "report.primary_score = 'val/real_fid': must be null (the metric's first"),
     # checkpoints
     (["ckpt_path=last"], "ckpt_path = 'last': there is no checkpoint at"),
     (["ckpt_path=nowhere/at/all.ckpt"], "ckpt_path = 'nowhere/at/all.ckpt': there is no checkpoint at"),
@@ -74,6 +78,13 @@ def test_bad_input_is_refused_before_training_with_its_message(tmp_path, overrid
         run(compose_config(tmp_path / "run", "metric=none", *overrides))
     assert message in str(refused.value)
     assert not (tmp_path / "run" / "metrics.csv").exists()  # nothing was trained
+
+
+def test_a_primary_score_the_metric_does_not_log_is_refused_before_the_studys_hours(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        run(compose_config(tmp_path / "run", *TOY, "metric=toy", "report.primary_score=toy_fid"))
+    assert "report.primary_score = 'toy_fid': this run's metric scores val/toy_curve_distance, " in str(refused.value)
+    assert not (tmp_path / "run" / "metrics.csv").exists()
 
 
 def test_an_output_directory_that_cannot_be_made_is_refused(tmp_path):

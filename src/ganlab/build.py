@@ -151,6 +151,12 @@ def build_evaluation(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Eva
             evaluation.prepare(datamodule=datamodule, data_config=OmegaConf.to_container(cfg.data, resolve=True))
     except (ValueError, OSError) as error:
         raise ConfigError(f"metric: {error}") from error
+    primary = OmegaConf.select(cfg, "report.primary_score")
+    scores = evaluation.score_directions
+    if primary and scores and f"val/{primary.removeprefix('val/')}" not in scores:  # a study's hours for nothing
+        raise ConfigError(
+            f"report.primary_score = {primary!r}: this run's metric scores {', '.join(scores)}"
+        )
     return evaluation
 
 

@@ -99,6 +99,10 @@ class Scores(Protocol):
     """A metric as the Evaluation callback drives it: the real side once, then per evaluation reset,
     update with each batch of generated samples, compute. Values are plain floats keyed by score name."""
 
+    # Which way each score improves, "higher" or "lower", by name, the study's headline score first: the
+    # report draws verdicts on these only (a score missing here is tabulated without one).
+    better: dict[str, str]
+
     def to(self, device: torch.device) -> Scores: ...
 
     def set_real(self, real: torch.Tensor, batch_size: int) -> dict[str, float]:

@@ -43,6 +43,14 @@ def is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
+def is_share(value: Any) -> bool:
+    """'10%': a positive share, written as a percentage (the report's equivalence margin)."""
+    try:
+        return isinstance(value, str) and value.endswith("%") and float(value[:-1]) > 0
+    except ValueError:
+        return False
+
+
 def _is_betas(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and len(value) == 2 and all(is_number(b) and 0 <= b < 1 for b in value)
 
@@ -120,6 +128,16 @@ RULES: list[Rule] = [
     (("trick.flip_prob",), lambda v: is_number(v) and 0 <= v < 0.5, "a probability in [0, 0.5)"),
     (("trick.real_target",), lambda v: is_number(v) and 0.5 < v <= 1, "a target in (0.5, 1] (1: no smoothing)"),
     (("trick.r1_gamma",), lambda v: is_number(v) and v >= 0, "a number >= 0 (0: off)"),
+    (
+        ("report.primary_score",),
+        lambda v: v is None or (isinstance(v, str) and v.removeprefix("val/") and not v.startswith("val/real_")),
+        "null (the metric's first score) or a score the run's metric logs, e.g. val/fid or classifier_fid",
+    ),
+    (
+        ("report.margin",),
+        lambda v: v is None or (is_number(v) and v > 0) or is_share(v),
+        "null, a positive number in the primary score's units, or a share of the baseline's median such as '10%'",
+    ),
     (
         ("optimized_metric",),
         lambda v: v is None or (isinstance(v, str) and v.startswith("val/") and not v.startswith("val/real_")),

@@ -64,6 +64,7 @@ class Evaluation(pl.Callback):
         self.every_n_steps, self.num_samples, self.final_num_samples = every_n_steps, num_samples, final_num_samples
         self.batch_size, self.seed = batch_size, int(seed)
         self.scores: Scores | None = None
+        self.score_directions: dict[str, str] = {}  # val/<score>: higher or lower, once prepared
         self.latest: dict[str, float] = {}  # the last evaluation's values, by score name (no val/ prefix)
         self.latest_iteration = -1  # ... and the iteration it was made at
         self._done: set[tuple[int, int]] = set()
@@ -72,6 +73,11 @@ class Evaluation(pl.Callback):
 
     def prepare(self, datamodule: pl.LightningDataModule, data_config: dict[str, Any]) -> None:
         self.scores = self.make_scores(datamodule=datamodule, data_config=data_config, **self.options)
+        better = getattr(self.scores, "better", {})  # a metric of the user's may not declare it: no verdicts then
+        if wrong := {name: way for name, way in better.items() if way not in ("higher", "lower")}:
+            raise ValueError(f"{type(self.scores).__name__}.better = {wrong}: each value must be higher or lower")
+        # status.json carries them, so the report knows which way each val/ score improves
+        self.score_directions = {f"val/{name}": way for name, way in better.items()}
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if self.scores is None:

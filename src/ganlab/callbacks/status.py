@@ -48,8 +48,9 @@ _first_run_of_process = True  # the imports and interpreter start belong to the 
 class RunStatus(pl.Callback):
     """Keeps <path> current: `running` (with the iteration), then `completed`, `diverged` (with the reason),
     `failed` (with the error) or `interrupted` (with the signal). Each record also holds the job's
-    overrides, when and at which iterations it was started and resumed, and the findings of callbacks that
-    keep a `findings` list (DivergenceGuard's: D winning, modes lost)."""
+    overrides, when and at which iterations it was started and resumed, the findings of callbacks that
+    keep a `findings` list (DivergenceGuard's: D winning, modes lost), and which way each score improves
+    (`better`, from the metric: what the report draws its verdicts on)."""
 
     def __init__(self, path: str, every_n_steps: int = 1000, heartbeat_seconds: float = 60) -> None:
         if not (is_int(every_n_steps) and every_n_steps >= 0):
@@ -71,6 +72,7 @@ class RunStatus(pl.Callback):
         callbacks = list(every_callback(trainer))
         findings = [finding for callback in callbacks for finding in getattr(callback, "findings", [])]
         timings = {key: value for callback in callbacks for key, value in getattr(callback, "timings", {}).items()}
+        better = {key: way for callback in callbacks for key, way in getattr(callback, "score_directions", {}).items()}
         write_status(
             self.path,
             status,
@@ -82,6 +84,7 @@ class RunStatus(pl.Callback):
             **({"overrides": overrides} if (overrides := hydra_overrides()) is not None else {}),
             **({"findings": findings} if findings else {}),
             **({"timings": timings} if timings else {}),
+            **({"better": better} if better else {}),
             **fields,
         )
         self._written = time.monotonic()

@@ -16,6 +16,7 @@ class ModeCoverage(Metric):
     """
 
     full_state_update = False
+    better = {"modes_covered": "higher", "class_entropy": "higher"}
 
     def __init__(self, num_classes: int, min_share: float = 0.01, **kwargs) -> None:
         super().__init__(**kwargs)

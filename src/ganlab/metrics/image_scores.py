@@ -86,6 +86,9 @@ class ImageScores:
         self.fid = FrechetInceptionDistance(feature=features, reset_real_features=False)
         self.coverage = ModeCoverage(extractor.num_classes) if coverage else None
         self.real_count = 0
+        # FID first: of the three it is the one the field reads a generator by
+        self.better = {keys["fid"]: "lower", keys["kid"]: "lower", keys["is"]: "higher"}
+        self.better.update(ModeCoverage.better if coverage else {})
 
     def _inception_score(self, num_classes: int) -> InceptionScore:
         with warnings.catch_warnings():  # "will save all extracted features": logits, not images, by design

@@ -43,6 +43,8 @@ class ToyScores:
     """toy_curve_distance (median |y - curve(x)| of generated points, data units), toy_sliced_wasserstein
     and toy_mmd (generated vs real points)."""
 
+    better = {"toy_curve_distance": "lower", "toy_sliced_wasserstein": "lower", "toy_mmd": "lower"}
+
     def __init__(self, datamodule: GANData) -> None:
         if not isinstance(datamodule, CurveData):
             raise ValueError(
