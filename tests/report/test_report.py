@@ -1,186 +1,140 @@
-"""`python -m ganlab.report DIR` on run directories written as a sweep writes them, where the answer is known."""
+"""`python -m ganlab.report DIR` on sweeps whose verdicts are known: words, numbers, report.json, report.md."""
 
 from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
-import yaml
 
 from ganlab.report.__main__ import main, write_report
-from ganlab.report.statistics import difference, holm, summarize
+from tests.report.sweeps import fid_curve, write_cells, write_run
 
-CLASSIFIER_METRIC = {
-    "_target_": "ganlab.callbacks.evaluation.Evaluation",
-    "every_n_steps": 10,
-    "num_samples": 100,
-    "final_num_samples": 200,
-    "scores": {"_target_": "ganlab.metrics.domain_classifier"},
+# Kim's sigmoid cell as ganlab first measured it: heavy-tailed, every seed worse than every LeakyReLU seed,
+# and a t-test on it said "no significant difference"
+HEAVY_TAILED = {
+    "trick=base": [17.9, 12.0, 20.5, 25.1, 14.0, 19.2],
+    "trick=act_relu": [21.9, 10.0, 40.0, 25.0, 33.0, 23.0],
+    "trick=act_sigmoid": [31.0, 280.0, 920.0, 150.0, 228.0, 4000.0],
 }
 
 
-def write_run(
-    path: Path,
-    overrides: list[str],
-    seed: int,
-    curve: dict[str, list[tuple[int, float]]],
-    status: str = "completed",
-    metric: dict | None = None,
-    **status_fields,
-) -> Path:
-    """A run directory as ganlab.train leaves it: .hydra/, metrics.csv (training and evaluation rows),
-    status.json."""
-    (path / ".hydra").mkdir(parents=True)
-    config = {"seed": seed, "metric": metric or CLASSIFIER_METRIC, "data": {"_target_": "digits", "batch_size": 64}}
-    (path / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
-    (path / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump([*overrides, f"seed={seed}"]))
-    columns = sorted(curve)
-    lines = [",".join(["epoch", "step", "train/d_loss", *columns])]
-    steps = sorted({step for history in curve.values() for step, _ in history})
-    for step in steps:
-        lines.append(",".join(["0", str(step), "0.7", *[""] * len(columns)]))
-        values = {column: dict(curve[column]).get(step) for column in columns}
-        lines.append(",".join(["", str(step), "", *["" if values[c] is None else repr(values[c]) for c in columns]]))
-    (path / "metrics.csv").write_text("\n".join(lines) + "\n")
-    (path / "status.json").write_text(
-        json.dumps({"status": status, "updated": "2099-01-01T00:00:00+00:00", **status_fields})
-    )
-    return path
-
-
-def score_curve(final: float, start: float = 1.0) -> dict[str, list[tuple[int, float]]]:
-    """A classifier score rising from `start` to `final` over iterations 0, 10, 20, 30."""
-    return {
-        "val/classifier_score": [(step, start + (final - start) * step / 30) for step in (0, 10, 20, 30)],
-        "val/real_classifier_score": [(0, 9.0)],
-    }
-
-
-COLLAPSE = {"finding": "mode_collapse", "iteration": 20, "detail": "the samples cover 1 mode(s)"}
-
-
-def known_sweep(root: Path) -> Path:
-    """Cells whose verdicts against trick=base are known: one clearly better, one clearly worse, one the same
-    (up to seed noise), one with too few seeds; one run of the baseline failed."""
-    finals = {
-        "trick=base": [5.0, 5.2, 4.9],
-        "trick=flip": [7.0, 7.3, 6.9],
-        "trick=sig": [3.0, 3.2, 2.8],
-        "trick=drop": [5.1, 4.9, 5.0],
-        "trick=lin": [6.5, 6.6],
-    }
-    job = 0
-    for cell, values in finals.items():
-        for seed, value in enumerate(values):
-            # one of the worse cell's runs lost its modes: a finding the report lists beside the scores
-            findings = [COLLAPSE] if (cell, seed) == ("trick=sig", 1) else []
-            write_run(root / str(job), [cell], seed, score_curve(value), **({"findings": findings} if findings else {}))
-            job += 1
-    write_run(
-        root / str(job),
-        ["trick=base"],
-        3,
-        score_curve(1.0),
-        status="failed",
-        iteration=12,
-        max_iterations=30,
-        error="RuntimeError: boom",
-    )
-    return root
-
-
-def test_verdicts_where_the_answer_is_known(tmp_path, capsys):
-    sweep = known_sweep(tmp_path / "sweep")
+def test_a_heavy_tailed_cell_worse_on_every_seed_is_called_worse(tmp_path, capsys):
+    sweep = write_cells(tmp_path / "sweep", HEAVY_TAILED)
     assert main([str(sweep)]) == 0
     report = json.loads((sweep / "report.json").read_text())
     (group,) = report["groups"]
-    assert group["baseline"] == "trick=base"
-    (table,) = group["scores"]
-    assert table["score"] == "val/classifier_score" and table["higher_is_better"] is True
-    verdicts = {row["cell"]: row["vs_baseline"]["verdict"] for row in table["rows"]}
-    assert verdicts == {
-        "trick=base": "baseline",
-        "trick=flip": "better",
-        "trick=sig": "worse",
-        "trick=drop": "no significant difference",
-        "trick=lin": "cannot be drawn: 2 seed(s), a verdict needs 3",
-    }
-    rows = {row["cell"]: row for row in table["rows"]}
-    assert rows["trick=flip"]["n"] == 3 and rows["trick=flip"]["mean"] == pytest.approx(7.0666667)
-    assert rows["trick=flip"]["std"] == pytest.approx(0.2081666)
-    assert rows["trick=flip"]["vs_baseline"]["paired"] is True  # both ran seeds 0, 1, 2
-    assert rows["trick=flip"]["vs_baseline"]["difference"] == pytest.approx(7.0666667 - 5.0333333)
-    # the failed seed 3 of the baseline is listed, not averaged in, and breaks no pairing
-    assert rows["trick=base"]["failed"] == ["14"] and rows["trick=base"]["seeds"] == [0, 1, 2]
-    assert rows["trick=base"]["best"] == pytest.approx(5.0333333) and rows["trick=base"]["best_iteration"] == 30
-    assert rows["trick=base"]["real_data"] == 9.0
-    # the curves rise linearly from 1: 90% of the way is first covered at the last evaluation, 2/3 at 20
-    assert rows["trick=flip"]["pace_iteration"] == 30
+    primary = group["scores"][0]
+    assert primary["score"] == "val/classifier_fid" and primary["primary"] and primary["better"] == "lower"
+    rows = {row["cell"]: row for row in primary["rows"]}
+    sigmoid = rows["trick=act_sigmoid"]["vs_baseline"]
+    assert sigmoid["verdict"] == "worse" and sigmoid["probability"] == 0.0
+    # exact Mann-Whitney for 6 against 6 at complete separation: 2 / C(12, 6); Holm doubles it for two cells
+    assert sigmoid["p_value"] == pytest.approx(2 / 924) and sigmoid["p_adjusted"] == pytest.approx(4 / 924)
+    assert sigmoid["effect"]["kind"] == "ratio" and sigmoid["effect"]["value"] == pytest.approx(254 / 18.55)
+    assert rows["trick=act_relu"]["vs_baseline"]["verdict"] == "inconclusive"
+    assert rows["trick=base"]["median"] == pytest.approx(18.55)
+    assert "val/classifier_fid  trick=act_sigmoid  vs trick=base: worse" in capsys.readouterr().out
     markdown = (sweep / "report.md").read_text()
-    assert "| trick=flip | 3 | 7.067 ± 0.2082 |" in markdown and "**better**" in markdown and "**worse**" in markdown
-    assert "| 14 | trick=base | 3 | failed | 12/30 | RuntimeError: boom |" in markdown
-    assert "| 7 | trick=sig | 1 | mode_collapse | 20 | the samples cover 1 mode(s) |" in markdown
-    assert "val/classifier_score  trick=flip  vs trick=base: better" in capsys.readouterr().out
-    assert (sweep / "score_vs_step.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "- **trick=act_sigmoid: worse.** Median classifier_fid 300 against 18.5 (14x, 95% simultaneous" in markdown
+    assert "every seed worse than every baseline seed (6 seeds against 6); p = 0.0043 (Holm)" in markdown
 
 
-def test_lower_is_better_scores_and_a_chosen_baseline(tmp_path):
-    sweep = tmp_path / "sweep"
-    for seed in range(3):
-        write_run(sweep / f"a{seed}", ["loss=hinge"], seed, {"val/fid": [(0, 300.0), (30, 40.0 + seed)]})
-        write_run(sweep / f"b{seed}", ["loss=minimax"], seed, {"val/fid": [(0, 300.0), (30, 80.0 + seed)]})
-    report = write_report(sweep, baseline=["loss=minimax"], fraction=0.5)
+def test_an_inconclusive_comparison_says_how_many_seeds_would_decide_it(tmp_path):
+    report = write_report(write_cells(tmp_path / "sweep", HEAVY_TAILED))
+    relu = next(row for row in report["groups"][0]["scores"][0]["rows"] if row["cell"] == "trick=act_relu")
+    comparison = relu["vs_baseline"]
+    # P(better) from the 36 pairs; Noether's n = (z(1 - 0.025/2) + z(0.8))^2 / (6 (P - 1/2)^2) at alpha 0.05 / 2
+    relu_finals, base_finals = HEAVY_TAILED["trick=act_relu"], HEAVY_TAILED["trick=base"]
+    wins = sum(base > relu_value for relu_value in relu_finals for base in base_finals)
+    assert comparison["probability"] == pytest.approx(wins / 36)
+    needed = math.ceil((2.2414027 + 0.8416212) ** 2 / (6 * (wins / 36 - 0.5) ** 2))
+    assert comparison["seeds_needed"] == needed
+    markdown = (tmp_path / "sweep" / "report.md").read_text()
+    assert f"About {needed} seeds per cell would decide an effect of this size at 80% power." in markdown
+    assert "no significant difference" not in markdown
+
+
+def test_report_md_opens_with_the_verdicts_and_names_the_directory_as_typed(tmp_path, monkeypatch):
+    write_cells(tmp_path / "multirun" / "day" / "time", HEAVY_TAILED)
+    monkeypatch.chdir(tmp_path)
+    assert main(["multirun/day/time"]) == 0
+    markdown = (tmp_path / "multirun" / "day" / "time" / "report.md").read_text()
+    assert markdown.startswith("# ganlab report: multirun/day/time\n")
+    assert str(tmp_path) not in markdown
+    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
+    assert headings[:2] == ["## Verdicts", "## classifier_fid (primary; lower is better)"]
+    assert main(["multirun/day/time", "--title", "Kim's activations"]) == 0
+    assert (tmp_path / "multirun/day/time/report.md").read_text().startswith("# ganlab report: Kim's activations\n")
+
+
+def test_report_json_keeps_every_seed_and_is_strict_json(tmp_path):
+    sweep = write_cells(tmp_path / "sweep", {"trick=base": [5.0, 6.0, 7.0], "trick=flip": [4.0, math.nan, 3.0]})
+    write_report(sweep)
+    text = (sweep / "report.json").read_text()
+    report = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in report.json"))
     rows = {row["cell"]: row for row in report["groups"][0]["scores"][0]["rows"]}
-    assert rows["loss=hinge"]["vs_baseline"]["verdict"] == "better"  # a lower FID
-    assert rows["loss=hinge"]["best"] == pytest.approx(41.0) and rows["loss=hinge"]["pace_iteration"] == 30
-    assert rows["loss=minimax"]["vs_baseline"] == {"verdict": "baseline"}
+    seeds = rows["trick=base"]["seeds"]
+    assert [(seed["seed"], seed["value"], seed["iteration"], seed["state"]) for seed in seeds] == [
+        (0, 5.0, 30, "completed"), (1, 6.0, 30, "completed"), (2, 7.0, 30, "completed"),
+    ]  # fmt: skip
+    assert [seed["run"] for seed in rows["trick=flip"]["seeds"]] == ["3", "4", "5"]
 
 
-def test_cells_scored_differently_are_not_compared(tmp_path):
+def test_the_experiments_primary_score_is_used_and_the_others_are_exploratory(tmp_path, capsys):
+    def curves(final: float) -> dict:
+        return {**fid_curve(final), "val/classifier_score": [(step, 9 - final / 100) for step in (0, 10, 20, 30)]}
+
+    sweep = write_cells(tmp_path / "sweep", {"trick=base": [50, 51, 52], "trick=flip": [10, 11, 12]}, curve=curves,
+                        report={"primary_score": "classifier_score", "margin": None})  # fmt: skip
+    report = write_report(sweep)
+    (group,) = report["groups"]
+    assert group["primary"]["score"] == "val/classifier_score"
+    assert "report.primary_score" in group["primary"]["chosen"]
+    assert [table["score"] for table in group["scores"]] == ["val/classifier_score", "val/classifier_fid"]
+    fid_flip = group["scores"][1]["rows"][1]["vs_baseline"]
+    assert fid_flip["verdict"] == "exploratory" and fid_flip["p_adjusted"] is None
+    markdown = (sweep / "report.md").read_text()
+    assert "## Secondary scores (exploratory)" in markdown and "| p (unadjusted) |" in markdown
+    # --primary chooses another; one unknown is refused with the ones there are
+    assert write_report(sweep, primary="classifier_fid")["groups"][0]["primary"]["chosen"] == "chosen by --primary"
+    assert main([str(sweep), "--primary", "fid"]) == 2
+    assert "--primary fid: no run logged val/fid; the runs have: val/classifier_fid, val/classifier_score" in (
+        capsys.readouterr().err
+    )
+
+
+def test_equivalent_within_the_declared_margin(tmp_path):
+    finals = {"trick=base": [5.0, 5.1, 4.9, 5.0, 5.05, 4.95], "trick=drop": [5.02, 4.98, 5.0, 5.04, 4.96, 5.01]}
+    sweep = write_cells(tmp_path / "sweep", finals, report={"primary_score": "classifier_fid", "margin": "10%"})
+    report = write_report(sweep)
+    drop = report["groups"][0]["scores"][0]["rows"][1]["vs_baseline"]
+    assert drop["verdict"] == "equivalent"
+    assert drop["equivalence"]["margin"] == pytest.approx(0.5)  # 10% of the baseline's median, 5.0
+    low, high = drop["equivalence"]["interval"]
+    assert -0.5 < low < 0 < high < 0.5
+    # a margin given on the command line wins; a tight one makes it inconclusive
+    assert write_report(sweep, margin=0.001)["groups"][0]["scores"][0]["rows"][1]["vs_baseline"]["verdict"] == (
+        "inconclusive"
+    )
+
+
+def test_pace_is_measured_against_the_baselines_target(tmp_path):
+    def flat(final: float) -> dict:  # reaches its final value at the first evaluation after the start
+        return {"val/classifier_fid": [(0, 300.0), (10, final), (20, final), (30, final)]}
+
     sweep = tmp_path / "sweep"
     for seed in range(3):
-        write_run(sweep / f"a{seed}", ["trick=base"], seed, score_curve(5.0))
-        write_run(
-            sweep / f"b{seed}",
-            ["trick=flip"],
-            seed,
-            score_curve(7.0),
-            metric={**CLASSIFIER_METRIC, "final_num_samples": 10000},
-        )
-    report = write_report(sweep)
-    assert len(report["groups"]) == 2
-    assert [group["setting_differences"] for group in report["groups"]] == [
-        {"metric.final_num_samples": 200},
-        {"metric.final_num_samples": 10000},
-    ]
-    flip = report["groups"][1]["scores"][0]["rows"][0]
-    assert flip["cell"] == "trick=flip" and flip["vs_baseline"] == {"verdict": "baseline"}  # alone in its group
+        write_run(sweep / f"b{seed}", ["trick=base"], seed, fid_curve(20.0))
+        write_run(sweep / f"f{seed}", ["trick=flat"], seed, flat(200.0))
+    table = write_report(sweep)["groups"][0]["scores"][0]
+    # 90% of the way from the baseline's 300 to 20: 48, first reached by the baseline at iteration 30
+    assert table["pace_target"] == pytest.approx(48.0)
+    rows = {row["cell"]: row["pace"] for row in table["rows"]}
+    assert rows["trick=base"]["median"] == 30 and rows["trick=base"]["reached"] == 3
+    assert rows["trick=flat"]["reached"] == 0 and rows["trick=flat"]["median"] is None  # flat is not fast
     markdown = (sweep / "report.md").read_text()
-    assert "## Group 2: metric.final_num_samples=10000" in markdown
-    assert "cells scored differently are not compared in one table" in markdown
-
-
-def test_an_evaluation_limit_separates_runs_and_all_samples_is_one_setting_however_written(tmp_path):
-    """trainer.limit_val_batches changes how many samples a score is computed on; absent (runs made before it was
-    a key), null and 1.0 all mean every sample, and the classifier's copy of it is not a setting of its own."""
-    sweep = tmp_path / "sweep"
-    for seed, written in enumerate([None, 1.0, "absent"]):
-        run = write_run(sweep / f"a{seed}", ["trick=base"], seed, score_curve(5.0))
-        if written != "absent":
-            config = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())
-            config["trainer"] = {"limit_val_batches": written}
-            config["metric"]["scores"]["evaluation_limit"] = written
-            (run / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
-        limited = write_run(sweep / f"b{seed}", ["trick=flip"], seed, score_curve(7.0))
-        config = yaml.safe_load((limited / ".hydra" / "config.yaml").read_text())
-        config["trainer"] = {"limit_val_batches": 0.001}
-        (limited / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
-    report = write_report(sweep)
-    differences = [group["setting_differences"] for group in report["groups"]]
-    assert differences == [{"trainer.limit_val_batches": None}, {"trainer.limit_val_batches": 0.001}]
-    assert [group["scores"][0]["rows"][0]["runs"] for group in report["groups"]] == [3, 3]  # one group of all three
+    assert "| trick=base | 3 of 3 | <= 30 |" in markdown and "| trick=flat | 0 of 3 | never |" in markdown
 
 
 def test_user_errors_are_one_line(tmp_path, capsys):
@@ -188,26 +142,11 @@ def test_user_errors_are_one_line(tmp_path, capsys):
     assert "missing: no such directory" in capsys.readouterr().err
     assert main([str(tmp_path)]) == 2
     assert "no runs below it" in capsys.readouterr().err
-    sweep = known_sweep(tmp_path / "sweep")
+    sweep = write_cells(tmp_path / "sweep", {"trick=base": [1.0], "trick=flip": [2.0]})
     assert main([str(sweep), "--baseline", "trick=nope"]) == 2
     assert "--baseline trick=nope: no cell matches; the cells are: trick=base; trick=flip" in capsys.readouterr().err
-
-
-def test_statistics_against_hand_computed_values():
-    summary = summarize([1.0, 2.0, 3.0], confidence=0.95)
-    assert (summary.mean, summary.std) == (2.0, 1.0)
-    assert summary.ci_high - summary.mean == pytest.approx(4.302653 / math.sqrt(3))  # t(0.975, 2) = 4.3027
-    # paired: the per-seed differences 1, 2, 3 -> the same interval around 2
-    paired = difference({0: 2.0, 1: 4.0, 2: 6.0}, {0: 1.0, 1: 2.0, 2: 3.0}, 0.95)
-    assert paired.paired and paired.difference == 2.0 and paired.ci_low == pytest.approx(2 - 4.302653 / math.sqrt(3))
-    # Welch with equal spreads and sizes: t = 2 / sqrt(2/3), df = 4
-    welch = difference({0: 2.0, 1: 3.0, 2: 4.0}, {5: 0.0, 6: 1.0, 7: 2.0}, 0.95)
-    assert not welch.paired and welch.p_value == pytest.approx(0.0704, abs=1e-4)
-    assert holm([0.01, 0.04, 0.03, math.nan]) == pytest.approx([0.03, 0.06, 0.06, math.nan], nan_ok=True)
-
-
-def test_an_unknown_score_is_refused_with_the_ones_there_are(tmp_path, capsys):
-    sweep = known_sweep(tmp_path / "sweep")
     assert main([str(sweep), "--scores", "fid"]) == 2
-    error = capsys.readouterr().err
-    assert "--scores val/fid: no completed run logged it; the runs have: val/classifier_score" in error
+    assert "--scores val/fid: no run logged it; the runs have: val/classifier_fid" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([str(sweep), "--margin", "ten"])
+    assert "a positive number in the score's units, or a share such as 10%" in capsys.readouterr().err

@@ -58,17 +58,20 @@ def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, c
     assert set(rows) == {"trick=base", "trick=[drop,lin]", "trick=flip"}
     for cell, jobs in (("trick=base", (0, 1)), ("trick=[drop,lin]", (2, 3))):
         finals = [float(read_metrics(directory / str(job), "val/")[-1]["val/toy_curve_distance"]) for job in jobs]
-        mean = sum(finals) / 2
-        assert rows[cell]["n"] == 2 and math.isclose(rows[cell]["mean"], mean, rel_tol=1e-12)
-        assert math.isclose(rows[cell]["std"], abs(finals[0] - finals[1]) / math.sqrt(2), rel_tol=1e-9)
-        assert rows[cell]["best_iteration"] in (0, 3, 6)
-    assert "n" not in rows["trick=flip"] and rows["trick=flip"]["failed"] == ["4", "5"]
-    assert rows["trick=[drop,lin]"]["vs_baseline"]["verdict"] == "cannot be drawn: 2 seed(s), a verdict needs 3"
+        # each seed's value at its final evaluation, read from its metrics.csv, and their median
+        assert [seed["value"] for seed in rows[cell]["seeds"]] == finals
+        assert rows[cell]["counted"] == 2 and math.isclose(rows[cell]["median"], sum(finals) / 2, rel_tol=1e-12)
+    # the refused cell was never trained: not run, so neither a value nor a failure
+    assert rows["trick=flip"]["counted"] == 0 and rows["trick=flip"]["not_run"] == 2
+    assert [seed["outcome"] for seed in rows["trick=flip"]["seeds"]] == ["not run", "not run"]
+    assert rows["trick=flip"]["vs_baseline"]["verdict"] == "not compared: no seed of both cells counted"
+    drop_lin = rows["trick=[drop,lin]"]["vs_baseline"]
+    assert drop_lin["verdict"] == "inconclusive" and drop_lin["detectable"] is None  # 2 seeds cannot decide
     failures = [run for run in report["runs"] if run["state"] != "completed"]
     assert [(run["path"], run["state"]) for run in failures] == [("4", "config_error"), ("5", "config_error")]
     assert refusal in failures[0]["error"]
     markdown = (directory / "report.md").read_text()
-    assert "| 4 | trick=flip | 0 | config_error |" in markdown
+    assert "| 4 | trick=flip | 0 | not run | refused before training: loss: flip_prob = 0.1" in markdown
     for picture in ("score_vs_step.png", "samples.png"):
         with Image.open(directory / picture) as image:
             assert image.format == "PNG" and image.width > 400 and image.height > 200

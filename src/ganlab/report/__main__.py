@@ -1,37 +1,65 @@
-"""`python -m ganlab.report DIR [--baseline trick=base] [--scores fid ...]`: report.md, report.json,
-score_vs_step.png and samples.png, written into DIR (see README, The report)."""
+"""`python -m ganlab.report DIR [--baseline trick=base] [--primary fid] [--margin 10%] ...`: report.md,
+report.json, score_vs_step.png and samples.png, written into DIR (see docs/studies.md, The report)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
-from ganlab.report.analysis import ReportError, analyse, comparable_groups, make_cells
+from ganlab.report.analysis import Options, analyse, strict_json
+from ganlab.report.cells import ReportError, comparable_groups
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
 from ganlab.report.runs import find_runs
 from ganlab.status_file import write_text_atomically
+from ganlab.validate import is_share
+
+
+def _margin(text: str) -> str | float:
+    if is_share(text):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a positive number in the score's units, or a share such as 10%")
+    return value
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m ganlab.report",
-        description="Summarize the runs below DIR (a sweep, several, or one run) over seeds, compare each cell "
-        "with a baseline, and write report.md, report.json, score_vs_step.png and samples.png into DIR.",
+        description="Summarize the runs below DIR (a sweep, several, or one run) seed by seed, compare each cell "
+        "with a baseline on the study's primary score, and write report.md, report.json, score_vs_step.png and "
+        "samples.png into DIR.",
     )
     parser.add_argument("directory", type=Path, help="a run or sweep directory, e.g. multirun/2026-11-24/10-00-00")
     parser.add_argument(
         "--baseline", nargs="+", metavar="KEY=VALUE",
         help="the overrides that pick the baseline cell (default: the cell with trick=base, else the first)",
     )  # fmt: skip
+    parser.add_argument(
+        "--primary", metavar="NAME",
+        help="the score verdicts are drawn on (default: the runs' report.primary_score, else the metric's first)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--margin", type=_margin, metavar="M",
+        help="cells closer than this count as equivalent: the primary score's units (2.5) or a share of the "
+        "baseline's median (10%%); default: the runs' report.margin, else no equivalence verdict",
+    )  # fmt: skip
+    parser.add_argument(
+        "--paired", action="store_true",
+        help="pair the seeds of two cells (only where a seed gives both cells shared randomness; docs/studies.md)",
+    )  # fmt: skip
     parser.add_argument("--scores", nargs="+", metavar="NAME", help="the val/ scores to report (default: all)")
+    parser.add_argument("--title", help="the report's heading (default: DIR as typed)")
     parser.add_argument(
         "--fraction", type=float, default=0.9,
-        help="pace: the share of the way from first to final score a cell's mean curve must cover (0.9)",
+        help="pace: the target is this share of the way from the baseline's median first to final value (0.9)",
     )  # fmt: skip
     parser.add_argument("--confidence", type=float, default=0.95, help="of intervals and tests (0.95)")
     arguments = parser.parse_args(argv)
@@ -41,63 +69,53 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return arguments
 
 
-def write_report(
-    directory: Path,
-    baseline: list[str] | None = None,
-    scores: list[str] | None = None,
-    fraction: float = 0.9,
-    confidence: float = 0.95,
-) -> dict[str, Any]:
-    """Read, analyse and write; returns the analysis as written to report.json."""
+def write_report(directory: Path, **options: Any) -> dict[str, Any]:
+    """Read, analyse and write; returns the analysis as written to report.json. `options`: those of
+    `ganlab.report.analysis.Options` other than the directory (the title defaults to it as given)."""
+    directory = Path(directory)
     if not directory.is_dir():
         raise ReportError(f"{directory}: no such directory")
+    settings = Options(directory=directory, title=options.pop("title", None) or str(directory), **options)
     runs = find_runs(directory)
     groups = comparable_groups(runs)
-    report = _without_nan(analyse(runs, groups, directory, baseline, scores, fraction, confidence))
+    report = analyse(runs, groups, settings)
     pictures = []
-    curves = [
-        (cells, [table["score"] for table in group["scores"]])
-        for (_, cells), group in zip(groups, report["groups"], strict=True)
-    ]
-    if save_score_curves(curves, directory / "score_vs_step.png"):
+    panels = [
+        (score["score"].removeprefix("val/") + (f" (group {index + 1})" if len(groups) > 1 else ""),
+         cells, score["score"], score["better"])
+        for index, ((_, cells), group) in enumerate(zip(groups, report["groups"], strict=True))
+        for score in group["scores"]
+    ]  # fmt: skip
+    if save_score_curves(panels, directory / "score_vs_step.png"):
         pictures.append("score_vs_step.png")
-    if save_final_samples(make_cells(runs), directory / "samples.png"):
+    primary = report["groups"][0]["primary"]["score"]
+    if save_final_samples(groups[0][1], primary, directory / "samples.png"):
         pictures.append("samples.png")
     report["pictures"] = pictures
-    write_text_atomically(directory / "report.json", json.dumps(report, indent=2) + "\n")
+    report = strict_json(report)
+    write_text_atomically(directory / "report.json", json.dumps(report, indent=2, allow_nan=False) + "\n")
     write_text_atomically(directory / "report.md", render(report, pictures))
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
+    options = {key: getattr(arguments, key) for key in
+               ("title", "baseline", "scores", "primary", "margin", "paired", "confidence", "fraction")}  # fmt: skip
     try:
-        report = write_report(
-            arguments.directory, arguments.baseline, arguments.scores, arguments.fraction, arguments.confidence
-        )
+        report = write_report(arguments.directory, **options)
     except ReportError as error:
         print(f"ganlab.report: {error}", file=sys.stderr)
         return 2
     for group in report["groups"]:
-        for table in group["scores"]:
+        for table in group["scores"][:1]:
             for row in table["rows"]:
-                verdict = row.get("vs_baseline", {}).get("verdict")
-                if verdict and verdict != "baseline":
+                verdict = row["vs_baseline"]["verdict"]
+                if verdict != "baseline":
                     print(f"{table['score']}  {row['cell']}  vs {group['baseline']}: {verdict}")
-    failed = [run for run in report["runs"] if run["state"] != "completed"]
-    print(f"{len(report['runs'])} runs, {len(failed)} not completed; wrote {arguments.directory / 'report.md'}")
+    unfinished = [run for run in report["runs"] if run["state"] != "completed"]
+    print(f"{len(report['runs'])} runs, {len(unfinished)} not completed; wrote {arguments.directory / 'report.md'}")
     return 0
-
-
-def _without_nan(value: Any) -> Any:
-    """JSON has no NaN: undefined numbers (a spread over one seed) become null."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {key: _without_nan(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_without_nan(item) for item in value]
-    return value
 
 
 if __name__ == "__main__":

@@ -1,253 +1,233 @@
-"""From runs to the report's content: cells, their scores over seeds, and verdicts against a baseline.
+"""From runs to the report's content: per cell every seed's final value or failure, summaries over seeds,
+and verdicts against the baseline on the study's primary score.
 
-A *cell* is the set of runs that differ only in their seed: its label is the command-line overrides
-that vary between the runs read (`trick=flip`), seeds removed. Runs scored with different metric
-settings (number of samples, feature network, reference data) land in separate groups, and only cells
-of one group are compared. The result is a plain dict: it is report.json as written, and report.md is
-rendered from it.
+The result is a plain dict: it is report.json as written (strict JSON: an undefined number is null), and
+report.md is rendered from it. Per-seed values are the data; every statistic is computed from them. Verdict
+words are given on the primary score only, Holm-corrected over the cells compared; the other scores are
+secondary: their comparisons are shown unadjusted and marked exploratory.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ganlab.dotted_keys import flatten
-from ganlab.report.runs import Run, override_key
-from ganlab.report.statistics import MIN_SEEDS, difference, higher_is_better, holm, summarize, verdict
-
-# Keys that change how often or in what chunks a score is computed, not what it measures (and the classifier's
-# copy of trainer.limit_val_batches, read from the trainer below for every metric); and data keys that say
-# where or how fast data are read, not which data.
-_METRIC_KEYS_IGNORED = {"every_n_steps", "batch_size", "seed", "scores.evaluation_limit"}
-_DATA_KEYS_IGNORED = {"batch_size", "seed", "root", "download", "num_workers", "in_memory_limit_mb"}
-NO_OVERRIDE = "(no override)"
-
-
-class ReportError(ValueError):
-    """What the user asked of the report cannot be done (no runs, an unknown baseline)."""
+from ganlab.report import comparison, statistics
+from ganlab.report.cells import Cell, ReportError, choose_baseline, make_cells, refuse_repeated_seeds, varied_keys
+from ganlab.report.grid import analyse_grid
+from ganlab.report.outcomes import FAILURE, NOT_RUN, PENDING, VALUE, Outcome
+from ganlab.report.pace import cell_pace, target
+from ganlab.report.runs import Run
 
 
 @dataclass
-class Cell:
-    label: str
-    overrides: tuple[str, ...]
-    runs: list[Run] = field(default_factory=list)
+class Options:
+    """What the command line asks of the report (see `python -m ganlab.report --help`)."""
 
-    @property
-    def completed(self) -> list[Run]:
-        return [run for run in self.runs if run.completed]
-
-    def finals(self, score: str) -> dict[Any, float]:
-        """The final score of each completed run, by seed."""
-        return {run.seed: run.final(score) for run in self.completed if run.final(score) is not None}
-
-    def values_by_step(self, score: str) -> dict[int, list[float]]:
-        """{iteration: the score of each completed seed that evaluated at it}, by iteration."""
-        by_step: dict[int, list[float]] = {}
-        for run in self.completed:
-            for step, value in run.scores.get(score, []):
-                by_step.setdefault(step, []).append(value)
-        return dict(sorted(by_step.items()))
-
-    def mean_curve(self, score: str) -> list[tuple[int, float]]:
-        """(iteration, mean over the completed seeds that evaluated at it), by iteration."""
-        return [(step, math.fsum(values) / len(values)) for step, values in self.values_by_step(score).items()]
+    directory: Path
+    title: str  # the directory as typed, or --title
+    baseline: Sequence[str] | None = None
+    scores: Sequence[str] | None = None
+    primary: str | None = None
+    margin: str | float | None = None
+    paired: bool = False
+    confidence: float = 0.95
+    fraction: float = 0.9
 
 
-def varied_keys(runs: Sequence[Run]) -> list[str]:
-    """The override keys whose values differ between runs, in first-seen order; seed, hydra.* and how a run was
-    continued (ckpt_path, rerun_failed) do not make a run another cell."""
-    given = [{override_key(item): item for item in run.overrides} for run in runs]
-    keys = dict.fromkeys(key for overrides in given for key in overrides)
-    values = {key: {overrides.get(key, "") for overrides in given} for key in keys}
-    varied = [key for key, seen in values.items() if len(seen) > 1]
-    return [key for key in varied if key not in ("seed", "ckpt_path", "rerun_failed") and not key.startswith("hydra.")]
-
-
-def make_cells(runs: Sequence[Run]) -> list[Cell]:
-    keys = set(varied_keys(runs))
-    cells: dict[tuple[str, ...], Cell] = {}
-    for run in runs:
-        overrides = tuple(item for item in run.overrides if override_key(item) in keys)
-        cell = cells.setdefault(overrides, Cell(", ".join(overrides) or NO_OVERRIDE, overrides))
-        cell.runs.append(run)
-    return list(cells.values())
-
-
-def metric_setting(config: dict[str, Any]) -> dict[str, Any]:
-    """What a score's value depends on besides the generator: the metric's settings and the data."""
-    metric = config.get("metric") or {}
-    data = config.get("data") or {}
-    setting = {f"metric.{key}": value for key, value in flatten(metric).items() if key not in _METRIC_KEYS_IGNORED}
-    setting.update({f"data.{key}": value for key, value in flatten(data).items() if key not in _DATA_KEYS_IGNORED})
-    # how many samples an evaluation draws; unset, null and 1.0 all mean every one of them
-    limit = (config.get("trainer") or {}).get("limit_val_batches")
-    if limit is not None and not (isinstance(limit, float) and limit == 1.0):
-        setting["trainer.limit_val_batches"] = limit
-    return setting
-
-
-def comparable_groups(runs: Sequence[Run]) -> list[tuple[dict[str, Any], list[Cell]]]:
-    """The runs split by metric setting, each part as (setting, its cells), in order of first appearance."""
-    settings: dict[str, tuple[dict[str, Any], set[int]]] = {}
-    for run in runs:
-        setting = metric_setting(run.config)
-        settings.setdefault(repr(sorted(setting.items(), key=str)), (setting, set()))[1].add(id(run))
-    all_cells = make_cells(runs)
-    groups = []
-    for setting, members in settings.values():
-        cells = [
-            Cell(cell.label, cell.overrides, [run for run in cell.runs if id(run) in members]) for cell in all_cells
-        ]
-        groups.append((setting, [cell for cell in cells if cell.runs]))
-    return groups
-
-
-def choose_baseline(cells: Sequence[Cell], requested: Sequence[str] | None) -> tuple[Cell, str]:
-    """The baseline cell and a sentence saying how it was chosen."""
-    if requested:
-        matches = [cell for cell in cells if set(requested) <= set(cell.overrides)]
-        if len(matches) != 1:
-            labels = "; ".join(cell.label for cell in cells)
-            found = "no cell" if not matches else f"{len(matches)} cells"
-            raise ReportError(f"--baseline {' '.join(requested)}: {found} matches; the cells are: {labels}")
-        return matches[0], f"`{matches[0].label}` (--baseline)"
-    bases = [cell for cell in cells if "trick=base" in cell.overrides]
-    if len(bases) == 1:
-        return bases[0], f"`{bases[0].label}` (the cell with trick=base; --baseline chooses another)"
-    return cells[0], f"`{cells[0].label}`, the first cell (no single cell has trick=base; --baseline chooses)"
-
-
-def analyse(
-    runs: Sequence[Run],
-    groups: Sequence[tuple[dict[str, Any], list[Cell]]],
-    directory: Path,
-    baseline: Sequence[str] | None = None,
-    scores: Sequence[str] | None = None,
-    fraction: float = 0.9,
-    confidence: float = 0.95,
-) -> dict[str, Any]:
-    """The report's content for `runs`, split into `groups` by `comparable_groups(runs)`."""
+def analyse(runs: Sequence[Run], groups: Sequence[tuple[dict[str, Any], list[Cell]]], options: Options) -> dict:
+    """The report's content for `runs`, split into `groups` by `cells.comparable_groups(runs)`."""
     if not runs:
-        raise ReportError(f"{directory}: no runs below it (a run is a directory holding .hydra/config.yaml)")
-    cell_of = {id(run): cell for cell in make_cells(runs) for run in cell.runs}
-    tables = [_analyse_group(cells, setting, baseline, scores, fraction, confidence) for setting, cells in groups]
+        raise ReportError(f"{options.title}: no runs below it (a run is a directory holding .hydra/config.yaml)")
+    tables = [_analyse_group(cells, setting, options) for setting, cells in groups]
     if len(tables) > 1:
-        differing = _differing_keys([group["setting"] for group in tables])
+        keys = dict.fromkeys(key for group in tables for key in group["setting"])
+        differing = [key for key in keys if len({repr(group["setting"].get(key)) for group in tables}) > 1]
         for group in tables:
             group["setting_differences"] = {key: group["setting"].get(key) for key in differing}
+    cell_of = {id(run): cell.label for cell in make_cells(runs) for run in cell.runs}
     return {
-        "directory": str(directory),
+        "title": options.title,
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "confidence": confidence,
-        "fraction": fraction,
-        "min_seeds": MIN_SEEDS,
+        "confidence": options.confidence,
+        "paired": options.paired,
+        "fraction": options.fraction,
         "varied": varied_keys(runs),
         "groups": tables,
-        "runs": [_run_record(run, cell_of[id(run)], directory) for run in runs],
+        "runs": [_run_record(run, cell_of[id(run)], options.directory) for run in runs],
     }
 
 
-def _analyse_group(
-    cells: list[Cell],
-    setting: dict[str, Any],
-    requested_baseline: Sequence[str] | None,
-    requested_scores: Sequence[str] | None,
-    fraction: float,
-    confidence: float,
-) -> dict[str, Any]:
-    base, base_note = choose_baseline(cells, requested_baseline)
-    available = list(dict.fromkeys(score for cell in cells for run in cell.completed for score in run.scores))
-    chosen = [f"val/{name.removeprefix('val/')}" for name in requested_scores] if requested_scores else available
+def _analyse_group(cells: list[Cell], setting: dict[str, Any], options: Options) -> dict[str, Any]:
+    refuse_repeated_seeds(cells)
+    base, base_note = choose_baseline(cells, options.baseline)
+    runs = [run for cell in cells for run in cell.runs]
+    available = list(dict.fromkeys(score for run in runs for score in run.scores))
+    directions = {score: way for run in runs for score, way in run.better.items()}
+    primary, primary_note = _choose_primary(runs, available, directions, options.primary)
+    chosen = [f"val/{name.removeprefix('val/')}" for name in options.scores] if options.scores else available
     if unknown := [score for score in chosen if score not in available]:
-        raise ReportError(
-            f"--scores {' '.join(unknown)}: no completed run logged it; the runs have: {', '.join(available) or 'none'}"
-        )
-    tables = []
-    for score in chosen:
-        better_high = higher_is_better(score)
-        rows = [_score_row(cell, score, fraction, confidence) for cell in cells]
-        base_finals = base.finals(score)
-        comparisons = [
-            difference(cell.finals(score), base_finals, confidence)
-            if cell is not base and cell.finals(score) and base_finals
-            else None
-            for cell in cells
-        ]
-        # the family a correction counts: the comparisons a verdict can come from
-        eligible = [
-            comparison.p_value
-            if comparison and min(len(cell.finals(score)), len(base_finals)) >= MIN_SEEDS
-            else math.nan
-            for comparison, cell in zip(comparisons, cells, strict=True)
-        ]
-        for row, comparison, p_adjusted, cell in zip(rows, comparisons, holm(eligible), cells, strict=True):
-            if cell is base:
-                row["vs_baseline"] = {"verdict": "baseline"}
-            elif comparison is not None:
-                row["vs_baseline"] = {
-                    **asdict(comparison),
-                    "p_adjusted": p_adjusted,
-                    "verdict": verdict(
-                        comparison, p_adjusted, len(cell.finals(score)), len(base_finals), better_high, confidence
-                    ),
-                }
-        tables.append({"score": score, "higher_is_better": better_high, "rows": rows})
-    return {"setting": setting, "baseline": base.label, "baseline_note": base_note, "scores": tables}
+        raise ReportError(f"--scores {' '.join(unknown)}: no run logged it; the runs have: {', '.join(available)}")
+    margin = options.margin if options.margin is not None else _agreed(runs, "margin")
+    tables = [
+        _score_table(cells, base, score, directions.get(score), options, primary=score == primary, margin=margin)
+        for score in [primary, *[score for score in chosen if score != primary]]
+        if score is not None
+    ]
+    group: dict[str, Any] = {
+        "setting": setting,
+        "baseline": base.label,
+        "baseline_note": base_note,
+        "primary": {"score": primary, "chosen": primary_note, "better": directions.get(primary)},
+        "margin": margin,
+        "scores": tables,
+    }
+    if primary is not None and directions.get(primary):
+        group["grid"] = analyse_grid(cells, primary, directions[primary], 1 - options.confidence)
+    return group
 
 
-def _score_row(cell: Cell, score: str, fraction: float, confidence: float) -> dict[str, Any]:
-    finals = cell.finals(score)
+def _agreed(runs: Sequence[Run], key: str) -> Any:
+    """The runs' `report.<key>` (their experiment's), when they all give one value; else None."""
+    given = {repr(value): value for run in runs if (value := (run.config.get("report") or {}).get(key)) is not None}
+    return next(iter(given.values())) if len(given) == 1 else None
+
+
+def _choose_primary(
+    runs: Sequence[Run], available: list[str], directions: dict[str, str], requested: str | None
+) -> tuple[str | None, str]:
+    if not available:
+        return None, "no run logged a score"
+    if requested:
+        score = f"val/{requested.removeprefix('val/')}"
+        if score not in available:
+            raise ReportError(f"--primary {requested}: no run logged {score}; the runs have: {', '.join(available)}")
+        return score, "chosen by --primary"
+    named = {value for run in runs if (value := (run.config.get("report") or {}).get("primary_score"))}
+    if len(named) == 1:
+        score = f"val/{named.pop().removeprefix('val/')}"
+        if score not in available:
+            raise ReportError(
+                f"the runs' report.primary_score is {score}, which no run logged; --primary chooses one of: "
+                + ", ".join(available)
+            )
+        return score, "the experiment's report.primary_score; --primary picks another"
+    declared = [score for score in directions if score in available]
+    reason = "the runs name different report.primary_score values" if named else "no experiment names one"
+    return (declared or available)[0], f"the metric's first score: {reason}; --primary picks another"
+
+
+def _score_table(
+    cells: list[Cell], base: Cell, score: str, better: str | None, options: Options, primary: bool, margin: Any
+) -> dict[str, Any]:
+    rows = [_row(cell, score, options) for cell in cells]
+    references = [run.references[score] for run in base.runs if score in run.references]
+    table: dict[str, Any] = {
+        "score": score,
+        "primary": primary,
+        "better": better,
+        "real_data": statistics.median(references) if references else None,
+        "rows": rows,
+    }
+    base_outcomes = base.outcomes(score)
+    compared: list[tuple[dict[str, Any], comparison.Comparison, list[Outcome]]] = []
+    for row, cell in zip(rows, cells, strict=True):
+        if cell is base:
+            row["vs_baseline"] = {"verdict": "baseline"}
+            continue
+        why_not = _why_not_compared(cell, base, score, better)
+        result = None
+        if not why_not:
+            result = comparison.compare(cell.outcomes(score), base_outcomes, better, options.confidence, options.paired)
+        if result is None:
+            row["vs_baseline"] = {"verdict": f"not compared: {why_not or 'no seed of both cells counted'}"}
+            continue
+        compared.append((row, result, cell.outcomes(score)))
+    alpha = 1 - options.confidence
+    adjusted = statistics.holm([result.p_value for _, result, _ in compared]) if primary else None
+    margin_units = comparison.margin_value(margin, base_outcomes) if primary else None
+    for index, (row, result, outcomes) in enumerate(compared):
+        family = len(compared) if primary else 1
+        level = 1 - alpha / family  # the effect's interval: simultaneous over the family (Bonferroni)
+        result.effect = comparison.describe_effect(outcomes, base_outcomes, level)
+        if primary:
+            result.p_adjusted = adjusted[index]
+            comparison.judge(result, outcomes, base_outcomes, better, alpha, family, margin_units)
+        else:
+            result.verdict = "exploratory"
+        row["vs_baseline"] = result.as_dict()
+    if primary and better:
+        goal = target(base_outcomes, score, options.fraction)
+        if goal is not None:
+            table["pace_target"] = goal
+            for row, cell in zip(rows, cells, strict=True):
+                row["pace"] = cell_pace(cell.outcomes(score), score, goal, better)
+    return table
+
+
+def _why_not_compared(cell: Cell, base: Cell, score: str, better: str | None) -> str | None:
+    if better is None:
+        return f"which way {score} improves is unknown (its metric's scores object declares no `better`)"
+    for side, name in ((cell, "this cell"), (base, "the baseline")):
+        if not side.measures(score):
+            return f"{name} did not log {score}"
+    return None
+
+
+def _row(cell: Cell, score: str, options: Options) -> dict[str, Any]:
+    outcomes = cell.outcomes(score)
+    kinds = [item.kind for item in outcomes]
     row: dict[str, Any] = {
         "cell": cell.label,
-        "runs": len(cell.runs),
-        "seeds": sorted(finals, key=str),
-        "failed": [run.path.name for run in cell.runs if not run.completed],
+        "measured": cell.measures(score),
+        "seeds": [_seed_record(item, options.directory) for item in outcomes],
+        "counted": kinds.count(VALUE) + kinds.count(FAILURE),
+        "failures": kinds.count(FAILURE),
+        "pending": kinds.count(PENDING),
+        "not_run": kinds.count(NOT_RUN),
     }
-    if not finals:
-        return row
-    summary = summarize(list(finals.values()), confidence)
-    row.update(n=summary.n, mean=summary.mean, std=summary.std, ci_low=summary.ci_low, ci_high=summary.ci_high)
-    curve = cell.mean_curve(score)
-    pick = max if higher_is_better(score) is not False else min
-    best_step, best = pick(curve, key=lambda point: point[1])
-    row.update(best=best, best_iteration=best_step, pace_iteration=pace(curve, fraction))
-    references = [run.references[score] for run in cell.completed if score in run.references]
-    if references:
-        row["real_data"] = math.fsum(references) / len(references)
+    values = [item.value for item in outcomes if item.kind == VALUE]
+    if values and row["measured"]:
+        row["median"] = statistics.median(values)
+        row["median_interval"] = statistics.bootstrap_interval(values, "median", options.confidence)
+        row["iqm"] = statistics.interquartile_mean(values)
+        row["iqm_interval"] = statistics.bootstrap_interval(values, "iqm", options.confidence)
     return row
 
 
-def pace(curve: Sequence[tuple[int, float]], fraction: float) -> int | None:
-    """The first iteration at which a (mean) score curve has covered `fraction` of the way from its first
-    evaluation to its last (the KTH report compares how fast models converge); either direction."""
-    if not curve:
-        return None
-    start, final = curve[0][1], curve[-1][1]
-    for step, value in curve:
-        if final == start or (value - start) / (final - start) >= fraction:
-            return step
-    return curve[-1][0]
+def _seed_record(item: Outcome, directory: Path) -> dict[str, Any]:
+    record = {"seed": item.run.seed, "run": relative(item.run.path, directory), "state": item.run.state}
+    record["outcome"] = item.kind
+    if item.kind == VALUE:
+        record.update(value=item.value, iteration=item.run.last_iteration)
+    else:
+        record["why"] = item.why
+    return record
 
 
-def _run_record(run: Run, cell: Cell, directory: Path) -> dict[str, Any]:
-    record = {
-        "path": str(run.path.relative_to(directory)) if run.path.is_relative_to(directory) else str(run.path),
-        "cell": cell.label,
-        "seed": run.seed,
-        "state": run.state,
-    }
+def relative(path: Path, directory: Path) -> str:
+    """`path` as seen from the report's directory ("3", "seeds_0-2/3")."""
+    return str(path.relative_to(directory)) if path.is_relative_to(directory) else str(path)
+
+
+def _run_record(run: Run, cell: str, directory: Path) -> dict[str, Any]:
+    record = {"path": relative(run.path, directory), "cell": cell, "seed": run.seed, "state": run.state}
     for key in ("iteration", "max_iterations", "error", "reason", "updated", "findings"):
         if key in run.status:
             record[key] = run.status[key]
     return record
 
 
-def _differing_keys(settings: Sequence[dict[str, Any]]) -> list[str]:
-    keys = dict.fromkeys(key for setting in settings for key in setting)
-    return [key for key in keys if len({repr(setting.get(key)) for setting in settings}) > 1]
+def strict_json(value: Any) -> Any:
+    """JSON has no NaN or infinity: an undefined or unbounded number becomes null; tuples become lists."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: strict_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(item) for item in value]
+    return value

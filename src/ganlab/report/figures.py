@@ -1,5 +1,5 @@
-"""The report's pictures: each cell's score against the iteration (the KTH report's figure 4, with a band
-over seeds) and each cell's final samples side by side."""
+"""The report's pictures: each score against the iteration (the KTH report's figure 4) with every seed as a
+thin line and the cell's median bold, and each cell's samples from its median seed side by side."""
 
 from __future__ import annotations
 
@@ -7,45 +7,85 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-from ganlab.report.analysis import Cell
+from ganlab.report.cells import Cell
+from ganlab.report.outcomes import VALUE
 
 # matplotlib is imported in the functions that draw: it takes a second or more to import, and
 # `python -m ganlab.report` answers a mistyped directory or baseline before that.
 
 
-def save_score_curves(groups: Sequence[tuple[list[Cell], list[str]]], path: Path) -> bool:
-    """One panel per (group, score): per cell the mean over its completed seeds at each evaluation, and a
-    band of ± one standard deviation. `groups`: (cells, scores) per metric setting. False: nothing to draw."""
-    panels = [(index, cells, score) for index, (cells, scores) in enumerate(groups) for score in scores]
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def save_score_curves(panels: Sequence[tuple[str, list[Cell], str, str | None]], path: Path) -> bool:
+    """score_figure(panels) saved to `path`; False: nothing to draw."""
+    figure = score_figure(panels)
+    if figure is not None:
+        figure.savefig(path)
+    return figure is not None
+
+
+def score_figure(panels: Sequence[tuple[str, list[Cell], str, str | None]]):
+    """One panel per (title, cells, score, which way it improves): each counted seed's curve thin, the median
+    over the seeds at each evaluation bold, on a log axis where the values span more than a decade. None:
+    nothing to draw."""
     if not panels:
-        return False
+        return None
     from matplotlib.figure import Figure
 
     cols = min(3, len(panels))
     rows = math.ceil(len(panels) / cols)
-    figure = Figure(figsize=(5 * cols, 3.6 * rows), dpi=100)
-    for number, (index, cells, score) in enumerate(panels):
+    figure = Figure(figsize=(5.2 * cols, 3.8 * rows), dpi=100)
+    for number, (title, cells, score, better) in enumerate(panels):
         axes = figure.add_subplot(rows, cols, number + 1)
-        for cell in cells:
-            steps, means, stds = _band(cell, score)
-            if not steps:
-                continue
-            line = axes.plot(steps, means, marker="o", markersize=3, linewidth=1.2, label=cell.label)[0]
-            lows = [mean - std for mean, std in zip(means, stds, strict=True)]
-            highs = [mean + std for mean, std in zip(means, stds, strict=True)]
-            axes.fill_between(steps, lows, highs, color=line.get_color(), alpha=0.15, linewidth=0)
-        title = score.removeprefix("val/") + (f" (group {index + 1})" if len(groups) > 1 else "")
-        axes.set(title=title, xlabel="iteration")
+        finite = []
+        for index, cell in enumerate(cells):
+            color = f"C{index % 10}"
+            by_step: dict[int, list[float]] = {}
+            drawn = 0
+            for item in cell.outcomes(score):
+                history = [(step, value) for step, value in item.run.scores.get(score, []) if math.isfinite(value)]
+                if not item.counted or not history:
+                    continue
+                axes.plot(*zip(*history, strict=True), color=color, linewidth=0.6, alpha=0.45)
+                drawn += 1
+                for step, value in history:
+                    by_step.setdefault(step, []).append(value)
+                finite += [value for _, value in history]
+            if by_step:
+                steps = sorted(by_step)
+                axes.plot(steps, [_median(by_step[step]) for step in steps], color=color, linewidth=2.2,
+                          label=f"{cell.label} (median of {drawn})")  # fmt: skip
+        positive = [value for value in finite if value > 0]
+        if positive and len(positive) == len(finite) and max(positive) / min(positive) > 10:
+            axes.set_yscale("log")
+        direction = {"higher": "higher is better", "lower": "lower is better"}.get(better, "direction unknown")
+        axes.set(title=title, xlabel="iteration", ylabel=f"{score.removeprefix('val/')} ({direction})")
         axes.legend(loc="best", fontsize="x-small")
     figure.tight_layout()
-    figure.savefig(path)
-    return True
+    return figure
 
 
-def save_final_samples(cells: Sequence[Cell], path: Path) -> bool:
-    """Each cell's last sample picture (samples/step_<iteration>.png of its first completed run, lowest
-    seed first), side by side under the cell's label. False: no cell has one."""
-    shown = [(cell.label, picture) for cell in cells if (picture := _final_picture(cell)) is not None]
+def median_seed_picture(cell: Cell, score: str) -> tuple[Path, str] | None:
+    """The last sample picture of the cell's median-scoring seed on `score` (of the lower middle one, for an
+    even count), with a caption naming seed and value; None when no such seed saved a picture."""
+    valued = sorted((item for item in cell.outcomes(score) if item.kind == VALUE), key=lambda item: item.value)
+    if not valued:
+        return None
+    middle = valued[(len(valued) - 1) // 2]
+    pictures = sorted((middle.run.path / "samples").glob("step_*.png"))
+    if not pictures:
+        return None
+    return pictures[-1], f"seed {middle.run.seed}: {score.removeprefix('val/')} {middle.value:.3g}"
+
+
+def save_final_samples(cells: Sequence[Cell], score: str | None, path: Path) -> bool:
+    """Each cell's median seed's last sample picture, side by side, titled with cell, seed and score.
+    False: no cell has one."""
+    shown = [(cell.label, found) for cell in cells if score and (found := median_seed_picture(cell, score))]
     if not shown:
         return False
     import matplotlib.image
@@ -54,32 +94,11 @@ def save_final_samples(cells: Sequence[Cell], path: Path) -> bool:
     cols = min(4, len(shown))
     rows = math.ceil(len(shown) / cols)
     figure = Figure(figsize=(4 * cols, 4.4 * rows), dpi=100)
-    for number, (label, picture) in enumerate(shown):
+    for number, (label, (picture, caption)) in enumerate(shown):
         axes = figure.add_subplot(rows, cols, number + 1)
         axes.imshow(matplotlib.image.imread(picture))
-        axes.set_title(f"{label}\n{picture.parent.parent.name}/{picture.parent.name}/{picture.name}", fontsize="small")
+        axes.set_title(f"{label}\n{caption} (the median seed)", fontsize="small")
         axes.axis("off")
     figure.tight_layout()
     figure.savefig(path)
     return True
-
-
-def _band(cell: Cell, score: str) -> tuple[list[int], list[float], list[float]]:
-    by_step = cell.values_by_step(score)
-    steps = list(by_step)
-    means = [math.fsum(by_step[step]) / len(by_step[step]) for step in steps]
-    stds = [
-        math.sqrt(math.fsum((value - mean) ** 2 for value in by_step[step]) / (len(by_step[step]) - 1))
-        if len(by_step[step]) > 1
-        else 0.0
-        for step, mean in zip(steps, means, strict=True)
-    ]
-    return steps, means, stds
-
-
-def _final_picture(cell: Cell) -> Path | None:
-    for run in sorted(cell.completed, key=lambda run: str(run.seed)):
-        pictures = sorted((run.path / "samples").glob("step_*.png"))
-        if pictures:
-            return pictures[-1]
-    return None

@@ -44,10 +44,26 @@ class Run:
     def completed(self) -> bool:
         return self.state == "completed"
 
+    @property
+    def better(self) -> dict[str, str]:
+        """Which way each score improves ("higher" or "lower"), as the run's metric declared it in status.json."""
+        return self.status.get("better") or {}
+
+    @property
+    def last_iteration(self) -> int | None:
+        """The iteration of the run's final evaluation: trainer.max_steps as iterations, or, for a run trained
+        by epochs, the iteration it ended at; None when status.json does not say."""
+        planned, reached = self.status.get("max_iterations"), self.status.get("iteration")
+        if isinstance(planned, int) and planned > 0:
+            return planned
+        return reached if isinstance(reached, int) and self.completed else None
+
     def final(self, score: str) -> float | None:
-        """The score at the run's last evaluation (the final one, with `metric.final_num_samples`)."""
-        history = self.scores.get(score)
-        return history[-1][1] if history else None
+        """The score at the run's final evaluation (the one with `metric.final_num_samples`), or None when the
+        run has no value at that iteration: an earlier value, drawn with fewer samples, is not a final one."""
+        last = self.last_iteration
+        values = [value for step, value in self.scores.get(score, []) if step == last]
+        return values[-1] if values else None
 
 
 def find_runs(root: Path) -> list[Run]:

@@ -1,99 +1,156 @@
-"""Numbers over seeds: a cell's summary, its difference from the baseline, and the verdict in words.
+"""Numbers over seeds, robust to the heavy tails GAN seeds have: medians, interquartile means, bootstrap
+intervals, the probability of improvement with a permutation test, Holm's correction and seed counts.
 
-A cell's final scores over its seeds are summarized as mean ± sample standard deviation with a
-Student-t confidence interval. A cell is compared with the baseline by the difference of means: when
-both ran the same seeds (a sweep's `seed=0,1,2` over every cell) the seeds are paired (a paired t-test
-on the per-seed differences, since a seed fixes the data order and the fixed latents of both runs);
-otherwise Welch's t-test. The p-values of one score's comparisons are corrected for the number of cells
-compared (Holm's step-down method), and only then read against 1 - confidence.
+Every function takes *goodness*: a score oriented so that higher is better (a distance negated), with a
+failed seed as -inf, the worst outcome, which ranks below every value and ties with other failures.
+The tests and intervals are scipy.stats' (Agarwal et al. 2021, "Deep RL at the edge of the statistical
+precipice", for the choice of statistics; docs/studies.md explains each).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-# scipy.stats is imported in the functions that use it: it takes a second or more to import, and
+# scipy and numpy are imported in the functions that use them: scipy.stats takes a second or more to import, and
 # `python -m ganlab.report` answers a mistyped directory or baseline before that.
 
-# Fewer seeds than this and a cell's spread is a guess: the report says no verdict can be drawn.
-MIN_SEEDS = 3
-
-# Which way each of ganlab's scores improves (None: the report tabulates it without a verdict).
-HIGHER_IS_BETTER = {
-    "inception_score": True,
-    "classifier_score": True,
-    "modes_covered": True,
-    "class_entropy": True,
-    "fid": False,
-    "kid": False,
-    "classifier_fid": False,
-    "classifier_kid": False,
-    "toy_curve_distance": False,
-    "toy_sliced_wasserstein": False,
-    "toy_mmd": False,
-}
+BOOTSTRAP_RESAMPLES = 9999
+# Permutation tests enumerate every relabelling up to this many (exact); beyond it they draw this many at random.
+PERMUTATIONS = 100_000
+POWER = 0.8  # of the seed counts the report states
+RANDOM_SEED = 0  # of the bootstrap and the random permutations: the same runs always give the same report
 
 
-def higher_is_better(score: str) -> bool | None:
-    """True, False, or None when unknown, for `val/<name>` or `<name>`."""
-    return HIGHER_IS_BETTER.get(score.removeprefix("val/"))
+def median(values: Sequence[float]) -> float:
+    import numpy as np
+
+    return float(np.median(values))
 
 
-@dataclass
-class Summary:
-    n: int
-    mean: float
-    std: float  # sample standard deviation (n - 1); nan for one seed
-    ci_low: float
-    ci_high: float
-
-
-@dataclass
-class Difference:
-    difference: float  # cell mean - baseline mean
-    ci_low: float
-    ci_high: float
-    p_value: float  # two-sided, before the correction for several cells; nan when it cannot be computed
-    paired: bool
-
-
-def summarize(values: Sequence[float], confidence: float) -> Summary:
+def interquartile_mean(values: Sequence[float]) -> float:
+    """The mean of the middle half (25% trimmed from each end, as rliable's IQM)."""
     from scipy import stats
 
-    n = len(values)
-    mean = math.fsum(values) / n
-    if n < 2:
-        return Summary(n, mean, math.nan, math.nan, math.nan)
-    std = math.sqrt(math.fsum((value - mean) ** 2 for value in values) / (n - 1))
-    half = stats.t.ppf((1 + confidence) / 2, n - 1) * std / math.sqrt(n)
-    return Summary(n, mean, std, mean - half, mean + half)
+    return float(stats.trim_mean(values, 0.25))
 
 
-def difference(cell: Mapping[object, float], baseline: Mapping[object, float], confidence: float) -> Difference:
-    """`cell` and `baseline`: final score by seed. Paired when both hold the same seeds."""
+def bootstrap_interval(values: Sequence[float], statistic: str, confidence: float) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of `statistic` ("median" or "iqm") over `values`; None below two values.
+    Percentile rather than BCa: BCa is undefined where every resample agrees (zero spread)."""
+    if len(values) < 2:
+        return None
+    import numpy as np
     from scipy import stats
 
-    paired = set(cell) == set(baseline)
-    if paired:
-        per_seed = [cell[seed] - baseline[seed] for seed in cell]
-        summary = summarize(per_seed, confidence)
-        delta, standard_error, dof = summary.mean, summary.std / math.sqrt(summary.n), summary.n - 1
+    if statistic == "median":
+        function = np.median
     else:
-        a, b = summarize(list(cell.values()), confidence), summarize(list(baseline.values()), confidence)
-        delta = a.mean - b.mean
-        va, vb = a.std**2 / a.n, b.std**2 / b.n
-        standard_error = math.sqrt(va + vb)
-        # Welch-Satterthwaite; nan when either side has a single seed
-        dof = (va + vb) ** 2 / (va**2 / (a.n - 1) + vb**2 / (b.n - 1)) if va + vb > 0 else max(a.n + b.n - 2, 0)
-    if math.isnan(standard_error) or dof < 1:
-        return Difference(delta, math.nan, math.nan, math.nan, paired)
-    if standard_error == 0:  # identical spreads of zero: any difference is certain, none is none
-        return Difference(delta, delta, delta, 0.0 if delta != 0 else 1.0, paired)
-    half = stats.t.ppf((1 + confidence) / 2, dof) * standard_error
-    p_value = 2 * stats.t.sf(abs(delta) / standard_error, dof)
-    return Difference(delta, delta - half, delta + half, float(p_value), paired)
+        function = lambda sample, axis: stats.trim_mean(sample, 0.25, axis=axis)  # noqa: E731
+    result = stats.bootstrap(
+        (np.asarray(values, dtype=float),), function, n_resamples=BOOTSTRAP_RESAMPLES, vectorized=True,
+        confidence_level=confidence, method="percentile", rng=np.random.default_rng(RANDOM_SEED),
+    )  # fmt: skip
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+
+def _improvement(x, y, axis=-1):
+    """P(a draw of x beats a draw of y) + half the ties, minus 1/2, over the last axis of each (vectorized)."""
+    import numpy as np
+
+    x, y = np.moveaxis(x, axis, -1), np.moveaxis(y, axis, -1)
+    wins = (x[..., :, None] > y[..., None, :]).mean(axis=(-2, -1))
+    ties = (x[..., :, None] == y[..., None, :]).mean(axis=(-2, -1))
+    return wins + 0.5 * ties - 0.5
+
+
+def _paired_improvement(x, y, axis=-1):
+    """The share of pairs in which x beats its partner, half for a tie, minus 1/2."""
+    import numpy as np
+
+    x, y = np.moveaxis(x, axis, -1), np.moveaxis(y, axis, -1)
+    return (x > y).mean(axis=-1) + 0.5 * (x == y).mean(axis=-1) - 0.5
+
+
+def probability_of_improvement(cell: Sequence[float], baseline: Sequence[float], paired: bool = False) -> float:
+    """P(a seed of `cell` beats a seed of `baseline`), ties counting half: 0.5 is no effect, 1 a complete
+    separation. Paired: the share of seeds that beat the same seed of the baseline (equal lengths)."""
+    import numpy as np
+
+    x, y = np.asarray(cell, dtype=float), np.asarray(baseline, dtype=float)
+    return float((_paired_improvement if paired else _improvement)(x, y)) + 0.5
+
+
+def improvement_test(
+    cell: Sequence[float], baseline: Sequence[float], confidence: float, paired: bool = False
+) -> tuple[float, tuple[float, float] | None]:
+    """(two-sided permutation p-value of P(improvement) = 1/2, bootstrap interval of P(improvement)).
+
+    Unpaired, the permutation test of the probability of improvement is the Mann-Whitney test, exact where
+    the relabellings number PERMUTATIONS or fewer, with ties and failures handled by the same relabelling.
+    Paired, each seed's pair is swapped or not (a sign test with ties counting half)."""
+    import numpy as np
+    from scipy import stats
+
+    x, y = np.asarray(cell, dtype=float), np.asarray(baseline, dtype=float)
+    statistic = _paired_improvement if paired else _improvement
+    if min(len(x), len(y)) < 2:  # scipy's permutation test takes two or more a side
+        # one pair swapped or not: p = 1; one seed against n: the Mann-Whitney test's exact distribution
+        p_value = 1.0 if paired else float(stats.mannwhitneyu(x, y, method="exact").pvalue)
+        return min(1.0, p_value), None
+    kind = "samples" if paired else "independent"
+    test = stats.permutation_test(
+        (x, y), statistic, permutation_type=kind, vectorized=True, n_resamples=PERMUTATIONS, batch=2000,
+        rng=np.random.default_rng(RANDOM_SEED),
+    )  # fmt: skip
+    interval = None
+    if min(len(x), len(y)) >= 2:
+        result = stats.bootstrap(
+            (x, y), statistic, paired=paired, vectorized=True, n_resamples=BOOTSTRAP_RESAMPLES,
+            confidence_level=confidence, method="percentile", rng=np.random.default_rng(RANDOM_SEED),
+        )  # fmt: skip
+        interval = (float(result.confidence_interval.low) + 0.5, float(result.confidence_interval.high) + 0.5)
+    return min(1.0, float(test.pvalue)), interval
+
+
+def median_difference_interval(
+    cell: Sequence[float], baseline: Sequence[float], confidence: float, paired: bool = False
+) -> tuple[float, float] | None:
+    """Bootstrap interval of median(cell) - median(baseline); None where either has fewer than two values.
+    A resample whose median is a failure gives an infinite or undefined difference, and so an unbounded interval."""
+    if min(len(cell), len(baseline)) < 2:
+        return None
+    import numpy as np
+    from scipy import stats
+
+    def difference(x, y, axis=-1):
+        with np.errstate(invalid="ignore"):
+            return np.median(x, axis=axis) - np.median(y, axis=axis)
+
+    with np.errstate(invalid="ignore"):
+        result = stats.bootstrap(
+            (np.asarray(cell, dtype=float), np.asarray(baseline, dtype=float)), difference, paired=paired,
+            vectorized=True, n_resamples=BOOTSTRAP_RESAMPLES, confidence_level=confidence, method="percentile",
+            rng=np.random.default_rng(RANDOM_SEED),
+        )  # fmt: skip
+    low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    return (low, high) if math.isfinite(low) and math.isfinite(high) else (-math.inf, math.inf)
+
+
+def ratio_interval(cell: Sequence[float], baseline: Sequence[float], confidence: float) -> tuple[float, float] | None:
+    """Bootstrap interval of median(cell) / median(baseline), for positive values; None below two each."""
+    if min(len(cell), len(baseline)) < 2:
+        return None
+    import numpy as np
+    from scipy import stats
+
+    result = stats.bootstrap(
+        (np.asarray(cell, dtype=float), np.asarray(baseline, dtype=float)),
+        lambda x, y, axis=-1: np.median(x, axis=axis) / np.median(y, axis=axis), vectorized=True,
+        n_resamples=BOOTSTRAP_RESAMPLES, confidence_level=confidence, method="percentile",
+        rng=np.random.default_rng(RANDOM_SEED),
+    )  # fmt: skip
+    return float(result.confidence_interval.low), float(result.confidence_interval.high)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
@@ -107,14 +164,43 @@ def holm(p_values: Sequence[float]) -> list[float]:
     return adjusted
 
 
-def verdict(
-    result: Difference, p_adjusted: float, n_cell: int, n_baseline: int, better_high: bool | None, confidence: float
-) -> str:
-    """better / worse / no significant difference, or why none can be drawn."""
-    if min(n_cell, n_baseline) < MIN_SEEDS:
-        return f"cannot be drawn: {min(n_cell, n_baseline)} seed(s), a verdict needs {MIN_SEEDS}"
-    if better_high is None:
-        return "no verdict: which way this score improves is unknown"
-    if math.isnan(p_adjusted) or p_adjusted >= 1 - confidence:
-        return "no significant difference"
-    return "better" if (result.difference > 0) == better_high else "worse"
+def smallest_p(n_cell: int, n_baseline: int, paired: bool = False) -> float:
+    """The smallest two-sided p-value the permutation test can give at these seed counts (a complete separation)."""
+    from scipy.special import comb
+
+    relabellings = 2.0**n_cell if paired else comb(n_cell + n_baseline, n_cell, exact=True)
+    return min(1.0, 2.0 / relabellings)
+
+
+def _z_sum(alpha: float) -> float:
+    from scipy import stats
+
+    return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(POWER))
+
+
+def seeds_needed(probability: float, alpha: float, paired: bool = False, at_most: int = 1000) -> int | None:
+    """Seeds per cell at which the test would find an effect of this size (`probability` of improvement) at
+    level `alpha` with POWER, by Noether's (1987) large-sample formulas for the Mann-Whitney test (the sign
+    test, paired), and never fewer than the test needs to reach `alpha` at all. None: more than `at_most`."""
+    effect = abs(probability - 0.5)
+    if effect == 0:
+        return None
+    per_cell = _z_sum(alpha) ** 2 / ((4.0 if paired else 6.0) * effect**2)
+    needed = max(2, math.ceil(per_cell - 1e-9))
+    while needed <= at_most and smallest_p(needed, needed, paired) > alpha:
+        needed += 1
+    return needed if needed <= at_most else None
+
+
+def smallest_detectable(n_cell: int, n_baseline: int, alpha: float, paired: bool = False) -> float | None:
+    """The distance |P(improvement) - 1/2| the current seeds find with POWER at level `alpha` (Noether's
+    formulas turned round); None when no effect can reach `alpha` at these counts."""
+    if smallest_p(n_cell, n_baseline, paired) > alpha:
+        return None
+    if paired:
+        effect = _z_sum(alpha) / (2 * math.sqrt(n_cell))
+    else:
+        total = n_cell + n_baseline
+        share = n_cell / total
+        effect = _z_sum(alpha) / math.sqrt(12 * share * (1 - share) * total)
+    return min(effect, 0.5)

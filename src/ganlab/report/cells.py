@@ -1,0 +1,125 @@
+"""Runs grouped for comparison: cells (runs that differ only in their seed), groups of cells scored alike,
+and the baseline cell.
+
+A *cell* is named by the command-line overrides that vary between the runs read (`trick=flip`), seeds
+removed. Runs scored with different metric settings (number of samples, feature network, reference data)
+land in separate groups, and only cells of one group are compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ganlab.dotted_keys import flatten
+from ganlab.report.outcomes import NOT_MEASURED, Outcome, outcome
+from ganlab.report.runs import Run, override_key
+
+# Keys that change how often or in what chunks a score is computed, not what it measures (and the classifier's
+# copy of trainer.limit_val_batches, read from the trainer below for every metric); and data keys that say
+# where or how fast data are read, not which data.
+_METRIC_KEYS_IGNORED = {"every_n_steps", "batch_size", "seed", "scores.evaluation_limit"}
+_DATA_KEYS_IGNORED = {"batch_size", "seed", "root", "download", "num_workers", "in_memory_limit_mb"}
+NO_OVERRIDE = "(no override)"
+
+
+class ReportError(ValueError):
+    """What the user asked of the report cannot be done (no runs, an unknown baseline, a seed run twice)."""
+
+
+@dataclass
+class Cell:
+    label: str
+    overrides: tuple[str, ...]
+    runs: list[Run] = field(default_factory=list)
+
+    def measures(self, score: str) -> bool:
+        """Whether its metric has `score`: some run logged it, or none completed to show that it does not."""
+        return any(score in run.scores for run in self.runs) or not any(run.completed for run in self.runs)
+
+    def outcomes(self, score: str) -> list[Outcome]:
+        if not self.measures(score):
+            return [Outcome(run, NOT_MEASURED, why=f"its metric does not log {score}") for run in self.runs]
+        return [outcome(run, score) for run in self.runs]
+
+
+def varied_keys(runs: Sequence[Run]) -> list[str]:
+    """The override keys whose values differ between runs, in first-seen order; seed, hydra.* and how a run was
+    continued (ckpt_path, rerun_failed) do not make a run another cell."""
+    given = [{override_key(item): item for item in run.overrides} for run in runs]
+    keys = dict.fromkeys(key for overrides in given for key in overrides)
+    values = {key: {overrides.get(key, "") for overrides in given} for key in keys}
+    varied = [key for key, seen in values.items() if len(seen) > 1]
+    return [key for key in varied if key not in ("seed", "ckpt_path", "rerun_failed") and not key.startswith("hydra.")]
+
+
+def make_cells(runs: Sequence[Run]) -> list[Cell]:
+    keys = set(varied_keys(runs))
+    cells: dict[tuple[str, ...], Cell] = {}
+    for run in runs:
+        overrides = tuple(item for item in run.overrides if override_key(item) in keys)
+        cell = cells.setdefault(overrides, Cell(", ".join(overrides) or NO_OVERRIDE, overrides))
+        cell.runs.append(run)
+    return list(cells.values())
+
+
+def metric_setting(config: dict[str, Any]) -> dict[str, Any]:
+    """What a score's value depends on besides the generator: the metric's settings and the data."""
+    metric = config.get("metric") or {}
+    data = config.get("data") or {}
+    setting = {f"metric.{key}": value for key, value in flatten(metric).items() if key not in _METRIC_KEYS_IGNORED}
+    setting.update({f"data.{key}": value for key, value in flatten(data).items() if key not in _DATA_KEYS_IGNORED})
+    # how many samples an evaluation draws; unset, null and 1.0 all mean every one of them
+    limit = (config.get("trainer") or {}).get("limit_val_batches")
+    if limit is not None and not (isinstance(limit, float) and limit == 1.0):
+        setting["trainer.limit_val_batches"] = limit
+    return setting
+
+
+def comparable_groups(runs: Sequence[Run]) -> list[tuple[dict[str, Any], list[Cell]]]:
+    """The runs split by metric setting, each part as (setting, its cells), in order of first appearance."""
+    settings: dict[str, tuple[dict[str, Any], set[int]]] = {}
+    for run in runs:
+        setting = metric_setting(run.config)
+        settings.setdefault(repr(sorted(setting.items(), key=str)), (setting, set()))[1].add(id(run))
+    all_cells = make_cells(runs)
+    groups = []
+    for setting, members in settings.values():
+        cells = [
+            Cell(cell.label, cell.overrides, [run for run in cell.runs if id(run) in members]) for cell in all_cells
+        ]
+        groups.append((setting, [cell for cell in cells if cell.runs]))
+    return groups
+
+
+def refuse_repeated_seeds(cells: Sequence[Cell]) -> None:
+    """A seed run twice in one cell (two sweeps pooled with the same seeds) is the same experiment twice: counted
+    as two seeds it would fake evidence, and keeping one of them would be a silent choice. Raise, naming them."""
+    repeats = []
+    for cell in cells:
+        by_seed: dict[str, list[Run]] = {}
+        for run in cell.runs:
+            by_seed.setdefault(str(run.seed), []).append(run)
+        repeats += [f"{cell.label} seed {seed}: {', '.join(str(run.path) for run in runs)}"
+                    for seed, runs in by_seed.items() if len(runs) > 1]  # fmt: skip
+    if repeats:
+        raise ReportError(
+            "the same seed of a cell was run more than once, and a repeated seed would count as two seeds; report "
+            "the sweeps apart, or move one of each pair out of the directory: " + "; ".join(repeats)
+        )
+
+
+def choose_baseline(cells: Sequence[Cell], requested: Sequence[str] | None) -> tuple[Cell, str]:
+    """The baseline cell and a sentence saying how it was chosen."""
+    if requested:
+        matches = [cell for cell in cells if set(requested) <= set(cell.overrides)]
+        if len(matches) != 1:
+            labels = "; ".join(cell.label for cell in cells)
+            found = "no cell" if not matches else f"{len(matches)} cells"
+            raise ReportError(f"--baseline {' '.join(requested)}: {found} matches; the cells are: {labels}")
+        return matches[0], f"`{matches[0].label}` (--baseline)"
+    bases = [cell for cell in cells if "trick=base" in cell.overrides]
+    if len(bases) == 1:
+        return bases[0], f"`{bases[0].label}` (the cell with trick=base; --baseline picks another)"
+    return cells[0], f"`{cells[0].label}`, the first cell (no single cell has trick=base; --baseline picks one)"

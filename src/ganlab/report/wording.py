@@ -1,0 +1,99 @@
+"""The verdicts in sentences: one per comparison on the primary score, the effect relative to the baseline
+with its interval and seed counts, the test, and for an inconclusive one the seeds that would decide it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ganlab.report.rounding import p_value, rounded_like, share, significant, with_interval
+
+
+def effect_text(effect: dict[str, Any] | None, level: str) -> str:
+    """'13x, 95% simultaneous CI 1.7x to 51x' or '+4.0, ... -3.1 to 11'."""
+    if effect is None:
+        return ""
+    interval = effect.get("interval")
+    if effect["kind"] == "ratio":  # a ratio's interval is multiplicative: two significant digits throughout
+        value = f"{significant(effect['value'], 2)}x"
+        bounds = f"{significant(interval[0], 2)}x to {significant(interval[1], 2)}x" if interval else ""
+    else:
+        value = f"{'+' if effect['value'] >= 0 else ''}{rounded_like(effect['value'], interval)}"
+        bounds = f"{rounded_like(interval[0], interval)} to {rounded_like(interval[1], interval)}" if interval else ""
+    if not interval or None in interval:
+        return value
+    return f"{value}, {level} CI {bounds}"
+
+
+def _medians(table: dict[str, Any], row: dict[str, Any], base_row: dict[str, Any]) -> str:
+    name = table["score"].removeprefix("val/")
+    if "median" not in row or "median" not in base_row:
+        return f"no {name} value to take a median of in {'this cell' if 'median' not in row else 'the baseline'}"
+    mine = rounded_like(row["median"], row.get("median_interval"))
+    theirs = rounded_like(base_row["median"], base_row.get("median_interval"))
+    return f"median {name} {mine} against {theirs}"
+
+
+def _probability_text(comparison: dict[str, Any]) -> str:
+    against = "pairs" if comparison["paired"] else f"seeds against {comparison['n_baseline']}"
+    counts = f"{comparison['n_cell']} {against}"
+    probability, interval = comparison["probability"], comparison.get("probability_interval")
+    if probability in (0.0, 1.0):
+        side = "better" if probability == 1.0 else "worse"
+        whom = "its baseline pair" if comparison["paired"] else "every baseline seed"
+        return f"every seed {side} than {whom} ({counts})"
+    shown = f"[{share(interval[0])}, {share(interval[1])}]" if interval else ""
+    return f"P(better) = {share(probability)} {shown} ({counts})".replace("  ", " ")
+
+
+def _power_text(comparison: dict[str, Any]) -> str:
+    needed, detectable = comparison.get("seeds_needed"), comparison.get("detectable")
+    if comparison["probability"] == 0.5:
+        decide = "The seeds show no effect at all: more would not decide it; a margin (--margin) tests equivalence."
+    elif needed is None:
+        decide = "More than 1000 seeds per cell would be needed to decide an effect this small."
+    else:
+        decide = f"About {needed} seeds per cell would decide an effect of this size at 80% power."
+    if detectable is None:
+        now = "no effect can reach significance with the current seeds (a complete separation is not enough)"
+    elif detectable >= 0.5:
+        now = "the current seeds detect only a complete separation"
+    else:
+        now = f"the current seeds detect P(better) below {share(0.5 - detectable)} or above {share(0.5 + detectable)}"
+    return f"{decide} As it stands, {now}."
+
+
+def _equivalence_text(comparison: dict[str, Any], margin_given: Any) -> str:
+    equivalence = comparison.get("equivalence")
+    if not equivalence:
+        return ""
+    margin = significant(equivalence["margin"], 3)
+    given = f" ({margin_given} of the baseline's median)" if isinstance(margin_given, str) else ""
+    interval = equivalence.get("interval")
+    shown = "undefined" if interval is None else with_interval(0.0, interval).split(" ", 1)[1]
+    verb = "lies inside it" if equivalence["equivalent"] else "does not lie inside it"
+    return f" Equivalence within ±{margin}{given}: the median difference's interval {shown} {verb}."
+
+
+def verdict_sentence(
+    table: dict[str, Any], row: dict[str, Any], base_row: dict[str, Any], margin_given: Any, level: str
+) -> str:
+    comparison = row["vs_baseline"]
+    verdict = comparison["verdict"]
+    head = f"- **{row['cell']}: {verdict}.**"
+    if "probability" not in comparison:
+        return f"- **{row['cell']}**: {verdict}."
+    effect = effect_text(comparison.get("effect"), level)
+    parts = [f"{head} {_medians(table, row, base_row).capitalize()}" + (f" ({effect})" if effect else "") + ";"]
+    parts.append(_probability_text(comparison) + f"; p = {p_value(comparison['p_adjusted'])} (Holm).")
+    failed = [f"{cell['failures']} of {cell['counted']} {name} failed" for cell, name in ((row, "seeds"),
+              (base_row, "baseline seeds")) if cell["failures"]]  # fmt: skip
+    if failed:
+        parts.append(f"{' and '.join(failed).capitalize()} (counted as the worst outcome).")
+    pending = row["pending"] + base_row["pending"]
+    if pending:
+        parts.append(f"{pending} run(s) still pending: the verdict may change.")
+    if verdict in ("equivalent", "inconclusive"):
+        parts.append(_equivalence_text(comparison, margin_given).strip())
+    if verdict == "inconclusive":
+        parts.append(_power_text(comparison))
+    return " ".join(part for part in parts if part)
