@@ -57,11 +57,14 @@ def test_every_cell_of_an_experiment_is_a_valid_run(experiment, tmp_path):
 
 def test_the_studies_sweep_what_their_sources_compared():
     cells = {name: {tuple(sorted(job)) for job in sweep_jobs(name)} for name in group_options("experiment")}
-    assert len(cells["kth_ablation"]) == 15
+    # five seeds a cell: the fewest at which the report's test can tell two cells apart (3 against 3: p >= 0.1)
+    five = {f"seed={seed}" for seed in range(5)}
+    assert all({item for job in jobs for item in job if item.startswith("seed=")} == five for jobs in cells.values())
+    assert len(cells["kth_ablation"]) == 25
     assert {item for job in cells["kth_ablation"] for item in job if item.startswith("trick=")} == {
         "trick=base", "trick=flip", "trick=drop", "trick=lin", "trick=sig"
     }  # fmt: skip
-    assert len(cells["kth_models"]) == 18 and len(cells["toy_activations"]) == 9
+    assert len(cells["kth_models"]) == 30 and len(cells["toy_activations"]) == 15
     assert ("seed=0", "trick=[flip,instance_noise]") in cells["dcgan_mnist_tricks"]
 
 
