@@ -142,7 +142,7 @@ def _score_table(
         why_not = _why_not_compared(cell, base, score, better)
         result = None
         if not why_not:
-            result = comparison.compare(cell.outcomes(score), base_outcomes, better, options.confidence, options.paired)
+            result = comparison.compare(cell.outcomes(score), base_outcomes, better, options.paired)
         if result is None:
             row["vs_baseline"] = {"verdict": f"not compared: {why_not or 'no seed of both cells counted'}"}
             continue
@@ -152,7 +152,9 @@ def _score_table(
     margin_units = comparison.margin_value(margin, base_outcomes) if primary else None
     for index, (row, result, outcomes) in enumerate(compared):
         family = len(compared) if primary else 1
-        level = 1 - alpha / family  # the effect's interval: simultaneous over the family (Bonferroni)
+        level = 1 - alpha / family  # intervals beside a Holm-corrected p: simultaneous over the family (Bonferroni)
+        mine, theirs = comparison.counted_goodness(outcomes, base_outcomes, better, options.paired)
+        result.probability_interval = statistics.improvement_interval(mine, theirs, level, options.paired)
         result.effect = comparison.describe_effect(outcomes, base_outcomes, level)
         if primary:
             result.p_adjusted = adjusted[index]

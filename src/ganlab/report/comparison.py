@@ -26,7 +26,7 @@ class Comparison:
     paired: bool
     probability: float  # P(a cell seed beats a baseline seed), ties half, failures the worst outcome
     p_value: float  # two-sided permutation test, before Holm
-    probability_interval: tuple[float, float] | None = None
+    probability_interval: tuple[float, float] | None = None  # simultaneous over the family, on the primary
     p_adjusted: float = math.nan
     effect: dict[str, Any] | None = None  # ratio or difference of the medians of the values, with an interval
     equivalence: dict[str, Any] | None = None
@@ -46,25 +46,27 @@ def _pairs(cell: list[Outcome], baseline: list[Outcome]) -> tuple[list[Outcome],
     return [mine[seed] for seed in common], [theirs[seed] for seed in common]
 
 
-def compare(
-    cell: list[Outcome], baseline: list[Outcome], better: str, confidence: float, paired: bool
-) -> Comparison | None:
-    """The test and intervals at `confidence`; None when either side has no counted seed (or no pair)."""
+def counted_goodness(
+    cell: list[Outcome], baseline: list[Outcome], better: str, paired: bool
+) -> tuple[list[float], list[float]]:
+    """The counted seeds of both sides as goodness (statistics.py): the seeds both have, in order, when paired."""
     if paired:
         cell, baseline = _pairs(cell, baseline)
-    else:
-        cell, baseline = [item for item in cell if item.counted], [item for item in baseline if item.counted]
-    if not cell or not baseline:
+    mine = [goodness(item, better) for item in cell if item.counted]
+    return mine, [goodness(item, better) for item in baseline if item.counted]
+
+
+def compare(cell: list[Outcome], baseline: list[Outcome], better: str, paired: bool) -> Comparison | None:
+    """The test; None when either side has no counted seed (or, paired, no seed in common)."""
+    mine, theirs = counted_goodness(cell, baseline, better, paired)
+    if not mine or not theirs:
         return None
-    mine, theirs = [goodness(item, better) for item in cell], [goodness(item, better) for item in baseline]
-    p_value, interval = statistics.improvement_test(mine, theirs, confidence, paired)
     return Comparison(
         n_cell=len(mine),
         n_baseline=len(theirs),
         paired=paired,
         probability=statistics.probability_of_improvement(mine, theirs, paired),
-        p_value=p_value,
-        probability_interval=interval,
+        p_value=statistics.improvement_test(mine, theirs, paired),
     )
 
 
@@ -108,10 +110,7 @@ def judge(
     `family` comparisons at level `alpha`)."""
     per_test = alpha / max(family, 1)  # Holm's strictest step: what the power and equivalence statements use
     if margin is not None:
-        if comparison.paired:
-            cell, baseline = _pairs(cell, baseline)
-        mine = [goodness(item, better) for item in cell if item.counted]
-        theirs = [goodness(item, better) for item in baseline if item.counted]
+        mine, theirs = counted_goodness(cell, baseline, better, comparison.paired)
         interval = statistics.median_difference_interval(mine, theirs, 1 - 2 * per_test, comparison.paired)
         if interval is not None and better == "lower":  # back from goodness to the score's own units
             interval = (-interval[1], -interval[0])

@@ -66,11 +66,15 @@ def _verdicts(group: dict[str, Any], report: dict[str, Any]) -> list[str]:
         f"Primary score: **{primary['score'].removeprefix('val/')}**, {DIRECTION[primary['better']]} "
         f"({primary['chosen']}). Baseline: {group['baseline_note']}.",
         "",
-        "Each verdict comes from a permutation test of P(better), the probability that a seed beats a baseline "
-        f"seed (a failed seed is the worst outcome), Holm-corrected over {family} comparison(s) at "
-        f"{100 - confidence}%; {pairing}. Effect intervals are {confidence}% simultaneous over the comparisons.",
-        "",
     ]
+    if family:
+        lines += [
+            "Each verdict comes from a permutation test of P(better), the probability that a seed beats a baseline "
+            f"seed (a failed seed is the worst outcome), Holm-corrected over {family} comparison(s) at "
+            f"{100 - confidence}%; {pairing}. Intervals beside it are {confidence}% simultaneous over the "
+            "comparisons.",
+            "",
+        ]
     base_row = next(row for row in table["rows"] if row["vs_baseline"]["verdict"] == "baseline")
     level = f"{confidence}% simultaneous"
     lines += [verdict_sentence(table, row, base_row, group["margin"], level) for row in compared]
@@ -83,7 +87,7 @@ def _group_details(group: dict[str, Any], report: dict[str, Any]) -> list[str]:
     for table in group["scores"]:
         if table["primary"]:
             lines += ["", f"## {_title(table)} (primary; {DIRECTION[table['better']]})", "", *_real(table)]
-            lines += _score_table(table, confidence, "p (Holm)")
+            lines += _score_table(table, confidence, "p (Holm)", f"{confidence}% simultaneous CI")
             lines += ["", "Final value of every seed (*failed*: counted as the worst outcome; why below):", ""]
             lines += _per_seed(table)
             lines += _pace(table, report)
@@ -95,7 +99,7 @@ def _group_details(group: dict[str, Any], report: dict[str, Any]) -> list[str]:
                   "findings."]  # fmt: skip
         for table in secondary:
             lines += ["", f"### {_title(table)} ({DIRECTION[table['better']]})", "", *_real(table)]
-            lines += _score_table(table, confidence, "p (unadjusted)")
+            lines += _score_table(table, confidence, "p (unadjusted)", f"{confidence}% CI")
     return lines
 
 
@@ -109,9 +113,9 @@ def _real(table: dict[str, Any]) -> list[str]:
     return [f"Real data scores {significant(table['real_data'])} (the baseline's real-data reference).", ""]
 
 
-def _score_table(table: dict[str, Any], confidence: int, p_label: str) -> list[str]:
+def _score_table(table: dict[str, Any], confidence: int, p_label: str, interval_label: str) -> list[str]:
     lines = [
-        f"| cell | seeds | failed | median [{confidence}% CI] | IQM [{confidence}% CI] | P(better) [{confidence}% CI] "
+        f"| cell | seeds | failed | median [{confidence}% CI] | IQM [{confidence}% CI] | P(better) [{interval_label}] "
         f"| {p_label} | verdict |",
         "|---|---|---|---|---|---|---|---|",
     ]

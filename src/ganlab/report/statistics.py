@@ -81,10 +81,8 @@ def probability_of_improvement(cell: Sequence[float], baseline: Sequence[float],
     return float((_paired_improvement if paired else _improvement)(x, y)) + 0.5
 
 
-def improvement_test(
-    cell: Sequence[float], baseline: Sequence[float], confidence: float, paired: bool = False
-) -> tuple[float, tuple[float, float] | None]:
-    """(two-sided permutation p-value of P(improvement) = 1/2, bootstrap interval of P(improvement)).
+def improvement_test(cell: Sequence[float], baseline: Sequence[float], paired: bool = False) -> float:
+    """The two-sided permutation p-value of P(improvement) = 1/2.
 
     Unpaired, the permutation test of the probability of improvement is the Mann-Whitney test, exact where
     the relabellings number PERMUTATIONS or fewer, with ties and failures handled by the same relabelling.
@@ -93,24 +91,34 @@ def improvement_test(
     from scipy import stats
 
     x, y = np.asarray(cell, dtype=float), np.asarray(baseline, dtype=float)
-    statistic = _paired_improvement if paired else _improvement
     if min(len(x), len(y)) < 2:  # scipy's permutation test takes two or more a side
         # one pair swapped or not: p = 1; one seed against n: the Mann-Whitney test's exact distribution
-        p_value = 1.0 if paired else float(stats.mannwhitneyu(x, y, method="exact").pvalue)
-        return min(1.0, p_value), None
+        return 1.0 if paired else min(1.0, float(stats.mannwhitneyu(x, y, method="exact").pvalue))
     kind = "samples" if paired else "independent"
     test = stats.permutation_test(
-        (x, y), statistic, permutation_type=kind, vectorized=True, n_resamples=PERMUTATIONS, batch=2000,
+        (x, y), _paired_improvement if paired else _improvement, permutation_type=kind, vectorized=True,
+        n_resamples=PERMUTATIONS, batch=2000, rng=np.random.default_rng(RANDOM_SEED),
+    )  # fmt: skip
+    return min(1.0, float(test.pvalue))
+
+
+def improvement_interval(
+    cell: Sequence[float], baseline: Sequence[float], confidence: float, paired: bool = False
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of P(improvement), each cell resampled on its own (pairs together, paired);
+    None below two seeds a side."""
+    if min(len(cell), len(baseline)) < 2:
+        return None
+    import numpy as np
+    from scipy import stats
+
+    result = stats.bootstrap(
+        (np.asarray(cell, dtype=float), np.asarray(baseline, dtype=float)),
+        _paired_improvement if paired else _improvement, paired=paired, vectorized=True,
+        n_resamples=BOOTSTRAP_RESAMPLES, confidence_level=confidence, method="percentile",
         rng=np.random.default_rng(RANDOM_SEED),
     )  # fmt: skip
-    interval = None
-    if min(len(x), len(y)) >= 2:
-        result = stats.bootstrap(
-            (x, y), statistic, paired=paired, vectorized=True, n_resamples=BOOTSTRAP_RESAMPLES,
-            confidence_level=confidence, method="percentile", rng=np.random.default_rng(RANDOM_SEED),
-        )  # fmt: skip
-        interval = (float(result.confidence_interval.low) + 0.5, float(result.confidence_interval.high) + 0.5)
-    return min(1.0, float(test.pvalue)), interval
+    return float(result.confidence_interval.low) + 0.5, float(result.confidence_interval.high) + 0.5
 
 
 def median_difference_interval(

@@ -8,14 +8,20 @@ from typing import Any
 from ganlab.report.rounding import p_value, rounded_like, share, significant, with_interval
 
 
+def _ratio(value: float) -> str:
+    """Two significant digits, kept where they are zeros (1.0x, not 1x)."""
+    text = significant(value, 2)
+    return f"{text}.0x" if "." not in text and "e" not in text and abs(value) < 10 else f"{text}x"
+
+
 def effect_text(effect: dict[str, Any] | None, level: str) -> str:
     """'13x, 95% simultaneous CI 1.7x to 51x' or '+4.0, ... -3.1 to 11'."""
     if effect is None:
         return ""
     interval = effect.get("interval")
     if effect["kind"] == "ratio":  # a ratio's interval is multiplicative: two significant digits throughout
-        value = f"{significant(effect['value'], 2)}x"
-        bounds = f"{significant(interval[0], 2)}x to {significant(interval[1], 2)}x" if interval else ""
+        value = _ratio(effect["value"])
+        bounds = f"{_ratio(interval[0])} to {_ratio(interval[1])}" if interval else ""
     else:
         value = f"{'+' if effect['value'] >= 0 else ''}{rounded_like(effect['value'], interval)}"
         bounds = f"{rounded_like(interval[0], interval)} to {rounded_like(interval[1], interval)}" if interval else ""
