@@ -42,7 +42,7 @@ class Options:
 def analyse(runs: Sequence[Run], groups: Sequence[tuple[dict[str, Any], list[Cell]]], options: Options) -> dict:
     """The report's content for `runs`, split into `groups` by `cells.comparable_groups(runs)`."""
     if not runs:
-        raise ReportError(f"{options.title}: no runs below it (a run is a directory holding .hydra/config.yaml)")
+        raise ReportError(f"{options.directory}: no runs below it (a run is a directory holding .hydra/config.yaml)")
     tables = [_analyse_group(cells, setting, options) for setting, cells in groups]
     if len(tables) > 1:
         keys = dict.fromkeys(key for group in tables for key in group["setting"])

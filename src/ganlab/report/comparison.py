@@ -70,9 +70,7 @@ def compare(cell: list[Outcome], baseline: list[Outcome], better: str, paired: b
     )
 
 
-def describe_effect(
-    cell: list[Outcome], baseline: list[Outcome], confidence: float, paired: bool = False
-) -> dict[str, Any] | None:
+def describe_effect(cell: list[Outcome], baseline: list[Outcome], confidence: float) -> dict[str, Any] | None:
     """The medians of the values (failures aside), as a ratio where every value is positive, else a difference,
     with a bootstrap interval at `confidence`."""
     mine = [item.value for item in cell if item.kind == VALUE]
