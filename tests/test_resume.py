@@ -145,7 +145,7 @@ def test_a_checkpoint_from_before_the_evaluation_limit_or_with_another_limit_res
 def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path):
     broken = tmp_path / "broken.ckpt"
     broken.write_bytes(b"half a checkpoint")
-    with pytest.raises(ConfigError, match=r"ckpt_path: .*broken.ckpt is not a checkpoint torch can read"):
+    with pytest.raises(ConfigError, match=r"ckpt_path: .*broken.ckpt: not a checkpoint torch can read"):
         train(tmp_path / "run", f"ckpt_path={broken}")
     with pytest.raises(ConfigError, match=r"ckpt_path = 'last': there is no checkpoint at .*checkpoints/last.ckpt"):
         train(tmp_path / "fresh", "ckpt_path=last")

@@ -235,15 +235,15 @@ def resume_from(cfg: DictConfig, output_dir: Path) -> Path | None:
 
 def check_checkpoint(path: Path, cfg: DictConfig, steps_per_iteration: int) -> int:
     """Refuse a file that is not a ganlab checkpoint or was trained with other settings; returns its iteration."""
-    import torch
+    from ganlab.checkpoint_reading import CheckpointRefused, read_checkpoint
 
     try:
-        checkpoint = torch.load(path, map_location="cpu", weights_only=False)
+        checkpoint = read_checkpoint(path)
         config, step = checkpoint.get("hyper_parameters", {}).get("config"), int(checkpoint["global_step"])
-    except Exception as error:  # a truncated file, another format, anything torch cannot read as a checkpoint
-        raise ConfigError(
-            f"ckpt_path: {path} is not a checkpoint torch can read ({type(error).__name__}: {error})"
-        ) from error
+    except CheckpointRefused as error:
+        raise ConfigError(f"ckpt_path: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:  # read, but without a step count: not Lightning's
+        raise ConfigError(f"ckpt_path: {path}: not a Lightning checkpoint (no global_step: {error})") from None
     check_checkpoint_matches(path, OmegaConf.to_container(cfg, resolve=True), config)
     return step // steps_per_iteration
 

@@ -56,18 +56,14 @@ def check_arguments(cfg: DictConfig) -> None:
 def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior, tuple[float, float], bool]:
     """(generator in eval mode, its latent prior, its output range, whether a trick replaced G for sampling:
     G's moving average)."""
-    import torch
-
+    from ganlab.checkpoint_reading import CheckpointRefused, read_checkpoint
     from ganlab.models.activations import output_range
 
     try:
-        checkpoint = torch.load(checkpoint_file(checkpoint_path), map_location="cpu", weights_only=False)
-    except Exception as error:  # pickle's, zipfile's and torch's errors for a file that is not a checkpoint
-        detail = str(error).strip().splitlines()[-1] if str(error).strip() else "no detail"
-        raise SampleError(
-            f"ckpt = {checkpoint_path}: not a checkpoint torch can read ({type(error).__name__}: {detail})"
-        ) from error
-    hparams: dict[str, Any] = checkpoint.get("hyper_parameters", {}) if isinstance(checkpoint, dict) else {}
+        checkpoint = read_checkpoint(checkpoint_file(checkpoint_path))
+    except CheckpointRefused as error:
+        raise SampleError(f"ckpt = {checkpoint_path}: {error.reason}") from None
+    hparams: dict[str, Any] = checkpoint.get("hyper_parameters", {})
     config, data_shape = hparams.get("config"), hparams.get("data_shape")
     if config is None or data_shape is None:
         raise SampleError(f"ckpt = {checkpoint_path}: not a ganlab checkpoint with its config and data shape")

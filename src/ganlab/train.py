@@ -119,7 +119,10 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
     from ganlab.callbacks.preemption import Preemption
 
     try:
-        trainer.fit(module, datamodule=datamodule, ckpt_path=None if checkpoint is None else str(checkpoint))
+        # weights_only: the checkpoint was read as data once already (ganlab.resume.check_checkpoint); so again
+        trainer.fit(
+            module, datamodule=datamodule, ckpt_path=None if checkpoint is None else str(checkpoint), weights_only=True
+        )
     except SIGTERMException:
         preemption = find_callback(trainer, Preemption)
         name = preemption.signal_name if preemption is not None else "SIGTERM"

@@ -123,7 +123,7 @@ def read_cached(path: Path) -> tuple[DomainClassifier, float] | None:
     """The classifier cached at `path` and its test accuracy; None when there is none or it has other layers."""
     if not path.is_file():
         return None
-    saved = torch.load(path, map_location="cpu")
+    saved = torch.load(path, map_location="cpu", weights_only=True)  # a cache file is data: never run its code
     classifier = DomainClassifier(saved["channels"], saved["num_classes"])
     try:
         classifier.load_state_dict(saved["state_dict"])

@@ -119,7 +119,7 @@ class ImageScores:
             content = hashlib.sha1(real.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:10]
             cache = cache.with_name(f"{cache.stem}-{content}{cache.suffix}")
         if cache is not None and cache.is_file():
-            cached = torch.load(cache, map_location="cpu")
+            cached = torch.load(cache, map_location="cpu", weights_only=True)
             if all(cached.get(key) == value for key, value in stamp.items()):
                 log.info("real-data features read from %s (%d images)", cache, len(real))
                 return cached["features"], cached["logits"]
