@@ -13,15 +13,22 @@ from tests.helpers import read_metrics
 from tests.test_cli import ganlab_train, only_run_dir
 
 
-def test_two_processes_train_one_run_and_write_it_once(tmp_path):
+def test_two_processes_train_one_run_and_write_it_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("WANDB_MODE", "offline")
     result = ganlab_train(
         tmp_path, "trainer=ddp", "trainer.accelerator=cpu", "trainer.devices=2", "trainer.max_steps=16",
         "metric.every_n_steps=8", "metric.num_samples=100", "metric.final_num_samples=200",
         "callbacks.samples.every_n_steps=8", "callbacks.spot_the_fake=null", "callbacks.interpolation=null",
-        "callbacks.progress=null", "trainer.enable_progress_bar=false",
+        "callbacks.progress=null", "trainer.enable_progress_bar=false", "logger=wandb",
+        # a finding every process makes (D's loss is always below 100): said once, not once per process
+        "callbacks.findings.d_wins.d_loss_below=100", "callbacks.findings.d_wins.patience=4",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "wandb: ERROR" not in output
+    assert output.count("d_wins at iteration") == 1
     run_dir = only_run_dir(tmp_path)
+    assert len(list((run_dir / "wandb").glob("offline-run-*"))) == 1  # rank 0's W&B run, and no other
     log = (run_dir / "train.log").read_text()
     assert "Starting with 2 processes" in result.stdout + result.stderr + log
     # counts: 16 iterations of 1 D + 1 G update; the 1797 digits split over 2 ranks make 14 batches of 64

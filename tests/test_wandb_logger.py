@@ -74,3 +74,20 @@ def test_credentials_are_read_from_the_environment_or_netrc(tmp_path, monkeypatc
     netrc.unlink()
     monkeypatch.setenv("WANDB_API_KEY", "k" * 40)
     assert has_credentials()
+
+
+def test_a_resumed_run_continues_its_own_wandb_run(tmp_path, monkeypatch):
+    from ganlab.train import run
+    from tests.helpers import compose_config
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for name in WANDB_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    quick = ("logger=wandb", "trainer=debug", "metric=none", "callbacks.progress=null", "callbacks.interpolation=null")
+    run(compose_config(tmp_path / "run", *quick, "trainer.max_steps=2"))
+    run(compose_config(tmp_path / "run", *quick, "trainer.max_steps=4", f"ckpt_path={tmp_path / 'run'}"))
+    pieces = sorted((tmp_path / "run" / "wandb").glob("offline-run-*"))
+    assert len(pieces) == 2  # offline, each start writes its piece, under the run's one id
+    run_id = (tmp_path / "run" / "wandb" / "ganlab_run_id").read_text().strip()
+    # offline-run-<time>-<id>, with -1 added when both started in the same second
+    assert all(piece.name.split("-")[3] == run_id for piece in pieces)

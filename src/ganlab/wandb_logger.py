@@ -9,6 +9,14 @@ W&B must never block training. With `mode: auto` the run goes online only when W
 later); an online start that does not answer within `init_timeout` seconds falls back to offline too.
 WANDB_MODE, when set, wins. Each run is finished when its fit ends (Lightning's `finalize`), so the jobs
 of a sweep never share a W&B run.
+
+A run that continues (`ckpt_path=`, or a sweep rerun that resumes a job) continues its own W&B run: the
+run's id is kept in <run>/wandb/ganlab_run_id and passed back to W&B with `resume="allow"`, online and
+offline alike (offline, the pieces share the id and `wandb sync` joins them). A run that starts over
+has its earlier files, this one among them, set aside (ganlab.resume), and so gets a new W&B run.
+
+Under DDP every process builds the run's loggers; only rank 0 starts (and finishes) the W&B run, the other
+processes get a logger that never starts one, as Lightning's own does for them.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from pytorch_lightning.loggers import WandbLogger
 log = logging.getLogger(__name__)
 MODES = ("auto", "online", "offline", "disabled")
 GROUPS_AS_TAGS = ("model", "data", "loss", "optim", "metric", "experiment")
+RUN_ID_FILE = "ganlab_run_id"  # in <run>/wandb: the W&B run this ganlab run logs to
 
 
 class RunEndingWandbLogger(WandbLogger):
@@ -84,15 +93,21 @@ def wandb_logger(
     """A WandbLogger whose W&B run has already started, online or offline (see the module docstring).
     `name`, `group` and `tags` (added to the chosen options') override what the run's overrides give."""
     import wandb
+    from pytorch_lightning.utilities import rank_zero_only
 
     if mode not in MODES:
         raise ValueError(f"mode {mode!r} is not one of: {', '.join(MODES)}")
+    if rank_zero_only.rank != 0:  # Lightning read the process's rank from its launcher's environment
+        return RunEndingWandbLogger(save_dir=save_dir, project=project, mode="disabled")
     identity = run_identity()
     settings = {
         "dir": save_dir, "project": project, "entity": entity,
         "name": name or identity.get("name"), "group": group or identity.get("group"),
         "tags": [*identity.get("tags", []), *(tags or [])],
     }  # fmt: skip
+    id_file = Path(save_dir) / "wandb" / RUN_ID_FILE
+    if id_file.is_file():  # this run directory has logged to W&B before: the run continues there
+        settings.update(id=id_file.read_text().strip(), resume="allow")
     if wandb.run is not None:  # a run some earlier code left open must not absorb this one
         wandb.finish()
     mode, warned = os.environ.get("WANDB_MODE", mode), False
@@ -111,6 +126,11 @@ def wandb_logger(
         log.warning("W&B did not start online (%s): this run is logged offline in %s/wandb", error, save_dir)
         mode, warned = "offline", True
         run = wandb.init(mode="offline", settings=wandb.Settings(silent=True), **settings)
+    if "id" in settings:
+        log.info("W&B run %s continues (resumed)", run.id)
+    elif mode != "disabled":
+        id_file.parent.mkdir(parents=True, exist_ok=True)
+        id_file.write_text(run.id + "\n")
     if mode == "online":
         log.info("W&B run %s: %s", run.name, run.url)
     elif mode == "offline" and not warned:

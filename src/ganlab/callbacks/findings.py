@@ -25,6 +25,7 @@ import logging
 from typing import Any
 
 import pytorch_lightning as pl
+from pytorch_lightning.utilities import rank_zero_only
 
 from ganlab.callbacks.evaluation import Evaluation
 from ganlab.callbacks.group import find_callback
@@ -158,4 +159,5 @@ class TrainingFindings(pl.Callback):
         self.findings.append({"finding": kind, "iteration": iteration, "detail": detail})
         if action == "stop":
             raise Diverged(f"{kind} at iteration {iteration}: {detail} (callbacks.findings.{kind}.action=stop)")
-        log.warning("%s at iteration %d: %s", kind, iteration, detail)
+        if rank_zero_only.rank == 0:  # every DDP process finds the same (its rows are the processes' mean)
+            log.warning("%s at iteration %d: %s", kind, iteration, detail)
