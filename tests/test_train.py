@@ -28,6 +28,11 @@ def test_max_steps_counts_iterations_not_optimizer_steps(make_config, tmp_path):
     assert {state["step"].item() for state in d_opt.state.values()} == {21}
 
 
+def test_no_epoch_limit_written_as_null_is_lightnings(make_config, tmp_path):
+    trainer = run(make_config(*FAST, "trainer.max_epochs=null", "trainer.max_steps=3"))
+    assert trainer.lightning_module.iteration == 3  # max_steps decides, as in Lightning
+
+
 def test_an_epoch_budget_runs_whole_epochs(make_config, tmp_path):
     trainer = run(make_config(*FAST, "trainer.max_steps=-1", "trainer.max_epochs=2", "data.batch_size=256"))
     assert trainer.lightning_module.iteration == 2 * (1797 // 256)

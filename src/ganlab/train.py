@@ -157,9 +157,13 @@ def _send_lightning_logs_to_hydra() -> None:
         lightning_logger = logging.getLogger(name)
         lightning_logger.handlers.clear()
         lightning_logger.propagate = True
-    # Lightning advertises its cloud services ("Tip: ... litlogger"): not part of a ganlab run's story.
+    # Lightning advertises its cloud services ("Tip: ... litlogger"): not part of a ganlab run's story. And its
+    # "`Trainer.fit` stopped: `max_steps=6000` reached" counts optimizer steps, twice a 3000-iteration run's:
+    # ganlab's own last line says both counts.
     for name in ("pytorch_lightning.utilities.rank_zero", "lightning.pytorch.utilities.rank_zero"):
-        logging.getLogger(name).addFilter(lambda record: not str(record.msg).startswith("💡 Tip:"))
+        logging.getLogger(name).addFilter(
+            lambda record: not str(record.msg).startswith(("💡 Tip:", "`Trainer.fit` stopped: `max_steps="))
+        )
 
 
 def _quiet_misleading_warnings() -> None:

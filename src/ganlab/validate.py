@@ -78,8 +78,9 @@ RULES: list[Rule] = [
     ),
     (
         ("trainer.max_epochs",),
-        lambda v: is_int(v) and (v >= 1 or v == -1),
-        "a positive number of epochs, or -1 for no epoch limit (trainer.max_steps decides)",
+        lambda v: v is None or (is_int(v) and (v >= 1 or v == -1)),
+        "a positive number of epochs, -1 for no epoch limit (trainer.max_steps decides), or null (Lightning's "
+        "default: no limit, or 1000 epochs when trainer.max_steps is -1 too)",
     ),
     (
         ("trainer.precision",),
