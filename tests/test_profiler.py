@@ -2,9 +2,8 @@
 
 import pytorch_lightning as pl
 from pytorch_lightning.profilers import SimpleProfiler
-from torch import nn
 
-from ganlab.build import build_module, build_run
+from ganlab.build import build_run
 from ganlab.profiler import NullProfiler
 
 FAST = ["trainer=debug", "metric=none"]
@@ -30,12 +29,3 @@ def test_trainer_profiler_simple_still_times_lightnings_steps_and_each_callbacks
     durations = trainer.profiler.recorded_durations
     assert len(durations["run_training_batch"]) == 5  # trainer=debug's five iterations
     assert len(durations["[Callback]DivergenceGuard.on_train_batch_end"]) == 5
-
-
-def test_the_modules_hook_name_bypasses_nn_module_bookkeeping_and_nothing_else_does(make_config):
-    config = make_config(*FAST)
-    module = build_module(config, (1, 28, 28))
-    module._current_fx_name = "training_step"  # what Lightning sets around every hook
-    assert module.__dict__["_current_fx_name"] == "training_step"
-    module.extra = nn.Linear(2, 2)
-    assert "extra" in module._modules and "extra" not in module.__dict__

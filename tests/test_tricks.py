@@ -49,7 +49,7 @@ def test_flip_prob_is_tunable_and_off_by_default(make_config):
 @pytest.mark.parametrize("real_target", [1.0, 0.9, 0.7])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64])
 def test_targets_without_flipping_are_exactly_the_labelled_ones(real_target, dtype):
-    """Without flips D's targets take a shortcut; they must be the general path's, value and dtype."""
+    """Without flips D's targets are the labelled ones, in the outputs' dtype."""
     real_outputs, fake_outputs = torch.zeros(5, dtype=dtype), torch.zeros(3, dtype=dtype)
     real, fake = NonSaturatingLoss(real_target=real_target).discriminator_targets(real_outputs, fake_outputs)
     expected = label_targets(torch.arange(8) < 5, real_target).to(dtype).split([5, 3])

@@ -16,13 +16,11 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
-from pytorch_lightning.plugins.precision import Precision
 
 from ganlab.callbacks.evaluation import Evaluation
 from ganlab.callbacks.group import grouped
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
-from ganlab.plain_precision import PlainPrecision
 from ganlab.profiler import NullProfiler
 from ganlab.tricks.base import Trick
 from ganlab.validate import ConfigError, InvalidValue, several_devices_problem
@@ -187,9 +185,6 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
     strategy = strategy if isinstance(strategy, str) else trainer.strategy  # a `_target_` node: the object built
     if problem := several_devices_problem(devices, strategy, trainer.num_devices * trainer.num_nodes):
         raise ConfigError(problem)
-    if type(trainer.strategy.precision_plugin) is Precision:  # 32-true, and no plugin of the user's
-        # the same, without dispatching a hook nothing implements at every optimizer step (ganlab.plain_precision)
-        trainer.strategy.precision_plugin = PlainPrecision()
     return trainer
 
 

@@ -48,11 +48,6 @@ class AdversarialLoss(ABC):
         """D's targets for the real and the fake batch: real_target for samples labelled real, 0 for those
         labelled fake, after a `flip_prob` share of the labels has been flipped."""
         n_real = real_outputs.shape[0]
-        if self.flip_prob <= 0:  # nothing to flip: the same targets from two ops rather than six (3 us, not 24)
-            device = real_outputs.device
-            # float32 first, as label_targets makes them: rounding 0.9 straight to bf16 may differ from via float32
-            real_targets = torch.full((n_real,), self.real_target, device=device).to(real_outputs.dtype)
-            return real_targets, torch.zeros(fake_outputs.shape[0], device=device, dtype=real_outputs.dtype)
         is_real = torch.arange(n_real + fake_outputs.shape[0], device=real_outputs.device) < n_real
         targets = label_targets(flip_labels(is_real, self.flip_prob), self.real_target)
         real_targets, fake_targets = targets.to(real_outputs.dtype).split([n_real, fake_outputs.shape[0]])

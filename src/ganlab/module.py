@@ -18,7 +18,6 @@ trick is a `ganlab.tricks.base.Trick` in `tricks`, called at its hooks: this fil
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 
@@ -29,7 +28,6 @@ from torch import nn
 from ganlab.latent import LatentPrior
 from ganlab.losses import AdversarialLoss
 from ganlab.metric_rows import MetricRows
-from ganlab.plain_backward import lightning_backward_is_plain
 from ganlab.tricks.base import Trick
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -87,22 +85,12 @@ class GANModule(pl.LightningModule):
         self.tricks = nn.ModuleDict(tricks or {})
         self.compile_options, self.channels_last = compile_options, bool(channels_last)
         self._networks_configured = False
-        self._plain_backward = False  # set when training starts (see manual_backward)
         self.latest_losses: dict[str, torch.Tensor] = {}
         self.written_losses: dict[str, float] = {}  # the losses of the last row handed to the loggers
         self.metric_rows = MetricRows(block=50)  # the iterations' metrics.csv rows, written 50 at a time
         for trick in self.tricks.values():
             trick.configure_networks(generator, discriminator)
         self.save_hyperparameters("d_steps", "g_steps", "data_shape", "config")
-
-    def __setattr__(self, name: str, value: object) -> None:
-        # Lightning names the running hook here twice per hook call, ~45 times an iteration; nn.Module's
-        # __setattr__ first checks the value against parameters, buffers and submodules (~1 us, 0.15 us
-        # without). The name is a string, never a tensor or a module, so it goes straight to the instance.
-        if name == "_current_fx_name":
-            object.__setattr__(self, name, value)
-        else:
-            super().__setattr__(name, value)
 
     @property
     def optimizer_steps_per_iteration(self) -> int:
@@ -134,7 +122,7 @@ class GANModule(pl.LightningModule):
     def discriminator_penalty(self, real: torch.Tensor, fake: torch.Tensor, iteration: int) -> torch.Tensor | None:
         """The loss's penalty (R1, WGAN-GP) plus the tricks' on D's inputs; None when there is none."""
         # Penalties differentiate D's input gradients, and a compiled graph cannot be differentiated twice: under
-        # compile D runs eagerly here (the switch costs ~25 us, so only then)
+        # compile D runs eagerly here (only then: the switch is not free)
         with torch.compiler.set_stance("force_eager") if self.compile_options is not None else nullcontext():
             penalty = self.loss.discriminator_penalty(self.discriminator, real, fake)
             for trick in self.tricks.values():
@@ -149,15 +137,6 @@ class GANModule(pl.LightningModule):
         # repeat one another and the global batch would hold world_size copies of one sample.
         if self.trainer.world_size > 1:
             torch.manual_seed(torch.initial_seed() + self.global_rank)
-        self._plain_backward = lightning_backward_is_plain(self.trainer)
-
-    def manual_backward(self, loss: torch.Tensor, *args, **kwargs) -> None:
-        # Lightning's own where it does more than loss.backward() (mixed precision, DDP, a backward hook implemented
-        # somewhere); elsewhere it would only dispatch hooks nobody implements, ~11 us a call (ganlab.plain_backward)
-        if self._plain_backward:
-            loss.backward(*args, **kwargs)
-        else:
-            super().manual_backward(loss, *args, **kwargs)
 
     def configure_model(self) -> None:
         # Lightning calls this once per fit, before moving the module to its device and wrapping it for DDP.
@@ -188,8 +167,7 @@ class GANModule(pl.LightningModule):
             real = real.contiguous(memory_format=torch.channels_last)
 
         # D's updates see G's samples through no_grad; G's freeze D's weights, so that no gradient is computed for
-        # them (Lightning's toggled_optimizer does this for every parameter of both optimizers: ~120 us an
-        # iteration on a CPU for the complete DCGAN, against ~5)
+        # them (Lightning's toggled_optimizer would walk every parameter of both optimizers to do it)
         d_losses, penalties, accuracies = [], [], []
         for _ in range(self.d_steps):
             with torch.no_grad():
@@ -243,8 +221,8 @@ class GANModule(pl.LightningModule):
         `reduce=False` where not every DDP process gets here (a run stopping on an error)."""
         last = self.metric_rows.write(self.trainer, reduce=reduce)
         # for the progress bar, rather than self.log: a value logged once stays in Lightning's logged-metrics
-        # collection, which it then computes twice an iteration for the rest of the epoch (~22 us an MLP
-        # iteration on a 2-core CPU, 1%), and a logged tensor on the GPU is read with .item() each time
+        # collection, which it then computes twice an iteration for the rest of the epoch, and a logged tensor on
+        # the GPU is read with .item() each time
         self.written_losses.update({key: last[key] for key in ("train/d_loss", "train/g_loss") if key in last})
         return last
 
@@ -254,7 +232,3 @@ class GANModule(pl.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         self.write_metrics()  # the rows up to the checkpoint belong with it: a resumed run continues after them
 
-
-# Lightning reads training_step's signature (inspect.getfullargspec) before every batch, to learn whether to pass
-# batch_idx: 7.8 us an iteration on a 2-core CPU. inspect takes a function's __signature__ when it has one: 2.7 us.
-GANModule.training_step.__signature__ = inspect.signature(GANModule.training_step)
