@@ -48,9 +48,9 @@ from torch.utils.data import DataLoader, Dataset
 from torchvision import transforms
 
 from ganlab.build import build_datamodule, build_module, build_run
-from ganlab.callbacks.cuda_check import NVML_CUDA_CHECK
 from ganlab.data.batching import TensorBatches
 from ganlab.data.mnist import SplitMNIST
+from ganlab.lightning_fastpath.direct_cuda_check import NVML_CUDA_CHECK
 
 EXTRA: list[str] = []  # --override values, for every path
 

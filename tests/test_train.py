@@ -9,7 +9,7 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.build import build_run
-from ganlab.callbacks.cuda_check import NVML_CUDA_CHECK
+from ganlab.lightning_fastpath.direct_cuda_check import NVML_CUDA_CHECK
 from ganlab.train import run
 from tests.helpers import read_metrics
 

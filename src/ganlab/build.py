@@ -18,10 +18,9 @@ from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.callbacks.evaluation import Evaluation
-from ganlab.callbacks.group import grouped
+from ganlab.lightning_fastpath import trainer_arguments
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
-from ganlab.profiler import NullProfiler
 from ganlab.tricks.base import Trick
 from ganlab.validate import ConfigError, InvalidValue, several_devices_problem
 
@@ -175,10 +174,8 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
         cfg.trainer,
         "trainer",
         logger=loggers,
-        callbacks=grouped(callbacks),  # Lightning would call every hook of each (ganlab.callbacks.group)
         max_steps=lightning_max_steps(cfg.trainer.max_steps, module.optimizer_steps_per_iteration),
-        # Lightning's default profiler, at a fifth of its cost per hook (ganlab.profiler)
-        **({} if cfg.trainer.get("profiler") else {"profiler": NullProfiler()}),
+        **trainer_arguments(callbacks, cfg.trainer.get("profiler")),  # the callbacks and profiler, made cheaper
     )
     # trainer.devices=-1 or auto on a machine with several GPUs: counted only now (ganlab.validate counts the rest)
     devices, strategy = cfg.trainer.get("devices", "auto"), cfg.trainer.get("strategy", "auto")  # Lightning's defaults

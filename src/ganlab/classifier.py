@@ -12,8 +12,8 @@ import sys
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.lightning_fastpath.process_exit import run_then_exit
 from ganlab.metrics.cache import CacheNotWritten, make_cache_dir
-from ganlab.process_exit import run_then_exit
 
 
 @hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="classifier")
@@ -39,4 +39,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    run_then_exit(main)  # without the final garbage collection (ganlab.process_exit)
+    run_then_exit(main)  # without the final garbage collection (ganlab.lightning_fastpath.process_exit)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from ganlab.process_exit import run_then_exit
+from ganlab.lightning_fastpath.process_exit import run_then_exit
 from ganlab.validate import ConfigError
 
 if TYPE_CHECKING:
@@ -164,4 +164,4 @@ def main(cfg: DictConfig) -> None:
 
 
 if __name__ == "__main__":
-    run_then_exit(main)  # without the final garbage collection (ganlab.process_exit)
+    run_then_exit(main)  # without the final garbage collection (ganlab.lightning_fastpath.process_exit)

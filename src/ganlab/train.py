@@ -19,7 +19,7 @@ from hydra.errors import CompactHydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from ganlab.process_exit import run_then_exit
+from ganlab.lightning_fastpath.process_exit import run_then_exit
 from ganlab.resume import (
     check_checkpoint,
     continue_metrics,
@@ -115,8 +115,8 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
     """trainer.fit; a run stopped by a signal raises Interrupted once its checkpoint is saved."""
     from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-    from ganlab.callbacks.group import find_callback
     from ganlab.callbacks.preemption import Preemption
+    from ganlab.lightning_fastpath.callback_group import find_callback
 
     try:
         # weights_only: the checkpoint was read as data once already (ganlab.resume.check_checkpoint); so again
@@ -140,7 +140,7 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
 def final_score(trainer: pl.Trainer, name: str) -> float:
     """The value of score `name` (val/classifier_score) at the run's last evaluation."""
     from ganlab.callbacks.evaluation import Evaluation
-    from ganlab.callbacks.group import find_callback
+    from ganlab.lightning_fastpath.callback_group import find_callback
 
     latest = evaluation.latest if (evaluation := find_callback(trainer, Evaluation)) is not None else {}
     key = name.removeprefix("val/")
@@ -251,4 +251,4 @@ if __name__ == "__main__":
     if message := missing_extra(sys.argv[1:]):
         print(f"ganlab: {message}", file=sys.stderr)
         sys.exit(2)
-    run_then_exit(main)  # without the interpreter's final collection: ~1.3 s of each run (ganlab.process_exit)
+    run_then_exit(main)  # without the interpreter's final garbage collection (ganlab.lightning_fastpath.process_exit)

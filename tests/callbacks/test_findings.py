@@ -10,7 +10,7 @@ import pytest
 from ganlab.build import build_run
 from ganlab.callbacks.evaluation import Evaluation
 from ganlab.callbacks.findings import TrainingFindings
-from ganlab.callbacks.group import find_callback
+from ganlab.lightning_fastpath.callback_group import find_callback
 from ganlab.status_file import Diverged
 from ganlab.validate import InvalidValue
 

@@ -10,10 +10,10 @@ import torch
 from PIL import Image
 
 from ganlab.build import build_run
-from ganlab.callbacks.group import every_callback
 from ganlab.callbacks.interpolation import slerp
 from ganlab.callbacks.progress import ProgressStrip
 from ganlab.images import to_uint8, to_uint8_nhwc
+from ganlab.lightning_fastpath.callback_group import every_callback
 from ganlab.plots import image_grid
 from ganlab.train import run
 

@@ -16,7 +16,6 @@ optimization), so it is refused here rather than silently doing nothing.
 
 from __future__ import annotations
 
-import functools
 import time
 from typing import Any
 
@@ -48,12 +47,6 @@ class RunCheckpoint(ModelCheckpoint):
         super().__init__(*args, **kwargs)
         self.min_seconds_between_saves = float(min_seconds_between_saves)
         self._saved_at = time.monotonic()
-
-    @functools.cached_property
-    def state_key(self) -> str:
-        # Lightning reads it at every hook of every iteration (it names the profiler's action), and
-        # ModelCheckpoint formats it afresh from its settings each time (~0.9 us); they never change
-        return super().state_key
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         super().on_train_start(trainer, pl_module)

@@ -28,8 +28,8 @@ import pytorch_lightning as pl
 from pytorch_lightning.utilities import rank_zero_only
 
 from ganlab.callbacks.evaluation import Evaluation
-from ganlab.callbacks.group import find_callback
 from ganlab.contracts import TrainingState
+from ganlab.lightning_fastpath.callback_group import find_callback
 from ganlab.status_file import Diverged
 from ganlab.validate import InvalidValue, is_int, is_number
 

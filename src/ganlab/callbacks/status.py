@@ -21,9 +21,9 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from ganlab.callbacks.group import every_callback, find_callback
 from ganlab.callbacks.preemption import Preemption
 from ganlab.contracts import TrainingState
+from ganlab.lightning_fastpath.callback_group import every_callback, find_callback
 from ganlab.status_file import Diverged, hydra_overrides, read_status, write_status
 from ganlab.validate import InvalidValue, is_int, is_number
 

@@ -1,13 +1,12 @@
 """CallbackGroup: a run's own callbacks handed to Lightning as one, so a hook costs a call only where it acts.
 
 Lightning calls every hook on every callback, inside a profiler context, whether the callback implements
-the hook or not. Under manual optimization one iteration runs eight hooks (batch start and end, and before
-and after backward and before the optimizer step, once per update), so ganlab's fourteen callbacks were
-about a hundred visits per iteration, nearly all to Lightning's empty defaults: ~0.3 ms of a 2-core CPU's
-~5 ms MLP iteration. Lightning offers no way to register a callback for some hooks only; the group is the
-supported way round it: Lightning visits the group once per hook, and the group calls, in their order, the
-members whose class overrides that hook (each still in its own `[Callback]<name>.<hook>` profiler action,
-so `trainer.profiler=simple` times them as before).
+the hook or not: under manual optimization an iteration runs eight hooks, so a dozen callbacks make about a
+hundred visits per iteration, nearly all to Lightning's empty defaults (docs/speed.md has the cost).
+Lightning offers no way to register a callback for some hooks only; the group is the supported way round
+it: Lightning visits the group once per hook, and the group calls, in their order, the members whose class
+overrides that hook (each still in its own `[Callback]<name>.<hook>` profiler action, so
+`trainer.profiler=simple` times them as before).
 
 Members are the callbacks Lightning never looks for by type (`grouped`): a subclass of one of Lightning's
 own callbacks (ModelCheckpoint, a progress bar, EarlyStopping, ...) stays in `trainer.callbacks` itself,
@@ -73,14 +72,6 @@ class CallbackGroup(Callback):
         for method, action in self._implementing[hook]:
             with trainer.profiler.profile(action):
                 method(trainer, *args, **kwargs)
-
-    def on_load_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
-        # a checkpoint written before callbacks were grouped holds each one's state at the top level (Lightning
-        # warns that those callbacks are missing): hand them to load_state_dict, which Lightning calls next
-        states = checkpoint.get("callbacks") or {}
-        if self.state_key not in states:
-            states[self.state_key] = {m.state_key: states[m.state_key] for m in self.members if m.state_key in states}
-        self.call_members("on_load_checkpoint", trainer, pl_module, checkpoint)
 
     def state_dict(self) -> dict[str, Any]:
         return {member.state_key: state for member in self.members if (state := member.state_dict())}

@@ -4,7 +4,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.profilers import SimpleProfiler
 
 from ganlab.build import build_run
-from ganlab.profiler import NullProfiler
+from ganlab.lightning_fastpath.null_profiler import NullProfiler
 
 FAST = ["trainer=debug", "metric=none"]
 

@@ -2,10 +2,9 @@
 
 Lightning wraps every hook call, every callback's hook and every step of its loop in
 `trainer.profiler.profile(name)`, profiled or not: about ninety times per iteration of a GAN under manual
-optimization. Its default profiler does nothing there, but through a generator-based context manager
-(~0.8 us a call on a 2-core CPU). This one does the same nothing through `contextlib.nullcontext`
-(~0.2 us), which took ~55 us off each MLP iteration. `trainer.profiler=simple` (or advanced, pytorch)
-profiles as Lightning always has.
+optimization. Its default profiler does nothing there, but through a generator-based context manager; this
+one does the same nothing through `contextlib.nullcontext`, a fraction of the cost (docs/speed.md).
+`trainer.profiler=simple` (or advanced, pytorch) profiles as Lightning always has.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Importing Lightning sets PYTORCH_NVML_BASED_CUDA_CHECK=1 for the whole process, so that asking how many
 GPUs there are does not start CUDA before DDP workers fork. Torch's Adam asks `torch.cuda.is_available()`
-at every step, and through NVML that costs ~0.2 ms a step on a CPU (a tenth of a small MLP's iteration).
+at every step, and through NVML that costs a tenth of a small MLP's iteration on a CPU (docs/speed.md).
 By `on_fit_start` every process exists, so the setting can go; it comes back when `fit` ends, however it
 ends: a callback's `teardown` runs only on a normal end, so a failed, diverged or interrupted fit restores
 it in `on_exception` (a later job of a sequential sweep may start DDP workers again).

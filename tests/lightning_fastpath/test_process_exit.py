@@ -7,7 +7,7 @@ import pytest
 
 SCRIPT = """
 import atexit, sys
-from ganlab.process_exit import run_then_exit
+from ganlab.lightning_fastpath.process_exit import run_then_exit
 atexit.register(lambda: open(sys.argv[1], "w").write("handlers ran"))
 def main():
     print("trained", flush=False)  # left in the buffer: the exit must flush it

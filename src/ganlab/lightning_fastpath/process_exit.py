@@ -1,8 +1,8 @@
 """Ending a command-line process without the interpreter's final garbage collection.
 
 At exit, Python collects every object still alive, and after importing torch and Lightning (with sympy and
-triton behind them) that is millions: 1.2-1.6 s of every `python -m ganlab.train` on a 2-core CPU, a sixth
-of a smoke run and most of what a test that runs the command waits for after training. `gc.freeze()` would
+triton behind them) that is millions: a second or more of every command (docs/speed.md), most of what a
+test that runs the command waits for after training. `gc.freeze()` would
 skip the walk, but leaves triton's objects for nanobind to report as leaks on stderr. So the command ends
 the way Python would, minus that walk: the exit handlers run (Lightning's, W&B's, logging's flush of
 train.log), the streams are flushed, and the exit status is Python's own.

@@ -8,9 +8,9 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 from pytorch_lightning.profilers import PassThroughProfiler
 
 from ganlab.build import build_run
-from ganlab.callbacks.group import CallbackGroup, every_callback, grouped
 from ganlab.callbacks.progress import ProgressStrip
 from ganlab.callbacks.random_state import RandomStates
+from ganlab.lightning_fastpath.callback_group import CallbackGroup, every_callback, grouped
 
 FAST = ["trainer=debug", "metric=none"]
 
@@ -82,13 +82,3 @@ def test_a_checkpoint_keeps_each_members_state_and_a_new_group_restores_it(make_
     strip = ProgressStrip(dirpath=str(tmp_path / "elsewhere"))
     CallbackGroup([RandomStates(), strip]).load_state_dict(saved)
     assert len(strip.rows) == 1 and (strip.rows[0] == saved["ProgressStrip"]["rows"][0].numpy()).all()
-
-
-def test_a_checkpoint_from_before_grouping_restores_the_members_from_its_top_level(tmp_path):
-    rows = [torch.zeros(2, 3, 3, dtype=torch.uint8)]
-    checkpoint = {"callbacks": {"ProgressStrip": {"rows": rows}, "RunCheckpoint{...}": {}}}
-    strip = ProgressStrip(dirpath=str(tmp_path))
-    group = CallbackGroup([RandomStates(), strip])
-    group.on_load_checkpoint(pl.Trainer(logger=False), None, checkpoint)
-    group.load_state_dict(checkpoint["callbacks"]["CallbackGroup"])  # as Lightning does next
-    assert len(strip.rows) == 1 and strip.rows[0].shape == (2, 3, 3)
