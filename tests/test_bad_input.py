@@ -50,9 +50,9 @@ BAD_INPUTS = [
     (["model.generator.activation=swish"], "activation 'swish' is not one of: relu, leaky_relu, tanh, sigmoid"),
     (["rerun_failed=maybe"], "rerun_failed = 'maybe': must be true or false"),
     (["callbacks.findings.d_wins.action=shout"], "callbacks.findings.d_wins.action = 'shout': must be one of warn"),
-    (["callbacks.preemption.signals=[SIGFOO]"], "callbacks.preemption.signals = ['SIGFOO']: must be signal names"),
+    (["lifecycle.signals=[SIGFOO]"], "lifecycle.signals = ['SIGFOO']: must be signal names"),
     (["callbacks.samples.num_images=0"], "callbacks.samples.num_images = 0: must be a positive integer"),
-    (["callbacks.status.every_n_steps=-2"], "callbacks.status.every_n_steps = -2: must be an integer >= 0"),
+    (["lifecycle.status.every_n_steps=-2"], "lifecycle.status.every_n_steps = -2: must be an integer >= 0"),
     # data sets
     ([*TOY, "data.epoch_size=0"], "data: epoch_size must be an integer >= batch_size (256), got 0"),
     ([*TOY, "data.x_range=[5,1]"], "data: x_range must be [low, high] with low < high, got [5, 1]"),

@@ -12,11 +12,11 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from ganlab.build import build_run
 from ganlab.callbacks.divergence import DivergenceGuard
-from ganlab.status_file import Diverged
+from ganlab.lifecycle.status_file import Diverged
 from ganlab.train import run
 from ganlab.validate import InvalidValue
 from tests.helpers import read_metrics
-from tests.test_resume import SignalAt
+from tests.lifecycle.test_resume import SignalAt
 
 
 # In-process: the command line's exit code 3 and its one paragraph are checked in tests/test_ddp.py, whose
@@ -38,7 +38,7 @@ def test_a_non_finite_loss_stops_the_run_as_diverged(make_config, tmp_path):
 def test_the_checkpoint_before_the_divergence_is_kept(make_config, tmp_path):
     # 1797 digits in batches of 600: an epoch (and, with no minimum time between saves, a checkpoint) every 2
     # iterations; G's loss turns NaN in the 4th
-    every_epoch = "callbacks.checkpoint.min_seconds_between_saves=0"
+    every_epoch = "lifecycle.checkpoint.min_seconds_between_saves=0"
     cfg = make_config("data.batch_size=600", "trainer.max_steps=10", "metric=none", every_epoch)
     datamodule, module, trainer = build_run(cfg)
     generator_loss = module.loss.generator_loss

@@ -18,7 +18,8 @@ from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.callbacks.evaluation import Evaluation
-from ganlab.lightning_fastpath import trainer_arguments
+from ganlab.lifecycle.attach import lifecycle_callbacks
+from ganlab.lightning_fastpath.install import trainer_arguments
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
 from ganlab.tricks.base import Trick
@@ -168,8 +169,10 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
     loggers = [_instantiate(node, f"logger.{name}") for name, node in cfg.logger.items() if node is not None]
     callbacks = [_instantiate(node, f"callbacks.{name}") for name, node in cfg.callbacks.items() if node is not None]
     # the evaluation first: its end-of-training scores come before the pictures and curves that show them;
-    # None entries are factories that declined (no progress bar when trainer.enable_progress_bar=false)
+    # None entries are factories that declined (no progress bar when trainer.enable_progress_bar=false); the
+    # lifecycle last, always: status.json's final record comes after every observer has had its say
     callbacks = [callback for callback in [evaluation, *callbacks] if callback is not None]
+    callbacks += lifecycle_callbacks(cfg)
     trainer = _instantiate(
         cfg.trainer,
         "trainer",

@@ -56,7 +56,7 @@ def check_arguments(cfg: DictConfig) -> None:
 def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior, tuple[float, float], bool]:
     """(generator in eval mode, its latent prior, its output range, whether a trick replaced G for sampling:
     G's moving average)."""
-    from ganlab.checkpoint_reading import CheckpointRefused, read_checkpoint
+    from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
     from ganlab.models.activations import output_range
 
     try:

@@ -10,7 +10,6 @@ import logging
 import os
 import sys
 import warnings
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import hydra
@@ -19,17 +18,10 @@ from hydra.errors import CompactHydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
+from ganlab.lifecycle.start import check_start, find_checkpoint, fit, plan_start, ready_to_fit, recording_failures
+from ganlab.lifecycle.status_file import Diverged, Interrupted
 from ganlab.lightning_fastpath.process_exit import run_then_exit
-from ganlab.resume import (
-    check_checkpoint,
-    continue_metrics,
-    hydra_output_subdir,
-    job_plan,
-    resume_from,
-    run_directory,
-    save_hydra_files,
-)
-from ganlab.status_file import Diverged, Interrupted, hydra_overrides, read_status, write_status
 from ganlab.validate import ConfigError, validate_config
 
 if TYPE_CHECKING:
@@ -45,96 +37,32 @@ OmegaConf.register_new_resolver("ganlab_hydra_subdir", hydra_output_subdir, repl
 
 def run(cfg: DictConfig) -> pl.Trainer | None:
     """Validate, build and fit the run described by `cfg`; returns the fitted Trainer, or None for a sweep job
-    that had completed before (see `ganlab.resume`)."""
+    that had completed before (see `ganlab.lifecycle.plan`)."""
     # Lightning and torch are imported once the config is valid, not at the top: they take seconds to
     # import, and `--help`, `--cfg`, a misspelled option or a bad value should answer at once.
-    output_dir = Path(cfg.paths.output_dir)
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(
-            f"paths.output_dir = {str(output_dir)!r}: cannot be written ({error}); choose a directory you can write "
-            "(hydra.run.dir=... on the command line)"
-        ) from error
     sweep = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
-    overrides = hydra_overrides() or []
-    # refusals here leave the directory's run as it was: its status.json is not rewritten
-    plan, reason = job_plan(output_dir, overrides, cfg.get("ckpt_path"), bool(cfg.get("rerun_failed")), sweep)
-    if plan == "skip":
-        log.info("%s skipped: %s", output_dir, reason)
+    start = plan_start(cfg, sweep)  # refusals here leave the directory's run as it was
+    if start.kind == "skip":
+        log.info("%s skipped: %s", start.output_dir, start.reason)
         return None
-    continues = plan == "resume"  # in a directory whose .hydra/ Hydra left as the run had it
-    status_path = output_dir / "status.json"
-    try:
+    with recording_failures(start):
         validate_config(cfg)
-        checkpoint = resume_from(cfg, output_dir) if plan == "resume" else None
-        plan = "fresh" if checkpoint is None else plan  # a rerun from the start: its files were set aside
+        find_checkpoint(start, cfg)
         import pytorch_lightning as pl
 
         from ganlab.build import build_run
 
         pl.seed_everything(cfg.seed, workers=True)  # before building: weight init draws from it
         datamodule, module, trainer = build_run(cfg)
-        if checkpoint is not None:
-            iteration = check_checkpoint(checkpoint, cfg, module.optimizer_steps_per_iteration)
-    except ConfigError as error:
-        if plan == "fresh":
-            write_status(status_path, "config_error", error=str(error), overrides=overrides)
-        raise
-    except BaseException as error:  # a build that fails for another reason, or Ctrl-C while building
-        if plan == "fresh":
-            state = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
-            write_status(status_path, state, error=f"{type(error).__name__}: {error}", overrides=overrides)
-        raise
-    if continues and HydraConfig.initialized():  # the command is not refused: .hydra/ describes it now
-        save_hydra_files(output_dir, cfg)
-    if checkpoint is not None:
-        log.info("resuming %s (%s) from %s at iteration %d", output_dir, reason, checkpoint, iteration)
-        if 0 < trainer.max_steps <= iteration * module.optimizer_steps_per_iteration:
-            # Lightning would return at once, without a hook that updates status.json
-            log.info("nothing left to train: trainer.max_steps does not go past the checkpoint's iteration")
-            record = {key: value for key, value in read_status(output_dir).items() if key not in ("status", "updated")}
-            write_status(status_path, "completed", **{**record, "iteration": iteration})
-            return trainer
-        continue_metrics(trainer, output_dir, iteration)
-    else:
-        log.info("run directory: %s", output_dir)
-    fit(trainer, module, datamodule, checkpoint)
-    if trainer.is_global_zero:
-        log.info(
-            "trained %d iterations (%d optimizer steps: %d discriminator + %d generator updates per iteration)",
-            module.iteration,
-            trainer.global_step,
-            module.d_steps,
-            module.g_steps,
-        )
+        check_start(start, cfg, module.optimizer_steps_per_iteration)
+    if ready_to_fit(start, cfg, trainer, module.optimizer_steps_per_iteration):
+        fit(trainer, module, datamodule, start)
+        if trainer.is_global_zero:
+            log.info(
+                "trained %d iterations (%d optimizer steps: %d discriminator + %d generator updates per iteration)",
+                module.iteration, trainer.global_step, module.d_steps, module.g_steps,
+            )  # fmt: skip
     return trainer
-
-
-def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.LightningDataModule, checkpoint) -> None:
-    """trainer.fit; a run stopped by a signal raises Interrupted once its checkpoint is saved."""
-    from pytorch_lightning.utilities.exceptions import SIGTERMException
-
-    from ganlab.callbacks.preemption import Preemption
-    from ganlab.lightning_fastpath.callback_group import find_callback
-
-    try:
-        # weights_only: the checkpoint was read as data once already (ganlab.resume.check_checkpoint); so again
-        trainer.fit(
-            module, datamodule=datamodule, ckpt_path=None if checkpoint is None else str(checkpoint), weights_only=True
-        )
-    except SIGTERMException:
-        preemption = find_callback(trainer, Preemption)
-        name = preemption.signal_name if preemption is not None else "SIGTERM"
-        if preemption is not None:
-            preemption.hand_on()  # under submitit: requeue the job (it then resumes by itself)
-        saved = preemption is not None and preemption.checkpoint.is_file()
-        resume = f"continue it with the same command and ckpt_path={Path(trainer.default_root_dir)}" if saved else ""
-        raise Interrupted(
-            name,
-            f"{name} received: stopped after {module.iteration} iterations"
-            + (f", checkpoint saved; {resume}" if saved else " (no checkpoint: callbacks.preemption is off)"),
-        ) from None
 
 
 def final_score(trainer: pl.Trainer, name: str) -> float:
@@ -170,7 +98,7 @@ def _quiet_misleading_warnings() -> None:
     # Lightning takes a mid-epoch checkpoint's data loader for one that restarts its epoch; ganlab's iterables
     # start at the run's iteration (ganlab.data.batching), so a resumed run sees the batches it would have.
     warnings.filterwarnings("ignore", message=r"You're resuming from a checkpoint that ended before the epoch ended")
-    # ... and a resumed run's checkpoint directory for a stranger's: only a resumed run finds it there (ganlab.resume)
+    # ... and a resumed run's checkpoint directory for a stranger's: only a resumed run finds it there
     warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
     # CSVLogger warns that files in a non-empty log dir "will be deleted"; it only ever replaces its own
     # metrics.csv, and the run dir is never empty (Hydra wrote .hydra/ into it first).

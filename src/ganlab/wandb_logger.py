@@ -13,7 +13,7 @@ of a sweep never share a W&B run.
 A run that continues (`ckpt_path=`, or a sweep rerun that resumes a job) continues its own W&B run: the
 run's id is kept in <run>/wandb/ganlab_run_id and passed back to W&B with `resume="allow"`, online and
 offline alike (offline, the pieces share the id and `wandb sync` joins them). A run that starts over
-has its earlier files, this one among them, set aside (ganlab.resume), and so gets a new W&B run.
+has its earlier files, this one among them, set aside (ganlab.lifecycle.plan), and so gets a new W&B run.
 
 Under DDP every process builds the run's loggers; only rank 0 starts (and finishes) the W&B run, the other
 processes get a logger that never starts one, as Lightning's own does for them.

@@ -9,7 +9,7 @@ from pytorch_lightning.profilers import PassThroughProfiler
 
 from ganlab.build import build_run
 from ganlab.callbacks.progress import ProgressStrip
-from ganlab.callbacks.random_state import RandomStates
+from ganlab.lifecycle.random_state import RandomStates
 from ganlab.lightning_fastpath.callback_group import CallbackGroup, every_callback, grouped
 
 FAST = ["trainer=debug", "metric=none"]

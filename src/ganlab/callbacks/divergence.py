@@ -19,7 +19,7 @@ import math
 import pytorch_lightning as pl
 
 from ganlab.contracts import TrainingState
-from ganlab.status_file import Diverged
+from ganlab.lifecycle.status_file import Diverged
 from ganlab.validate import InvalidValue, is_int
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ class DivergenceGuard(pl.Callback):
         except Diverged as error:
             if not trainer.interrupted:
                 raise
-            # a checkpoint saved on a signal (ganlab.callbacks.preemption), while Lightning handles it: raising
+            # a checkpoint saved on a signal (ganlab.lifecycle.signals), while Lightning handles it: raising
             # here would stop the other callbacks from recording the interruption
             log.error("%s; the checkpoint saved on this signal holds those weights", error)
 

@@ -29,8 +29,8 @@ from pytorch_lightning.utilities import rank_zero_only
 
 from ganlab.callbacks.evaluation import Evaluation
 from ganlab.contracts import TrainingState
+from ganlab.lifecycle.status_file import Diverged
 from ganlab.lightning_fastpath.callback_group import find_callback
-from ganlab.status_file import Diverged
 from ganlab.validate import InvalidValue, is_int, is_number
 
 log = logging.getLogger(__name__)

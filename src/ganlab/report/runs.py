@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
+from ganlab.lifecycle.status_file import is_stale, read_status
 from ganlab.metrics_file import is_score, read_columns
-from ganlab.status_file import is_stale, read_status
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """status.json: how a run ended, or how far it has got, in a file a person or a sweep report reads.
 
-Kept apart from the callback that updates it during training (`ganlab.callbacks.status`) so that a run
+Kept apart from the callback that updates it during training (`ganlab.lifecycle.status`) so that a run
 refused before training can write it without importing Lightning. `write_text_atomically` also serves the
 other summary files a reader may open at any moment (the report's).
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # A `running` status not rewritten for this long belongs to a run killed without warning (SIGKILL, a node lost):
-# the status callback rewrites it at least every `callbacks.status.heartbeat_seconds` (60) while training.
+# the status callback rewrites it at least every `lifecycle.status.heartbeat_seconds` (60) while training.
 STALE_AFTER_SECONDS = 30 * 60
 
 
@@ -24,7 +24,7 @@ class Diverged(RuntimeError):
 
 
 class Interrupted(SystemExit):
-    """A run stopped by a signal (`ganlab.callbacks.preemption`) after saving its checkpoint; exits with
+    """A run stopped by a signal (`ganlab.lifecycle.signals`) after saving its checkpoint; exits with
     128 + the signal's number. A SystemExit, so a sweep stops too rather than starting its next job on a
     machine being taken away."""
 

@@ -84,7 +84,7 @@ class Preemption(pl.Callback):
         """The signal that stopped the run (SIGTERM when Lightning stopped it on its own)."""
         return self.received.name if self.received is not None else "SIGTERM"
 
-    def hand_on(self) -> None:
+    def pass_signal_on(self) -> None:
         """Call the handler the received signal had before training (submitit's requeue, say), if it was one."""
         previous = self._previous.get(self.received) if self.received is not None else None
         if callable(previous) and previous is not signal.default_int_handler:

@@ -3,7 +3,7 @@ import json
 from pytorch_lightning import Callback, seed_everything
 
 from ganlab.build import build_run
-from ganlab.status_file import write_status
+from ganlab.lifecycle.status_file import write_status
 
 
 def test_write_status_replaces_the_file_whole(tmp_path):
@@ -24,7 +24,7 @@ def test_a_run_in_progress_says_running_and_how_far_it_got(make_config, tmp_path
             seen.append(json.loads(status_file.read_text()))
 
     seed_everything(0)
-    datamodule, module, trainer = build_run(make_config("trainer=debug", "callbacks.status.every_n_steps=2"))
+    datamodule, module, trainer = build_run(make_config("trainer=debug", "lifecycle.status.every_n_steps=2"))
     trainer.callbacks.append(ReadStatusAfterEachBatch())
     trainer.fit(module, datamodule=datamodule)
     assert {record["status"] for record in seen} == {"running"}

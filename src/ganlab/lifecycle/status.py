@@ -3,7 +3,7 @@
 A sweep's report reads it to tell which jobs failed, a resumed sweep to tell which jobs to skip or continue;
 a person reads it instead of the terminal. While training it is rewritten every `every_n_steps` iterations
 and at least every `heartbeat_seconds`: a `running` status much older than that belongs to a run killed
-without warning (`ganlab.status_file.is_stale`).
+without warning (`ganlab.lifecycle.status_file.is_stale`).
 
 `timings` says where a run's time went besides training: `seconds_to_first_iteration` (from the process's
 start for the first run of a process, from the run's own start for later runs of a sequential sweep) and
@@ -21,10 +21,10 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from ganlab.callbacks.preemption import Preemption
 from ganlab.contracts import TrainingState
+from ganlab.lifecycle.signals import Preemption
+from ganlab.lifecycle.status_file import Diverged, hydra_overrides, read_status, write_status
 from ganlab.lightning_fastpath.callback_group import every_callback, find_callback
-from ganlab.status_file import Diverged, hydra_overrides, read_status, write_status
 from ganlab.validate import InvalidValue, is_int, is_number
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganlab.checkpoint_reading import CheckpointRefused, read_checkpoint
+from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
 from ganlab.sample import SampleError, load_generator
 from ganlab.train import run
 from ganlab.validate import ConfigError

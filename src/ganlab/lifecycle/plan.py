@@ -9,27 +9,23 @@ decides from its directory's status.json (`job_plan`): completed jobs are skippe
 ones resume from their checkpoint, failed ones rerun only with `rerun_failed=true`.
 
 Kept free of Lightning and torch at import (the functions that need them import them): train.py consults it
-before deciding to build anything. Once built, `check_checkpoint` refuses a checkpoint of other settings and
-`continue_metrics` carries metrics.csv on from the checkpoint.
+before deciding to build anything. Once built, `check_checkpoint` refuses a checkpoint of other settings.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
-import os
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.dotted_keys import flatten
-from ganlab.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_status
+from ganlab.lifecycle.directories import set_failed_attempt_aside
+from ganlab.lifecycle.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_status
 from ganlab.validate import ConfigError
 
 CHECKPOINT = Path("checkpoints") / "last.ckpt"
-HYDRA_SUBDIR = ".hydra"  # where Hydra writes a job's config.yaml, hydra.yaml and overrides.yaml
 # What defines a run: a checkpoint must agree on these to be continued. Everything else (the budget in
 # trainer.max_steps, loggers, pictures, paths) may change between the first start and a resume.
 DEFINING_KEYS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "seed")
@@ -39,62 +35,9 @@ DEFINING_KEYS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps",
 UNCOMPARED_KEYS = ("data.root", "data.download", "metric.scores.evaluation_limit")
 
 if TYPE_CHECKING:
-    import pytorch_lightning as pl
+    pass
 
 log = logging.getLogger(__name__)
-_chosen_directories: dict[str, str] = {}
-
-
-def run_directory(ckpt_path: Any, fresh: str) -> str:
-    """hydra.run.dir: the run directory a checkpoint belongs to (<run dir>/checkpoints/<name>.ckpt, or a run
-    directory itself), else a new directory named `fresh`, or `fresh`_1, _2, ... when a run started in the
-    same second already took it. The directory is created here, atomically, so two processes never share one."""
-    if ckpt_path not in (None, "", "last"):
-        path = Path(str(ckpt_path)).expanduser()
-        if path.is_dir():
-            return str(path)
-        if path.parent.name == "checkpoints":
-            return str(path.parent.parent)
-    if fresh not in _chosen_directories:  # Hydra resolves the key more than once per run
-        candidate, number = fresh, 0
-        while True:
-            try:
-                Path(candidate).mkdir(parents=True)
-                break
-            except FileExistsError:
-                number += 1
-                candidate = f"{fresh}_{number}"
-        _chosen_directories[fresh] = candidate
-    return _chosen_directories[fresh]
-
-
-def hydra_output_subdir(output_dir: str) -> str | None:
-    """hydra.output_subdir: `.hydra` for a directory that holds no run yet, else None. Hydra writes the job's
-    config.yaml, hydra.yaml and overrides.yaml there before ganlab looks at the directory, so a command that
-    `job_plan` then refuses (a sweep of other arguments into the same hydra.sweep.dir, a run directory named
-    again) or skips would have left a run whose files describe another command. A run that goes on there
-    writes them itself (`save_hydra_files`)."""
-    return None if (Path(output_dir) / "status.json").is_file() else HYDRA_SUBDIR
-
-
-def save_hydra_files(output_dir: Path, task_config: DictConfig) -> None:
-    """What Hydra writes into <run>/.hydra at a job's start, for a run that continues in a directory that
-    Hydra left alone (`hydra_output_subdir`)."""
-    from hydra.core.hydra_config import HydraConfig
-
-    hydra_config = HydraConfig.instance().cfg  # {"hydra": ...}, as Hydra saves it
-    if not OmegaConf.is_interpolation(hydra_config.hydra, "output_subdir"):
-        # set on the command line: null (Lightning's DDP sets it for the processes it starts) writes none, and
-        # a folder of the user's Hydra has written already
-        return
-    folder = output_dir / HYDRA_SUBDIR
-    folder.mkdir(exist_ok=True)
-    for name, config in (
-        ("config.yaml", task_config),
-        ("hydra.yaml", hydra_config),
-        ("overrides.yaml", hydra_config.hydra.overrides.task),
-    ):
-        (folder / name).write_text(OmegaConf.to_yaml(config), encoding="utf-8")
 
 
 def checkpoint_file(ckpt_path: Any, output_dir: Path) -> Path:
@@ -154,19 +97,6 @@ def _busy(output_dir: Path, status: dict[str, Any]) -> str:
     )
 
 
-def set_aside(output_dir: Path) -> Path:
-    """Move a failed attempt's files (all but .hydra/ and train.log, which continue) into attempts/<n>/, so a
-    rerun from the start writes fresh ones and the old ones stay readable."""
-    attempts = output_dir / "attempts"
-    number = 1 + max((int(path.name) for path in attempts.glob("*") if path.name.isdigit()), default=0)
-    target = attempts / str(number)
-    target.mkdir(parents=True)
-    for path in output_dir.iterdir():
-        if path.name not in (".hydra", "train.log", "attempts"):
-            shutil.move(str(path), target / path.name)
-    return target
-
-
 def differing_keys(config: dict[str, Any], checkpoint_config: dict[str, Any]) -> list[str]:
     """The defining keys (dotted) whose values differ between a run's config and a checkpoint's."""
     mine = {key: value for key, value in flatten(config).items() if key.split(".")[0] in DEFINING_KEYS}
@@ -192,32 +122,6 @@ def check_checkpoint_matches(path: Path, config: dict[str, Any], checkpoint_conf
         )
 
 
-def metrics_to_continue(metrics_csv: Path, iteration: int) -> list[dict[str, str]]:
-    """The rows of a run's metrics.csv up to a checkpoint taken after `iteration` iterations: training rows
-    of iterations 0..iteration-1 and evaluations up to `iteration`. Rows written after the checkpoint (a run
-    killed later) are left out: the resumed run writes them again."""
-    if not metrics_csv.is_file():
-        return []
-    with open(metrics_csv, newline="") as file:
-        rows = list(csv.DictReader(file))
-    kept = []
-    for row in rows:
-        step = int(float(row.get("step") or 0))
-        training = any(value != "" for key, value in row.items() if key.startswith("train/"))
-        if step < iteration or (step == iteration and not training):
-            kept.append(row)
-    return kept
-
-
-def keep_aside(path: Path) -> Path | None:
-    """Rename `path` to <path>.before-resume (returned), so that nothing is lost while it is rewritten."""
-    if not path.exists():
-        return None
-    aside = path.with_name(path.name + ".before-resume")
-    os.replace(path, aside)
-    return aside
-
-
 def resume_from(cfg: DictConfig, output_dir: Path) -> Path | None:
     """The checkpoint a resumed run starts from; None when the run must start over (its earlier attempt's
     files are then set aside in attempts/<n>/)."""
@@ -228,14 +132,14 @@ def resume_from(cfg: DictConfig, output_dir: Path) -> Path | None:
     log.info(
         "%s: no checkpoint to resume from; the earlier attempt's files are kept in %s",
         output_dir,
-        set_aside(output_dir),
+        set_failed_attempt_aside(output_dir),
     )
     return None
 
 
 def check_checkpoint(path: Path, cfg: DictConfig, steps_per_iteration: int) -> int:
     """Refuse a file that is not a ganlab checkpoint or was trained with other settings; returns its iteration."""
-    from ganlab.checkpoint_reading import CheckpointRefused, read_checkpoint
+    from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
 
     try:
         checkpoint = read_checkpoint(path)
@@ -248,23 +152,3 @@ def check_checkpoint(path: Path, cfg: DictConfig, steps_per_iteration: int) -> i
     return step // steps_per_iteration
 
 
-def continue_metrics(trainer: pl.Trainer, output_dir: Path, iteration: int) -> None:
-    """metrics.csv goes on from the checkpoint: its rows up to `iteration` are written again through the CSV
-    logger (which starts a fresh file), the rows after it are dropped (the resumed run logs them again)."""
-    from pytorch_lightning.loggers import CSVLogger  # here: this module is read before Lightning is imported
-
-    metrics_csv = output_dir / "metrics.csv"
-    rows = metrics_to_continue(metrics_csv, iteration)
-    aside = keep_aside(metrics_csv)
-    for logger in trainer.loggers:
-        if isinstance(logger, CSVLogger) and Path(logger.log_dir).resolve() == output_dir.resolve():
-            for row in rows:
-                values = {key: _number(value) for key, value in row.items() if value != "" and key != "step"}
-                logger.log_metrics(values, step=int(float(row["step"])))
-            logger.save()
-    if aside is not None:
-        aside.unlink()
-
-
-def _number(text: str) -> int | float:
-    return int(text) if text.lstrip("-").isdigit() else float(text)

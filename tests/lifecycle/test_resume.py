@@ -14,9 +14,10 @@ import pytest
 import pytorch_lightning as pl
 import torch
 
-from ganlab import resume
-from ganlab.resume import differing_keys, hydra_output_subdir, job_plan, run_directory
-from ganlab.status_file import Interrupted, read_status, write_status
+from ganlab.lifecycle import directories
+from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
+from ganlab.lifecycle.plan import differing_keys, job_plan
+from ganlab.lifecycle.status_file import Interrupted, read_status, write_status
 from ganlab.train import run
 from ganlab.validate import ConfigError
 from tests.helpers import compose_config, read_metrics
@@ -75,7 +76,7 @@ def test_a_resumed_run_ends_bit_for_bit_where_the_straight_run_does(tmp_path, mo
 
 def test_sigterm_checkpoints_the_current_iteration_and_the_run_resumes_to_the_same_end(tmp_path):
     straight = train(tmp_path / "straight", "trainer.max_steps=12")
-    killer = ("+callbacks.killer._target_=tests.test_resume.SignalAt", "+callbacks.killer.iteration=5")
+    killer = ("+callbacks.killer._target_=tests.lifecycle.test_resume.SignalAt", "+callbacks.killer.iteration=5")
     with pytest.raises(Interrupted, match=r"SIGTERM received: stopped after 5 iterations, checkpoint saved") as caught:
         train(tmp_path / "split", "trainer.max_steps=12", *killer)
     assert caught.value.code == 128 + signal.SIGTERM
@@ -94,7 +95,7 @@ def test_the_pre_emption_signal_is_handed_on_after_the_checkpoint_is_saved(tmp_p
     calls = []
     previous = signal.signal(signal.SIGUSR2, lambda number, frame: calls.append(checkpoint.is_file()))
     try:
-        overrides = ("+callbacks.killer._target_=tests.test_resume.SignalAt", "+callbacks.killer.iteration=3")
+        overrides = ("+callbacks.killer._target_=tests.lifecycle.test_resume.SignalAt", "+callbacks.killer.iteration=3")
         with pytest.raises(Interrupted) as caught:
             train(tmp_path / "run", "trainer.max_steps=12", *overrides, "+callbacks.killer.signal=SIGUSR2")
     finally:
@@ -105,7 +106,7 @@ def test_the_pre_emption_signal_is_handed_on_after_the_checkpoint_is_saved(tmp_p
 
 def test_a_run_killed_with_sigterm_from_outside_exits_143_with_its_checkpoint(tmp_path):
     command = [sys.executable, "-m", "ganlab.train", f"hydra.run.dir={tmp_path}", *RUN, "trainer.max_steps=100000"]
-    command += ["trainer.enable_progress_bar=false", "callbacks.status.every_n_steps=10"]
+    command += ["trainer.enable_progress_bar=false", "lifecycle.status.every_n_steps=10"]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and read_status(tmp_path).get("iteration", 0) < 10:
@@ -161,18 +162,18 @@ def test_a_directory_that_holds_a_run_is_not_written_into_again(tmp_path):
 
 def test_a_failure_while_building_leaves_a_failed_status(tmp_path):
     with pytest.raises(Exception, match="a bug while building"):  # a bug keeps its traceback
-        train(tmp_path / "run", "+callbacks.bug._target_=tests.test_resume.FailsToBuild")
+        train(tmp_path / "run", "+callbacks.bug._target_=tests.lifecycle.test_resume.FailsToBuild")
     record = status(tmp_path / "run")
     assert record["status"] == "failed" and "a bug while building" in record["error"]
     assert "callbacks.bug" in record["error"]
 
 
 def test_runs_started_in_the_same_second_get_directories_of_their_own(tmp_path, monkeypatch):
-    monkeypatch.setattr(resume, "_chosen_directories", {})
+    monkeypatch.setattr(directories, "_chosen_directories", {})
     fresh = str(tmp_path / "12-00-00")
     first = run_directory(None, fresh)
     assert run_directory("last", fresh) == first  # Hydra asks again within the same run: the same answer
-    resume._chosen_directories.clear()  # another process
+    directories._chosen_directories.clear()  # another process
     second = run_directory(None, fresh)
     assert (first, second) == (fresh, fresh + "_1") and Path(second).is_dir()
     # a checkpoint continues in its own run directory

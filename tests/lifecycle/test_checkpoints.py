@@ -9,11 +9,11 @@ import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from ganlab.build import build_run
-from ganlab.callbacks.checkpoint import RunCheckpoint
+from ganlab.lifecycle.checkpoints import RunCheckpoint
 from ganlab.validate import ConfigError
 
 FAST = ["trainer=debug", "metric=none"]
-EVERY_EPOCH = "callbacks.checkpoint.min_seconds_between_saves=0"
+EVERY_EPOCH = "lifecycle.checkpoint.min_seconds_between_saves=0"
 # 1797 digits in batches of 256: 7 iterations an epoch; 5 epochs
 FIVE_EPOCHS = ["data.batch_size=256", "trainer.max_steps=-1", "trainer.max_epochs=5"]
 
@@ -38,7 +38,7 @@ def train(make_config, tmp_path, name, *overrides):
 
 
 def test_every_n_epochs_saves_those_epochs_and_the_one_where_training_stops(make_config, tmp_path):
-    every_second = "callbacks.checkpoint.every_n_epochs=2"
+    every_second = "lifecycle.checkpoint.every_n_epochs=2"
     saved, _ = train(make_config, tmp_path, "epochs", *FIVE_EPOCHS, every_second, EVERY_EPOCH)
     assert saved == [14, 28, 35]
 
@@ -54,10 +54,10 @@ def test_an_epoch_end_saves_once_min_seconds_between_saves_have_passed(make_conf
     # a clock that reads 10 s per iteration trained: epoch ends at 70, 140, 210, 280 and 350 s. Saves at 140 (140 s
     # after the start), 280 (140 after that save; 210 was 70 after it) and 350, where training stops
     pl.seed_everything(0)
-    cfg = make_config(*FAST, *FIVE_EPOCHS, "callbacks.checkpoint.min_seconds_between_saves=100")
+    cfg = make_config(*FAST, *FIVE_EPOCHS, "lifecycle.checkpoint.min_seconds_between_saves=100")
     datamodule, module, trainer = build_run(cfg)
     clock = types.SimpleNamespace(monotonic=lambda: 10.0 * module.iteration)
-    monkeypatch.setattr("ganlab.callbacks.checkpoint.time", clock)
+    monkeypatch.setattr("ganlab.lifecycle.checkpoints.time", clock)
     saved = SavedAt()
     trainer.callbacks.append(saved)
     trainer.fit(module, datamodule=datamodule)
@@ -67,10 +67,10 @@ def test_an_epoch_end_saves_once_min_seconds_between_saves_have_passed(make_conf
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("callbacks.checkpoint.min_seconds_between_saves=-1", r"min_seconds_between_saves = -1: must be a number"),
+        ("lifecycle.checkpoint.min_seconds_between_saves=-1", r"min_seconds_between_saves = -1: must be a number"),
         (
-            "+callbacks.checkpoint.train_time_interval=00:10:00",
-            r"callbacks.checkpoint.train_time_interval = '00:10:00': must be null: Lightning ignores it under "
+            "+lifecycle.checkpoint.train_time_interval=00:10:00",
+            r"lifecycle.checkpoint.train_time_interval = '00:10:00': must be null: Lightning ignores it under "
             r"manual optimization",
         ),
     ],
@@ -82,7 +82,7 @@ def test_a_cadence_that_would_not_work_is_refused_before_training(make_config, o
 
 def test_a_run_stopping_between_saving_epochs_ends_with_the_checkpoint_an_every_epoch_run_saves(make_config, tmp_path):
     # max_steps stops the run 5 iterations into its first epoch, which every_n_epochs=3 would not save
-    saved, rare = train(make_config, tmp_path, "rare", "callbacks.checkpoint.every_n_epochs=3", EVERY_EPOCH)
+    saved, rare = train(make_config, tmp_path, "rare", "lifecycle.checkpoint.every_n_epochs=3", EVERY_EPOCH)
     _, every = train(make_config, tmp_path, "every", EVERY_EPOCH)
     assert saved == [5]
     # the same point of the loop as a run that saves every epoch: `ckpt_path=last` resumes it alike

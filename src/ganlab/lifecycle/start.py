@@ -1,0 +1,137 @@
+"""A run's start and its fit, as `ganlab.train.run` drives them: plan, build (its failures recorded), bring the
+directory up to date, fit.
+
+`plan_start` decides before anything is built what the command does in its run directory; `recording_failures`
+wraps the build, so that a fresh run refused or broken while building says so in status.json (a run being
+continued keeps its own record); `ready_to_fit` writes what a continued run's directory needs; `fit` trains and
+turns a pre-emption signal into `Interrupted` once the checkpoint is saved.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from omegaconf import DictConfig
+
+from ganlab.lifecycle.directories import save_hydra_files
+from ganlab.lifecycle.plan import check_checkpoint, job_plan, resume_from
+from ganlab.lifecycle.status_file import Interrupted, hydra_overrides, read_status, write_status
+from ganlab.validate import ConfigError
+
+if TYPE_CHECKING:
+    import pytorch_lightning as pl
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Start:
+    output_dir: Path
+    kind: str  # fresh, resume or skip (ganlab.lifecycle.plan.job_plan)
+    reason: str
+    overrides: list[str]
+    sweep: bool
+    continues: bool  # in a directory whose .hydra/ Hydra left as the run had it
+    checkpoint: Path | None = None
+    iteration: int = 0  # the checkpoint's
+
+    @property
+    def status_path(self) -> Path:
+        return self.output_dir / "status.json"
+
+
+def plan_start(cfg: DictConfig, sweep: bool) -> Start:
+    """What the command does in its run directory; ConfigError when it must not touch it (nothing changed)."""
+    output_dir = Path(cfg.paths.output_dir)
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"paths.output_dir = {str(output_dir)!r}: cannot be written ({error}); choose a directory you can write "
+            "(hydra.run.dir=... on the command line)"
+        ) from error
+    overrides = hydra_overrides() or []
+    kind, reason = job_plan(output_dir, overrides, cfg.get("ckpt_path"), bool(cfg.get("rerun_failed")), sweep)
+    return Start(output_dir, kind, reason, overrides, sweep, continues=kind == "resume")
+
+
+def find_checkpoint(start: Start, cfg: DictConfig) -> None:
+    """The checkpoint a resume continues from; a rerun without one starts over (its files set aside)."""
+    if start.kind == "resume":
+        start.checkpoint = resume_from(cfg, start.output_dir)
+        start.kind = "resume" if start.checkpoint is not None else "fresh"
+
+
+def check_start(start: Start, cfg: DictConfig, steps_per_iteration: int) -> None:
+    """Refuse a checkpoint of other settings (ConfigError), once the run is built."""
+    if start.checkpoint is not None:
+        start.iteration = check_checkpoint(start.checkpoint, cfg, steps_per_iteration)
+
+
+@contextmanager
+def recording_failures(start: Start) -> Iterator[None]:
+    """A fresh run refused (config_error) or broken (failed, interrupted) in the block says so in status.json."""
+    try:
+        yield
+    except ConfigError as error:
+        if start.kind == "fresh":
+            write_status(start.status_path, "config_error", error=str(error), overrides=start.overrides)
+        raise
+    except BaseException as error:  # a build that fails for another reason, or Ctrl-C while building
+        if start.kind == "fresh":
+            state = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+            write_status(start.status_path, state, error=f"{type(error).__name__}: {error}", overrides=start.overrides)
+        raise
+
+
+def ready_to_fit(start: Start, cfg: DictConfig, trainer: pl.Trainer, steps_per_iteration: int) -> bool:
+    """.hydra/ and metrics.csv of a continued run brought up to date; False when there is nothing left to train
+    (the run is then recorded completed)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from ganlab.lifecycle.continuation import continue_metrics
+
+    if start.continues and HydraConfig.initialized():  # the command is not refused: .hydra/ describes it now
+        save_hydra_files(start.output_dir, cfg)
+    if start.checkpoint is None:
+        log.info("run directory: %s", start.output_dir)
+        return True
+    log.info("resuming %s (%s) from %s at iteration %d", start.output_dir, start.reason, start.checkpoint,
+             start.iteration)  # fmt: skip
+    if 0 < trainer.max_steps <= start.iteration * steps_per_iteration:
+        # Lightning would return at once, without a hook that updates status.json
+        log.info("nothing left to train: trainer.max_steps does not go past the checkpoint's iteration")
+        record = read_status(start.output_dir)
+        record = {key: value for key, value in record.items() if key not in ("status", "updated")}
+        write_status(start.status_path, "completed", **{**record, "iteration": start.iteration})
+        return False
+    continue_metrics(trainer, start.output_dir, start.iteration)
+    return True
+
+
+def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.LightningDataModule, start: Start) -> None:
+    """trainer.fit from the start's checkpoint; a run stopped by a signal raises Interrupted once its
+    checkpoint is saved."""
+    from pytorch_lightning.utilities.exceptions import SIGTERMException
+
+    from ganlab.lifecycle.signals import Preemption
+    from ganlab.lightning_fastpath.callback_group import find_callback
+
+    checkpoint = None if start.checkpoint is None else str(start.checkpoint)
+    try:
+        # weights_only: the checkpoint was read as data once already (check_start), and is so again
+        trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)
+    except SIGTERMException:
+        preemption = find_callback(trainer, Preemption)  # always attached (ganlab.lifecycle.attach)
+        preemption.pass_signal_on()  # under submitit: requeue the job (it then resumes by itself)
+        name, iterations = preemption.signal_name, module.iteration
+        if preemption.checkpoint.is_file():
+            resume = f"checkpoint saved; continue it with the same command and ckpt_path={start.output_dir}"
+        else:
+            resume = "no checkpoint was saved"
+        raise Interrupted(name, f"{name} received: stopped after {iterations} iterations, {resume}") from None
