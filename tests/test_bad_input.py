@@ -36,8 +36,9 @@ BAD_INPUTS = [
     (["+trainer.gradient_clip_val=0.5"], "trainer.gradient_clip_val = 0.5: must be null: Lightning clips gradients"),
     (["trainer.devices=2"], "trainer.devices = 2 with trainer.strategy = 'auto': several devices train through"),
     # probabilities and other ranges
-    (["trick.flip_prob=-0.1"], "trick.flip_prob = -0.1: must be a probability in [0, 0.5)"),
-    (["trick.real_target=1.1"], "trick.real_target = 1.1: must be a target in (0.5, 1] (1: no smoothing)"),
+    (["trick=flip", "loss.flip_prob=-0.1"], "loss.flip_prob = -0.1: must be a probability in [0, 0.5)"),
+    (["trick=smooth", "loss.real_target=1.1"], "loss.real_target = 1.1: must be a target in (0.5, 1] (1: no smooth"),
+    (["trick=r1", "loss.r1_gamma=-1"], "loss.r1_gamma = -1: must be a number >= 0 (0: off)"),
     (["model.generator.dropout=-0.2"], "model.generator.dropout = -0.2: must be a dropout rate in [0, 1)"),
     (
         ["trick=instance_noise", "trick.instance_noise_std=-0.1"],
@@ -99,8 +100,8 @@ NUMERIC_KEYS = {
     "data.batch_size": st.integers(-3, 3000),
     "model.latent.dim": st.integers(-3, 300),
     "optim.lr": st.floats(-1, 1, allow_nan=False),
-    "trick.flip_prob": st.floats(-1, 2, allow_nan=False),
-    "trick.real_target": st.floats(-1, 2, allow_nan=False),
+    "+loss.flip_prob": st.floats(-1, 2, allow_nan=False),
+    "+loss.real_target": st.floats(-1, 2, allow_nan=False),
     "model.generator.dropout": st.floats(-1, 2, allow_nan=False),
     "d_steps": st.integers(-2, 5),
     "seed": st.integers(-5, 2**31),

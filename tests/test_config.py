@@ -100,11 +100,11 @@ TRAINING_ONLY = [
 
 # The tricks a loss has no use for, and the reason it gives.
 REFUSED = {
-    ("flip", "hinge"): r"flip_prob = 0.1 \(trick.flip_prob\) has no meaning for the hinge loss",
-    ("smooth", "hinge"): r"real_target = 0.9 \(trick.real_target\) has no meaning for the hinge loss",
-    ("flip", "wgan_gp"): r"flip_prob = 0.1 \(trick.flip_prob\) has no meaning for the wgan_gp loss",
-    ("smooth", "wgan_gp"): r"real_target = 0.9 \(trick.real_target\) has no meaning for the wgan_gp loss",
-    ("r1", "wgan_gp"): r"r1_gamma = 10.0 \(trick.r1_gamma\): wgan_gp already penalizes the critic's gradient",
+    ("flip", "hinge"): r"flip_prob = 0.1 \(loss.flip_prob\) has no meaning for the hinge loss",
+    ("smooth", "hinge"): r"real_target = 0.9 \(loss.real_target\) has no meaning for the hinge loss",
+    ("flip", "wgan_gp"): r"flip_prob = 0.1 \(loss.flip_prob\) has no meaning for the wgan_gp loss",
+    ("smooth", "wgan_gp"): r"real_target = 0.9 \(loss.real_target\) has no meaning for the wgan_gp loss",
+    ("r1", "wgan_gp"): r"r1_gamma = 10.0 \(loss.r1_gamma\): wgan_gp already penalizes the critic's gradient",
 }
 
 
@@ -126,7 +126,7 @@ def test_every_trick_trains_with_every_loss_that_allows_it(make_config, tmp_path
 
 def test_tricks_combine_as_a_list(make_config, tmp_path):
     config = make_config("trick=[flip,smooth,drop,lin,ema,instance_noise]", *FEW)
-    assert (config.trick.flip_prob, config.trick.real_target, config.trick.ema_decay) == (0.1, 0.9, 0.999)
+    assert (config.loss.flip_prob, config.loss.real_target, config.trick.ema_decay) == (0.1, 0.9, 0.999)
     assert config.model.latent.distribution == "uniform" and config.model.discriminator.dropout == 0.5
     run(config)
     assert_trained(tmp_path / "run", 3)

@@ -3,7 +3,10 @@ import math
 import pytest
 import torch
 
-from ganlab.losses import HingeLoss, LeastSquaresLoss, MinimaxLoss, NonSaturatingLoss, WassersteinGPLoss
+from ganlab.losses.cross_entropy import MinimaxLoss, NonSaturatingLoss
+from ganlab.losses.hinge import HingeLoss
+from ganlab.losses.least_squares import LeastSquaresLoss
+from ganlab.losses.wasserstein import WassersteinGPLoss
 
 REAL = torch.tensor([2.0, -1.0, 0.5])
 FAKE = torch.tensor([-3.0, 0.0, 1.0])
@@ -85,7 +88,7 @@ def test_wgan_gp_adds_its_weighted_gradient_penalty():
 @pytest.mark.parametrize("loss_class", [HingeLoss, WassersteinGPLoss])
 @pytest.mark.parametrize("trick, value", [("flip_prob", 0.1), ("real_target", 0.9)])
 def test_losses_without_targets_refuse_flipping_and_smoothing(loss_class, trick, value):
-    expected = rf"{trick} = {value} \(trick.{trick}\) has no meaning for the {loss_class.name} loss"
+    expected = rf"{trick} = {value} \(loss.{trick}\) has no meaning for the {loss_class.name} loss"
     with pytest.raises(ValueError, match=expected):
         loss_class(**{trick: value})
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from ganlab.penalties import gradient_penalty, r1_penalty
+from ganlab.losses.penalties import gradient_penalty, r1_penalty
 
 
 def linear_critic(gradient_norm: float, features: int = 12) -> nn.Module:

@@ -102,7 +102,7 @@ def test_channels_last_trains_conv_networks_in_nhwc_to_the_same_losses(make_conf
 
 
 def test_bf16_autocast_with_channels_last_trains_the_cnn_to_the_float32_losses(make_config, tmp_path):
-    # the CPU option that goes past the eager float32 loop on a CPU with bf16 kernels (README, Speed); bf16 keeps
+    # the CPU option that goes past the eager float32 loop on a CPU with bf16 kernels (docs/speed.md); bf16 keeps
     # ~3 significant digits, and the cnn's losses stay within 0.3% of float32's over these iterations
     float32, _ = train(make_config, tmp_path, "float32", "model=cnn")
     bf16, _ = train(make_config, tmp_path, "bf16", "model=cnn", "channels_last=true", "trainer.precision=bf16-mixed")

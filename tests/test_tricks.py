@@ -8,11 +8,11 @@ from hydra.utils import instantiate
 from torch import nn
 
 from ganlab.build import build_run
-from ganlab.losses import NonSaturatingLoss
+from ganlab.losses.cross_entropy import NonSaturatingLoss
+from ganlab.losses.targets import flip_labels, label_targets
 from ganlab.train import run
 from ganlab.tricks.ema import generator_average
 from ganlab.tricks.instance_noise import InstanceNoise
-from ganlab.tricks.labels import flip_labels, label_targets
 from ganlab.validate import ConfigError
 from tests.helpers import read_metrics
 
@@ -40,7 +40,7 @@ def test_flip_labels_one_in_ten_of_each_side(make_config):
 
 
 def test_flip_prob_is_tunable_and_off_by_default(make_config):
-    real, fake = real_targets_and_fake_targets(make_config("trick=flip", "trick.flip_prob=0.3"))
+    real, fake = real_targets_and_fake_targets(make_config("trick=flip", "loss.flip_prob=0.3"))
     assert abs((real == 0).float().mean().item() - 0.3) < 0.03
     real, fake = real_targets_and_fake_targets(make_config())
     assert real.eq(1).all() and fake.eq(0).all()

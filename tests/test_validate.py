@@ -19,9 +19,6 @@ def test_the_default_config_is_valid(make_config):
         ("d_steps=0", "d_steps = 0: must be a positive integer (updates per iteration)"),
         ("seed=-3", "seed = -3: must be a non-negative integer"),
         ("model.latent.dim=0", "model.latent.dim = 0: must be a positive integer"),
-        ("trick.flip_prob=0.5", "trick.flip_prob = 0.5: must be a probability in [0, 0.5)"),
-        ("trick.real_target=1.1", "trick.real_target = 1.1: must be a target in (0.5, 1] (1: no smoothing)"),
-        ("trick.r1_gamma=-1", "trick.r1_gamma = -1: must be a number >= 0 (0: off)"),
         ("model.discriminator.dropout=1.0", "model.discriminator.dropout = 1.0: must be a dropout rate in [0, 1)"),
         (
             "trainer.limit_val_batches=1.5",

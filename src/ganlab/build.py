@@ -65,7 +65,7 @@ def build_tricks(cfg: DictConfig) -> dict[str, Trick]:
             if not isinstance(tricks[name], Trick):
                 raise ConfigError(
                     f"trick.{name}: {node._target_} is not a ganlab.tricks.base.Trick; a trick that needs code "
-                    "subclasses it (see README, Extending)"
+                    "subclasses it (see docs/architecture.md)"
                 )
     return tricks
 

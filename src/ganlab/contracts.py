@@ -17,8 +17,8 @@ from torch import nn
 
 if TYPE_CHECKING:
     from ganlab.latent import LatentPrior
-    from ganlab.losses import AdversarialLoss
-    from ganlab.metric_rows import MetricRows
+    from ganlab.losses.base import AdversarialLoss
+    from ganlab.training_rows import TrainingRows
 
 
 class TrainingState(Protocol):
@@ -31,6 +31,10 @@ class TrainingState(Protocol):
     @property
     def optimizer_steps_per_iteration(self) -> int:
         """Lightning's `global_step` advances by this much per iteration."""
+
+    @property
+    def planned_iterations(self) -> int | None:
+        """The iterations the run is to train (trainer.max_steps); None when epochs decide."""
 
     @property
     def sampling_generator(self) -> nn.Module:
@@ -46,7 +50,7 @@ class TrainingState(Protocol):
     # reading them is the caller's choice of when to wait for the device
     latest_losses: dict[str, torch.Tensor]
     written_losses: dict[str, float]  # train/d_loss and train/g_loss of the last row handed to the loggers
-    metric_rows: MetricRows  # the training rows not yet handed to the loggers
+    training_rows: TrainingRows  # the training rows not yet handed to the loggers
 
     def write_metrics(self, reduce: bool = True) -> dict[str, float]:
         """Hand the training rows kept on the device to the loggers now (before a row of one's own, or when a

@@ -4,7 +4,7 @@ One training step (an *iteration*) is Algorithm 1 of Goodfellow et al. (as Rasch
 discriminator updates, each on the batch's real data and fresh noise, then `g_steps` generator updates
 on fresh noise. Every architecture, the loss, the latent prior and the optimizers are injected, so this
 file never names a concrete network. An iteration's losses and accuracies stay on the device and reach
-the loggers in blocks (`ganlab.metric_rows`), never through Lightning's `self.log`: the progress bar shows
+the loggers in blocks (`ganlab.training_rows`), never through Lightning's `self.log`: the progress bar shows
 the last written row's losses (`written_losses`), so Lightning's logged-metrics collection stays empty.
 
 Step accounting. Lightning's `global_step` counts `optimizer.step()` calls, so one iteration advances it
@@ -26,8 +26,8 @@ import torch
 from torch import nn
 
 from ganlab.latent import LatentPrior
-from ganlab.losses import AdversarialLoss
-from ganlab.metric_rows import MetricRows
+from ganlab.losses.base import AdversarialLoss
+from ganlab.training_rows import TrainingRows
 from ganlab.tricks.base import Trick
 
 OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
@@ -87,7 +87,7 @@ class GANModule(pl.LightningModule):
         self._networks_configured = False
         self.latest_losses: dict[str, torch.Tensor] = {}
         self.written_losses: dict[str, float] = {}  # the losses of the last row handed to the loggers
-        self.metric_rows = MetricRows(block=50)  # the iterations' metrics.csv rows, written 50 at a time
+        self.training_rows = TrainingRows(block=50)  # the iterations' metrics.csv rows, written 50 at a time
         for trick in self.tricks.values():
             trick.configure_networks(generator, discriminator)
         self.save_hyperparameters("d_steps", "g_steps", "data_shape", "config")
@@ -100,6 +100,12 @@ class GANModule(pl.LightningModule):
     def iteration(self) -> int:
         """Completed training iterations (each = d_steps D updates + g_steps G updates)."""
         return self.global_step // self.optimizer_steps_per_iteration
+
+    @property
+    def planned_iterations(self) -> int | None:
+        """The iterations trainer.max_steps plans (Lightning counts it in optimizer steps); None without a limit."""
+        max_steps = self.trainer.max_steps
+        return max_steps // self.optimizer_steps_per_iteration if max_steps and max_steps > 0 else None
 
     @property
     def sampling_generator(self) -> nn.Module:
@@ -212,14 +218,14 @@ class GANModule(pl.LightningModule):
             row["train/d_acc_fake"] = mean([fake for _, fake in accuracies])
         for trick in self.tricks.values():
             row.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})
-        self.metric_rows.add(iteration, self.current_epoch, row)
-        if len(self.metric_rows) >= self.metric_rows.block:
+        self.training_rows.add(iteration, self.current_epoch, row)
+        if len(self.training_rows) >= self.training_rows.block:
             self.write_metrics()
 
     def write_metrics(self, reduce: bool = True) -> dict[str, float]:
-        """Hand the iterations' rows kept so far to the loggers (see `ganlab.metric_rows`); returns the last.
+        """Hand the iterations' rows kept so far to the loggers (see `ganlab.training_rows`); returns the last.
         `reduce=False` where not every DDP process gets here (a run stopping on an error)."""
-        last = self.metric_rows.write(self.trainer, reduce=reduce)
+        last = self.training_rows.write(self.trainer, reduce=reduce)
         # for the progress bar, rather than self.log: a value logged once stays in Lightning's logged-metrics
         # collection, which it then computes twice an iteration for the rest of the epoch, and a logged tensor on
         # the GPU is read with .item() each time

@@ -14,7 +14,7 @@ from PIL import Image
 from torchvision.utils import make_grid
 
 from ganlab.images import enlarge_for_display, to_unit_interval
-from ganlab.metrics_file import is_score, read_columns
+from ganlab.logged_columns import is_score, read_columns
 
 PNG_COMPRESS_LEVEL = 1
 

@@ -126,9 +126,6 @@ RULES: list[Rule] = [
     (("*.momentum",), lambda v: is_number(v) and 0 <= v < 1, "a number in [0, 1)"),
     (("model.latent.dim",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (("model.*.dropout",), lambda v: is_number(v) and 0 <= v < 1, "a dropout rate in [0, 1)"),
-    (("trick.flip_prob",), lambda v: is_number(v) and 0 <= v < 0.5, "a probability in [0, 0.5)"),
-    (("trick.real_target",), lambda v: is_number(v) and 0.5 < v <= 1, "a target in (0.5, 1] (1: no smoothing)"),
-    (("trick.r1_gamma",), lambda v: is_number(v) and v >= 0, "a number >= 0 (0: off)"),
     (
         ("report.primary_score",),
         lambda v: v is None or (isinstance(v, str) and v.removeprefix("val/") and not v.startswith("val/real_")),

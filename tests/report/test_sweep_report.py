@@ -35,7 +35,7 @@ def test_a_failing_job_stops_no_other_and_the_report_tells_the_truth(tmp_path, c
     sweep = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     # the bad cell (jobs 4 and 5) ran after the others, and the sweep's exit code says something failed
     assert sweep.returncode != 0
-    refusal = "flip_prob = 0.1 (trick.flip_prob) has no meaning for the hinge loss"
+    refusal = "flip_prob = 0.1 (loss.flip_prob) has no meaning for the hinge loss"
     # said as each refused job ran and again at the end, as a paragraph: no traceback
     assert (sweep.stderr + sweep.stdout).count(refusal) == 3 and "Traceback" not in sweep.stderr + sweep.stdout
     directory = tmp_path / "sweep"

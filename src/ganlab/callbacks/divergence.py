@@ -2,7 +2,7 @@
 
 Reading a loss makes the host wait for the device, which on a GPU stops it queueing the next iteration's
 work. So the guard has no wait of its own while training: it checks the losses of each block of metrics rows
-as the module writes it (`ganlab.metric_rows`: every 50 rows, so every 50 iterations at the default
+as the module writes it (`ganlab.training_rows`: every 50 rows, so every 50 iterations at the default
 `trainer.log_every_n_steps` of 1), numbers on the host by then, and names the first iteration whose loss
 was not finite. A NaN stays in the weights, so the run stops at most a block after it, having lost only
 those iterations. It does wait before every checkpoint and at the end of training: it writes the rows not
@@ -59,8 +59,8 @@ class DivergenceGuard(pl.Callback):
 
     def _check_written_rows(self, pl_module: TrainingState) -> None:
         """The losses in the block of rows written last, unless it was checked already. The rows hold the mean
-        over the DDP processes (ganlab.metric_rows), so every process decides alike."""
-        rows = pl_module.metric_rows
+        over the DDP processes (ganlab.training_rows), so every process decides alike."""
+        rows = pl_module.training_rows
         if rows.blocks_written == self._blocks_checked:
             return
         self._blocks_checked = rows.blocks_written
@@ -78,7 +78,7 @@ class DivergenceGuard(pl.Callback):
         # these are this process's: under DDP every process stops if any diverged, or the others would wait
         if trainer.strategy.reduce_boolean_decision(not _not_finite(values), all=True):
             return
-        rows, step = pl_module.metric_rows, pl_module.iteration - 1
+        rows, step = pl_module.training_rows, pl_module.iteration - 1
         latest_rows = rows.rows or rows.written  # kept, or else written last
         # an iteration that has no row (trainer.log_every_n_steps > 1): the losses that stop the run get one
         if not latest_rows or latest_rows[-1][0] != step:

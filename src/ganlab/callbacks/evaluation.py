@@ -101,7 +101,7 @@ class Evaluation(pl.Callback):
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         iteration = pl_module.iteration
-        last = trainer.max_steps > 0 and iteration * pl_module.optimizer_steps_per_iteration >= trainer.max_steps
+        last = pl_module.planned_iterations is not None and iteration >= pl_module.planned_iterations
         if self.every_n_steps and iteration % self.every_n_steps == 0 and not last:  # the last: on_train_end
             self._evaluate(trainer, pl_module, self.num_samples)
 

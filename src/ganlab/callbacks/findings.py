@@ -2,7 +2,7 @@
 
 - `d_wins`: D's loss stays below `d_loss_below` for `patience` iterations in a row: D tells every real
   sample from every fake one and G's gradients vanish (the failure the DCGAN-on-MNIST write-up describes).
-  It reads D's loss in the metrics rows as the module writes them (`ganlab.metric_rows`: every row, in
+  It reads D's loss in the metrics rows as the module writes them (`ganlab.training_rows`: every row, in
   blocks of 50, numbers on the host by then, so no wait for the device of its own). A loss whose D loss
   has no floor (wasserstein) has no such level, and the rule does not apply to it; label smoothing raises
   the floor (about 0.33 at real_target 0.9), so raise `d_loss_below` with it.
@@ -102,7 +102,7 @@ class TrainingFindings(pl.Callback):
 
     def _read_rows(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         """D's loss in the block of rows written last, unless it was read already."""
-        rows = pl_module.metric_rows
+        rows = pl_module.training_rows
         if rows.blocks_written == self._blocks_read:
             return
         self._blocks_read = rows.blocks_written

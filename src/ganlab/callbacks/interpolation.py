@@ -11,6 +11,7 @@ from ganlab.callbacks.pictures import PeriodicPicture
 from ganlab.contracts import TrainingState
 from ganlab.images import is_image_shape
 from ganlab.plots import save_image_grid
+from ganlab.validate import InvalidValue, is_int
 
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
@@ -32,8 +33,9 @@ class LatentInterpolation(PeriodicPicture):
 
     def __init__(self, dirpath: str, every_n_steps: int = 0, rows: int = 8, steps: int = 10, seed: int = 0) -> None:
         super().__init__(dirpath, every_n_steps, seed)
-        if rows < 1 or steps < 2:
-            raise ValueError(f"rows must be >= 1 and steps >= 2, got rows={rows}, steps={steps}")
+        for name, value, least in (("rows", rows, 1), ("steps", steps, 2)):
+            if not (is_int(value) and value >= least):
+                raise InvalidValue(name, value, f"an integer >= {least}")
         self.rows, self.steps = int(rows), int(steps)
 
     def sample_size(self, trainer: pl.Trainer) -> int:

@@ -40,8 +40,8 @@ class PeriodicPicture(pl.Callback, ABC):
     name = "picture"  # the key under which loggers show it
 
     def __init__(self, dirpath: str, every_n_steps: int = 500, seed: int = 0) -> None:
-        if not isinstance(every_n_steps, int) or every_n_steps < 0:
-            raise ValueError(f"every_n_steps must be an integer >= 0 (0: first and last only), got {every_n_steps!r}")
+        if not (is_int(every_n_steps) and every_n_steps >= 0):
+            raise InvalidValue("every_n_steps", every_n_steps, "an integer >= 0 (0: first and last only)")
         self.dirpath = Path(dirpath)
         self.every_n_steps, self.seed = every_n_steps, int(seed)
         self._last_drawn: int | None = None

@@ -16,6 +16,7 @@ from ganlab.callbacks.pictures import log_picture
 from ganlab.contracts import TrainingState
 from ganlab.images import is_image_shape, to_uint8, to_uint8_nhwc, uint8_to_range
 from ganlab.plots import PNG_COMPRESS_LEVEL, image_grid
+from ganlab.validate import InvalidValue, is_int, is_number
 
 
 class ProgressStrip(pl.Callback):
@@ -38,11 +39,14 @@ class ProgressStrip(pl.Callback):
         write_every_n_seconds: float = 600.0,
         seed: int = 0,
     ) -> None:
-        if num_images < 1 or max_rows < 2 or write_every_n_seconds < 0:
-            raise ValueError(
-                "num_images must be >= 1, max_rows >= 2 and write_every_n_seconds >= 0, got "
-                f"{num_images}, {max_rows}, {write_every_n_seconds}"
-            )
+        for name, value, ok, allowed in (
+            ("num_images", num_images, is_int(num_images) and num_images >= 1, "an integer >= 1"),
+            ("max_rows", max_rows, is_int(max_rows) and max_rows >= 2, "an integer >= 2"),
+            ("write_every_n_seconds", write_every_n_seconds, is_number(write_every_n_seconds)
+             and write_every_n_seconds >= 0, "a number of seconds >= 0"),
+        ):  # fmt: skip
+            if not ok:
+                raise InvalidValue(name, value, allowed)
         self.dirpath = Path(dirpath)
         self.num_images, self.max_rows, self.seed = int(num_images), int(max_rows), int(seed)
         self.write_every_n_seconds = float(write_every_n_seconds)

@@ -48,7 +48,7 @@ class ProgressLines(ProgressBar):
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
         if not self._enabled or not trainer.is_global_zero:
             return
-        total = self._total(trainer, pl_module)
+        total = pl_module.planned_iterations
         tenth_done = total is not None and pl_module.iteration * 10 >= self._next_tenth * total
         if tenth_done or time.monotonic() - self._last_time >= self.every_n_seconds:
             if total is not None:
@@ -59,12 +59,8 @@ class ProgressLines(ProgressBar):
         if self._enabled and trainer.is_global_zero and pl_module.iteration != self._last_iteration:
             self._report(trainer, pl_module)
 
-    @staticmethod
-    def _total(trainer: pl.Trainer, pl_module: TrainingState) -> int | None:
-        return trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else None
-
     def _report(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        now, iteration, total = time.monotonic(), pl_module.iteration, self._total(trainer, pl_module)
+        now, iteration, total = time.monotonic(), pl_module.iteration, pl_module.planned_iterations
         rate = (iteration - self._last_iteration) / max(now - self._last_time, 1e-9)
         self._last_time, self._last_iteration = now, iteration
         done = f"iteration {iteration}" + (f"/{total} ({100 * iteration // total}%)" if total else "")

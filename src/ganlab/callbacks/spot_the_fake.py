@@ -12,6 +12,7 @@ from ganlab.callbacks.pictures import PeriodicPicture
 from ganlab.contracts import TrainingState
 from ganlab.images import is_image_shape
 from ganlab.plots import save_image_grid
+from ganlab.validate import InvalidValue, is_int
 
 
 class SpotTheFake(PeriodicPicture):
@@ -24,8 +25,8 @@ class SpotTheFake(PeriodicPicture):
 
     def __init__(self, dirpath: str, every_n_steps: int = 0, side: int = 6, seed: int = 0) -> None:
         super().__init__(dirpath, every_n_steps, seed)
-        if side < 2 or side % 2:
-            raise ValueError(f"side must be an even number >= 2 (half real, half generated), got {side}")
+        if not (is_int(side) and side >= 2 and side % 2 == 0):
+            raise InvalidValue("side", side, "an even number >= 2 (half real, half generated)")
         self.side = int(side)
 
     def sample_size(self, trainer: pl.Trainer) -> int:

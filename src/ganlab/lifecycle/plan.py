@@ -16,27 +16,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.dotted_keys import flatten
 from ganlab.lifecycle.directories import set_failed_attempt_aside
 from ganlab.lifecycle.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_status
+from ganlab.run_identity import training_identity
 from ganlab.validate import ConfigError
 
 CHECKPOINT = Path("checkpoints") / "last.ckpt"
-# What defines a run: a checkpoint must agree on these to be continued. Everything else (the budget in
-# trainer.max_steps, loggers, pictures, paths) may change between the first start and a resume.
-DEFINING_KEYS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "seed")
-# ... except where a data set lives and whether it may be downloaded (a requeued job may run on another node),
-# and the evaluation limit, a copy of trainer.limit_val_batches that only sizes a domain classifier still to be
-# trained (so checkpoints written before the key existed resume too).
-UNCOMPARED_KEYS = ("data.root", "data.download", "metric.scores.evaluation_limit")
-
-if TYPE_CHECKING:
-    pass
-
 log = logging.getLogger(__name__)
 
 
@@ -98,13 +88,11 @@ def _busy(output_dir: Path, status: dict[str, Any]) -> str:
 
 
 def differing_keys(config: dict[str, Any], checkpoint_config: dict[str, Any]) -> list[str]:
-    """The defining keys (dotted) whose values differ between a run's config and a checkpoint's."""
-    mine = {key: value for key, value in flatten(config).items() if key.split(".")[0] in DEFINING_KEYS}
-    theirs = {key: value for key, value in flatten(checkpoint_config).items() if key.split(".")[0] in DEFINING_KEYS}
-    keys = sorted(
-        key for key in mine.keys() | theirs.keys() if mine.get(key, "<absent>") != theirs.get(key, "<absent>")
-    )
-    return [key for key in keys if key not in UNCOMPARED_KEYS]
+    """The keys (dotted) of a run's identity whose values differ between its config and a checkpoint's
+    (ganlab.run_identity.training_identity: everything that defines training, not its budget or paths)."""
+    mine, theirs = training_identity(config), training_identity(checkpoint_config)
+    keys = mine.keys() | theirs.keys()
+    return sorted(key for key in keys if mine.get(key, "<absent>") != theirs.get(key, "<absent>"))
 
 
 def check_checkpoint_matches(path: Path, config: dict[str, Any], checkpoint_config: dict[str, Any] | None) -> None:

@@ -12,7 +12,6 @@ A second Ctrl-C stops at once, as Ctrl-C usually does.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
+from ganlab.atomic_files import replaced_atomically
 from ganlab.validate import InvalidValue
 
 log = logging.getLogger(__name__)
@@ -63,11 +63,9 @@ class Preemption(pl.Callback):
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         self._restore_handlers()
         if isinstance(exception, SIGTERMException):
-            # saved beside, then renamed: a kill during the write leaves the previous checkpoint whole
-            partial = self.checkpoint.with_name(self.checkpoint.name + ".tmp")
-            trainer.save_checkpoint(partial)
-            if trainer.is_global_zero:
-                os.replace(partial, self.checkpoint)
+            # a kill during the write leaves the previous checkpoint whole; rank 0 writes it, every process saves
+            with replaced_atomically(self.checkpoint, publish=trainer.is_global_zero) as partial:
+                trainer.save_checkpoint(partial)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         # here, before Lightning puts back the handlers it found (ours were installed on top of its own)

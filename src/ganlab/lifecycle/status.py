@@ -68,7 +68,7 @@ class RunStatus(pl.Callback):
     def _write(self, trainer: pl.Trainer, pl_module: TrainingState, status: str, **fields: Any) -> None:
         if not trainer.is_global_zero:
             return
-        iterations = trainer.max_steps // pl_module.optimizer_steps_per_iteration if trainer.max_steps > 0 else -1
+        iterations = pl_module.planned_iterations or -1
         callbacks = list(every_callback(trainer))
         findings = [finding for callback in callbacks for finding in getattr(callback, "findings", [])]
         timings = {key: value for callback in callbacks for key, value in getattr(callback, "timings", {}).items()}

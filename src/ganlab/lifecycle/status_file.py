@@ -1,18 +1,19 @@
 """status.json: how a run ended, or how far it has got, in a file a person or a sweep report reads.
 
 Kept apart from the callback that updates it during training (`ganlab.lifecycle.status`) so that a run
-refused before training can write it without importing Lightning. `write_text_atomically` also serves the
-other summary files a reader may open at any moment (the report's).
+refused before training can write it, and the report read hundreds, without importing Lightning. It is
+written atomically (ganlab.atomic_files): a reader never sees it half-written.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from ganlab.atomic_files import write_text_atomically
 
 # A `running` status not rewritten for this long belongs to a run killed without warning (SIGKILL, a node lost):
 # the status callback rewrites it at least every `lifecycle.status.heartbeat_seconds` (60) while training.
@@ -34,15 +35,6 @@ class Interrupted(SystemExit):
 
     def __str__(self) -> str:
         return self.message
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file and a rename: a reader never sees a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".tmp")
-    partial.write_text(text)
-    os.replace(partial, path)
 
 
 def write_status(path: Path, status: str, **fields: Any) -> None:

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ganlab.run_identity import data_selection
+
 
 class CacheNotWritten(OSError):
     """A cache_dir that could not be made or written: named so, not as a fault of the data."""
@@ -26,12 +28,9 @@ def make_cache_dir(cache_dir: str | Path) -> Path:
     return folder
 
 
-# keys of a data config that change how images are served, not which images there are
-SERVING_KEYS = {"batch_size", "seed", "download", "num_workers", "in_memory_limit_mb", "value_range"}
-
-
 def data_set_key(data_config: dict[str, Any], ignore: tuple[str, ...] = ()) -> str:
-    """'<DataModule>-<digest>': the data module's class and a digest of the keys that select its images."""
-    selecting = {k: v for k, v in data_config.items() if k not in SERVING_KEYS and k not in ignore}
+    """'<DataModule>-<digest>': the data module's class and a digest of the keys that select its images
+    (ganlab.run_identity.data_selection), less `ignore`."""
+    selecting = {key: value for key, value in data_selection(data_config).items() if key not in ignore}
     digest = hashlib.sha1(json.dumps(selecting, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return f"{data_config['_target_'].rsplit('.', 1)[-1]}-{digest}"

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +24,12 @@ from hydra.utils import instantiate
 from torch import nn
 from torch.nn import functional as F
 
+from ganlab.atomic_files import replaced_atomically
 from ganlab.contracts import GANData, LabelledImages
 from ganlab.images import uint8_to_range
-from ganlab.metrics.cache import SERVING_KEYS, CacheNotWritten, data_set_key, make_cache_dir
+from ganlab.metrics.cache import CacheNotWritten, data_set_key, make_cache_dir
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
+from ganlab.run_identity import data_selection
 
 log = logging.getLogger(__name__)
 
@@ -170,22 +171,14 @@ def load_or_train(
     else:
         log.info("training the domain classifier on %d images (once; it is cached at %s)", total, path)
     classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs, num_classes=num_classes)
-    partial = path.with_suffix(f".{os.getpid()}.partial")  # parallel sweep jobs may write it too
+    saved = {
+        "state_dict": classifier.state_dict(), "channels": classifier.channels, "num_classes": classifier.num_classes,
+        "test_accuracy": accuracy, "images": len(images), "data": data_selection(data_config),
+    }  # fmt: skip
     try:
-        torch.save(
-            {
-                "state_dict": classifier.state_dict(),
-                "channels": classifier.channels,
-                "num_classes": classifier.num_classes,
-                "test_accuracy": accuracy,
-                "images": len(images),
-                "data": {key: value for key, value in data_config.items() if key not in SERVING_KEYS},
-            },
-            partial,
-        )
-        partial.replace(path)
+        with replaced_atomically(path) as partial:  # parallel sweep jobs may write it too
+            torch.save(saved, partial)
     except OSError as error:  # a disk that filled up, a folder removed meanwhile
-        partial.unlink(missing_ok=True)
         raise CacheNotWritten(cache_dir, error) from error
     log.info("domain classifier trained: test accuracy %.4f, saved to %s", accuracy, path)
     return classifier, accuracy, path

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import warnings
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -22,6 +21,7 @@ from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.inception import InceptionScore
 from torchmetrics.image.kid import KernelInceptionDistance
 
+from ganlab.atomic_files import replaced_atomically
 from ganlab.contracts import GANData
 from ganlab.images import is_image_shape, to_signed_unit_range
 from ganlab.metrics.coverage import ModeCoverage
@@ -126,10 +126,8 @@ class ImageScores:
         pairs = [tuple(t.cpu() for t in self.extract(batch)) for batch in real.split(batch_size)]
         features, logits = torch.cat([f for f, _ in pairs]), torch.cat([lg for _, lg in pairs])
         if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            partial = cache.with_suffix(f".{os.getpid()}.partial")  # parallel sweep jobs write too
-            torch.save({"features": features, "logits": logits, **stamp}, partial)
-            partial.replace(cache)
+            with replaced_atomically(cache) as partial:  # parallel sweep jobs write it too
+                torch.save({"features": features, "logits": logits, **stamp}, partial)
         return features, logits
 
     def set_real(self, real: torch.Tensor, batch_size: int = 250) -> dict[str, float]:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ganlab.lifecycle.status_file import write_text_atomically
+from ganlab.atomic_files import write_text_atomically
 from ganlab.report.analysis import Options, analyse, strict_json
 from ganlab.report.cells import ReportError, comparable_groups
 from ganlab.report.figures import save_final_samples, save_score_curves

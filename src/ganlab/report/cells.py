@@ -3,7 +3,7 @@ and the baseline cell.
 
 A *cell* is named by the command-line overrides that vary between the runs read (`trick=flip`), seeds
 removed. Runs scored with different metric settings (number of samples, feature network, reference data)
-land in separate groups, and only cells of one group are compared.
+land in separate groups (ganlab.run_identity.score_setting), and only cells of one group are compared.
 """
 
 from __future__ import annotations
@@ -12,15 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ganlab.dotted_keys import flatten
 from ganlab.report.outcomes import NOT_MEASURED, Outcome, outcome
 from ganlab.report.runs import Run, override_key
+from ganlab.run_identity import score_setting
 
-# Keys that change how often or in what chunks a score is computed, not what it measures (and the classifier's
-# copy of trainer.limit_val_batches, read from the trainer below for every metric); and data keys that say
-# where or how fast data are read, not which data.
-_METRIC_KEYS_IGNORED = {"every_n_steps", "batch_size", "seed", "scores.evaluation_limit"}
-_DATA_KEYS_IGNORED = {"batch_size", "seed", "root", "download", "num_workers", "in_memory_limit_mb"}
 NO_OVERRIDE = "(no override)"
 
 
@@ -64,24 +59,11 @@ def make_cells(runs: Sequence[Run]) -> list[Cell]:
     return list(cells.values())
 
 
-def metric_setting(config: dict[str, Any]) -> dict[str, Any]:
-    """What a score's value depends on besides the generator: the metric's settings and the data."""
-    metric = config.get("metric") or {}
-    data = config.get("data") or {}
-    setting = {f"metric.{key}": value for key, value in flatten(metric).items() if key not in _METRIC_KEYS_IGNORED}
-    setting.update({f"data.{key}": value for key, value in flatten(data).items() if key not in _DATA_KEYS_IGNORED})
-    # how many samples an evaluation draws; unset, null and 1.0 all mean every one of them
-    limit = (config.get("trainer") or {}).get("limit_val_batches")
-    if limit is not None and not (isinstance(limit, float) and limit == 1.0):
-        setting["trainer.limit_val_batches"] = limit
-    return setting
-
-
 def comparable_groups(runs: Sequence[Run]) -> list[tuple[dict[str, Any], list[Cell]]]:
     """The runs split by metric setting, each part as (setting, its cells), in order of first appearance."""
     settings: dict[str, tuple[dict[str, Any], set[int]]] = {}
     for run in runs:
-        setting = metric_setting(run.config)
+        setting = score_setting(run.config)
         settings.setdefault(repr(sorted(setting.items(), key=str)), (setting, set()))[1].add(id(run))
     all_cells = make_cells(runs)
     groups = []

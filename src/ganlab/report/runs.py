@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ganlab.lifecycle.status_file import is_stale, read_status
-from ganlab.metrics_file import is_score, read_columns
+from ganlab.logged_columns import is_score, read_columns
 
 
 @dataclass

@@ -12,7 +12,7 @@ chosen. Each hook does nothing by default, so a trick overrides only the points 
     what it reports         logged_values(iteration)                       train/<key> columns of metrics.csv
 
 D's target labels are not a hook: they belong to the loss (label flipping and smoothing are loss settings,
-`trick.flip_prob` and `trick.real_target`), since only the loss knows whether its game has labels.
+`loss.flip_prob` and `loss.real_target`), since only the loss knows whether its game has labels.
 
 A trick is an nn.Module, so whatever state it keeps as parameters, buffers or submodules (G's moving
 average) is saved in checkpoints under `tricks.<name>.`. It checks its own arguments in `__init__` and

@@ -1,6 +1,6 @@
 """D's target labels: flipped (the KTH report, the DCGAN-on-MNIST write-up) and one-sided smoothed.
 
-The loss applies them (`ganlab.losses.AdversarialLoss.discriminator_targets`), because only the loss knows
+The loss applies them (`ganlab.losses.base.AdversarialLoss.discriminator_targets`), because only the loss knows
 whether its game has target labels at all (hinge and WGAN-GP have none, and refuse both). Randomness comes
 from `generator` when one is given, else from torch's global RNG, which `seed_everything` seeds.
 """

@@ -17,7 +17,7 @@ import pytorch_lightning as pl
 import torch
 
 
-class MetricRows:
+class TrainingRows:
     def __init__(self, block: int = 50) -> None:
         self.block = int(block)
         self.rows: list[tuple[int, int, dict[str, torch.Tensor | float]]] = []  # (step, epoch, values)
