@@ -35,9 +35,8 @@ def save_image_grid(
     path.parent.mkdir(parents=True, exist_ok=True)
     grid = image_grid(images, value_range, nrow)[: images.shape[1]]  # make_grid repeats one channel three times
     pixels = grid.mul(255).add_(0.5).clamp_(0, 255).to("cpu", torch.uint8)  # as torchvision's save_image rounds
-    # zlib's fastest level: a run draws its pictures on the training thread, where encoding an MNIST grid as RGB at
-    # PNG's default level 6 took ~9 of the picture's ~15 ms (~30 us an iteration at one picture per 500). Greyscale at
-    # level 1 writes 64 digits in 2.4 ms rather than 6.5, and the file is smaller (21 KB against 28)
+    # zlib's fastest level, greyscale for one channel: a run draws its pictures on the training thread, where
+    # encoding dominates a picture's cost at PNG's default level (docs/speed.md); the file is smaller too
     Image.fromarray(pixels.permute(1, 2, 0).squeeze(-1).numpy()).save(path, compress_level=PNG_COMPRESS_LEVEL)
 
 

@@ -84,9 +84,7 @@ class TrainingFindings(pl.Callback):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.findings, self._winning_since = list(state_dict["findings"]), state_dict["winning_since"]
-        # a checkpoint written before mode_collapse.patience kept "collapsed": the episode it recorded goes on
-        self._collapsed_since = state_dict.get("collapsed_since")
-        self._collapse_found = state_dict.get("collapse_found", state_dict.get("collapsed", False))
+        self._collapsed_since, self._collapse_found = state_dict["collapsed_since"], state_dict["collapse_found"]
 
     def setup(self, trainer: pl.Trainer, pl_module: TrainingState, stage: str) -> None:
         self._evaluation = find_callback(trainer, Evaluation)  # looked for once, not at every iteration

@@ -65,9 +65,7 @@ class ProgressStrip(pl.Callback):
 
     def load_state_dict(self, state_dict: dict) -> None:
         self.rows = [row.numpy() for row in state_dict["rows"]]
-        # a checkpoint from before the thinning holds a row for every epoch
-        self.epochs = list(state_dict.get("epochs", range(len(self.rows))))
-        self.stride = int(state_dict.get("stride", 1))
+        self.epochs, self.stride = list(state_dict["epochs"]), int(state_dict["stride"])
         self._thin()
 
     def keep(self, row: np.ndarray) -> None:
@@ -108,10 +106,7 @@ class ProgressStrip(pl.Callback):
 
     @staticmethod
     def displayed(row: np.ndarray) -> np.ndarray:
-        """A kept row as the strip shows it: uint8 samples (N, C, H, W) drawn as one grid row (H', W', 3). A
-        checkpoint written before the samples were kept holds grid rows already; they are shown as they are."""
-        if row.ndim == 3:
-            return row
+        """A kept row as the strip shows it: uint8 samples (N, C, H, W) drawn as one grid row (H', W', 3)."""
         grid = image_grid(uint8_to_range(torch.from_numpy(row), (0.0, 1.0)), (0.0, 1.0), nrow=len(row))
         return to_uint8_nhwc(grid[None], (0.0, 1.0))[0]
 

@@ -12,7 +12,7 @@ from ganlab.data.in_memory import InMemoryImageDataModule
 
 class DigitsDataModule(InMemoryImageDataModule):
     def load(self) -> tuple[torch.Tensor, torch.Tensor]:
-        from sklearn.datasets import load_digits  # deferred: importing scikit-learn costs ~1 s
+        from sklearn.datasets import load_digits  # deferred: importing scikit-learn takes a while
 
         digits = load_digits()
         # grey levels 0..16 -> 0..255; the 17 levels stay distinct

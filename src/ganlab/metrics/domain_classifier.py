@@ -33,7 +33,7 @@ from ganlab.run_identity import data_selection
 
 log = logging.getLogger(__name__)
 
-LIMITED_MIN_IMAGES = 1000  # a limited run's classifier trains on at least this many images (~3 s on a 2-core CPU)
+LIMITED_MIN_IMAGES = 1000  # a limited run's classifier trains on at least this many images (seconds on a CPU)
 TRAIN_BATCH_SIZE = 128
 
 
@@ -121,16 +121,12 @@ def train_domain_classifier(
 
 
 def read_cached(path: Path) -> tuple[DomainClassifier, float] | None:
-    """The classifier cached at `path` and its test accuracy; None when there is none or it has other layers."""
+    """The classifier cached at `path` and its test accuracy; None when there is none."""
     if not path.is_file():
         return None
     saved = torch.load(path, map_location="cpu", weights_only=True)  # a cache file is data: never run its code
     classifier = DomainClassifier(saved["channels"], saved["num_classes"])
-    try:
-        classifier.load_state_dict(saved["state_dict"])
-    except RuntimeError:  # written by an older ganlab whose classifier had other layers
-        log.warning("the domain classifier in %s has another architecture: training a new one", path)
-        return None
+    classifier.load_state_dict(saved["state_dict"])
     log.info("domain classifier read from %s (test accuracy %.4f)", path, saved["test_accuracy"])
     return classifier.eval(), saved["test_accuracy"]
 
