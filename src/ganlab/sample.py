@@ -37,7 +37,7 @@ class SampleError(Exception):
     """A checkpoint or argument that cannot give samples; the message says why."""
 
 
-def checkpoint_file(checkpoint_path: str | Path) -> Path:
+def checkpoint_to_sample(checkpoint_path: str | Path) -> Path:
     path = Path(checkpoint_path).expanduser()
     if not path.is_file():
         raise SampleError(f"ckpt = {checkpoint_path}: no such file (a run keeps it at checkpoints/last.ckpt)")
@@ -50,7 +50,7 @@ def check_arguments(cfg: DictConfig) -> None:
     for key, least in (("n", 1), ("batch_size", 1), ("seed", 0)):
         if not isinstance(cfg[key], int) or isinstance(cfg[key], bool) or cfg[key] < least:
             raise SampleError(f"{key} = {cfg[key]!r}: must be an integer >= {least}")
-    checkpoint_file(cfg.ckpt)
+    checkpoint_to_sample(cfg.ckpt)
 
 
 def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior, tuple[float, float], bool]:
@@ -60,7 +60,7 @@ def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior,
     from ganlab.models.activations import output_range
 
     try:
-        checkpoint = read_checkpoint(checkpoint_file(checkpoint_path))
+        checkpoint = read_checkpoint(checkpoint_to_sample(checkpoint_path))
     except CheckpointRefused as error:
         raise SampleError(f"ckpt = {checkpoint_path}: {error.reason}") from None
     hparams: dict[str, Any] = checkpoint.get("hyper_parameters", {})
