@@ -21,7 +21,8 @@ from ganlab.validate import ConfigError
 from tests.data.on_disk import mnist_like, write_mnist_split
 from tests.helpers import read_metrics
 
-KEYS = {"is": "score", "fid": "fid", "kid": "kid"}
+KEYS = {"is": "score", "fid": "fid", "kid": "kid", "precision": "precision", "recall": "recall", "density": "density",
+        "coverage": "coverage"}  # fmt: skip
 
 
 class PixelFeatures(FeatureExtractor):
@@ -60,6 +61,7 @@ def test_inception_score_of_one_repeated_image_is_one_and_fid_of_a_set_with_itse
     scores.update(images)
     computed = scores.compute()
     assert computed["fid"] == pytest.approx(0.0, abs=1e-3)
+    assert (computed["precision"], computed["recall"], computed["coverage"]) == (1.0, 1.0, 1.0)
     same_set_kid = computed["kid"]  # KID compares random subsets: ~0 up to sampling noise
     scores.reset()
     scores.update(images[:1].repeat(300, 1, 1, 1))
@@ -67,6 +69,9 @@ def test_inception_score_of_one_repeated_image_is_one_and_fid_of_a_set_with_itse
     assert computed["score"] == pytest.approx(1.0, abs=1e-5)
     assert computed["fid"] > 10  # 64 pixel variances of 1/3 each are missing from the repeated image
     assert abs(same_set_kid) < 0.02 * computed["kid"]
+    # one sharp image: every sample a real one (precision 1), almost none of the real data reached
+    assert computed["precision"] == 1.0 and computed["recall"] == pytest.approx(1 / 400)
+    assert computed["coverage"] < 0.05
 
 
 def test_a_generator_of_one_image_covers_one_mode():

@@ -67,7 +67,9 @@ def test_run_directory_tells_the_whole_story(make_config, tmp_path):
     assert status["status"] == "completed" and status["iteration"] == 5 and status["max_iterations"] == 5
     # which way each score improves, as the metric declares it: what the report draws its verdicts on
     assert status["better"] == {"val/classifier_fid": "lower", "val/classifier_kid": "lower",
-                                "val/classifier_score": "higher", "val/modes_covered": "higher",
+                                "val/classifier_score": "higher", "val/classifier_precision": "higher",
+                                "val/classifier_recall": "higher", "val/classifier_density": "higher",
+                                "val/classifier_coverage": "higher", "val/modes_covered": "higher",
                                 "val/class_entropy": "higher"}  # fmt: skip
     header = (run_dir / "metrics.csv").read_text().splitlines()[0].split(",")
     assert {"step", "train/d_loss", "train/g_loss", "train/d_acc_real", "train/d_acc_fake"} <= set(header)

@@ -195,5 +195,6 @@ def classifier_scores(
     require_images(datamodule, "classifier")
     classifier, _, path = load_or_train(data_config, cache_dir, epochs, evaluation_limit=evaluation_limit)
     reference = None if reference_dir is None else Path(reference_dir) / f"{path.stem}-{data_set_key(data_config)}.pt"
-    keys = {"is": "classifier_score", "fid": "classifier_fid", "kid": "classifier_kid"}
+    keys = {name: f"classifier_{name}" for name in ("fid", "kid", "precision", "recall", "density", "coverage")}
+    keys["is"] = "classifier_score"
     return ImageScores(classifier, datamodule.value_range, keys, coverage=True, reference_cache=reference, **options)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import torch
 from torch import nn
+from torchmetrics.aggregation import CatMetric
 from torchmetrics.image.fid import FrechetInceptionDistance
 from torchmetrics.image.inception import InceptionScore
 from torchmetrics.image.kid import KernelInceptionDistance
@@ -25,6 +26,7 @@ from ganlab.atomic_files import replaced_atomically
 from ganlab.contracts import GANData
 from ganlab.images import is_image_shape, to_signed_unit_range
 from ganlab.metrics.coverage import ModeCoverage
+from ganlab.metrics.manifold import ManifoldScores
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +60,9 @@ def require_images(datamodule: GANData, metric: str) -> None:
 
 
 class ImageScores:
-    """Generated-vs-real scores in the space of `extractor`, under the names `keys` gives for "is", "fid" and
-    "kid" (plus "<name>_std" for IS and KID), and, with `coverage`, `modes_covered` and `class_entropy`."""
+    """Generated-vs-real scores in the space of `extractor`, under the names `keys` gives for "is", "fid", "kid"
+    (plus "<name>_std" for IS and KID) and "precision", "recall", "density", "coverage" (ganlab.metrics.manifold,
+    on the same features as FID), and, with `coverage`, `modes_covered` and `class_entropy`."""
 
     def __init__(
         self,
@@ -85,9 +88,11 @@ class ImageScores:
             )
         self.fid = FrechetInceptionDistance(feature=features, reset_real_features=False)
         self.coverage = ModeCoverage(extractor.num_classes) if coverage else None
+        self.manifold, self.fake_features = ManifoldScores(), CatMetric()  # CatMetric: every rank's, under DDP
         self.real_count = 0
         # FID first: of the three it is the one the field reads a generator by
         self.better = {keys["fid"]: "lower", keys["kid"]: "lower", keys["is"]: "higher"}
+        self.better.update({keys[name]: way for name, way in ManifoldScores.better.items()})
         self.better.update(ModeCoverage.better if coverage else {})
 
     def _inception_score(self, num_classes: int) -> InceptionScore:
@@ -96,7 +101,7 @@ class ImageScores:
             return InceptionScore(feature=_Precomputed(num_classes), splits=self.splits)
 
     def to(self, device: torch.device) -> ImageScores:
-        for module in (self.extractor, self.inception_score, self.fid, self.kid, self.coverage):
+        for module in (self.extractor, self.inception_score, self.fid, self.kid, self.coverage, self.fake_features):
             if module is not None:
                 module.to(device)
         return self
@@ -110,7 +115,9 @@ class ImageScores:
     def _fingerprint(self) -> str:
         return f"{sum(p.detach().double().abs().sum().item() for p in self.extractor.parameters()):.10e}"
 
-    def _real_features(self, real: torch.Tensor, batch_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _real_features(self, real: torch.Tensor, batch_size: int) -> dict[str, torch.Tensor | dict]:
+        """{features, logits, radii (the manifold balls', by k)} of the real images, from the cache when it holds
+        them for these images and this network."""
         stamp = {"count": len(real), "fingerprint": self._fingerprint()}
         # Which real images the run's seed chose is part of the key: runs of a sweep with other seeds draw other
         # samples, and each must be read against its own, whichever job filled a cache first.
@@ -120,25 +127,28 @@ class ImageScores:
             cache = cache.with_name(f"{cache.stem}-{content}{cache.suffix}")
         if cache is not None and cache.is_file():
             cached = torch.load(cache, map_location="cpu", weights_only=True)
-            if all(cached.get(key) == value for key, value in stamp.items()):
+            if all(cached.get(key) == value for key, value in stamp.items()) and "radii" in cached:
                 log.info("real-data features read from %s (%d images)", cache, len(real))
-                return cached["features"], cached["logits"]
+                return cached
         pairs = [tuple(t.cpu() for t in self.extract(batch)) for batch in real.split(batch_size)]
         features, logits = torch.cat([f for f, _ in pairs]), torch.cat([lg for _, lg in pairs])
+        reference = {"features": features, "logits": logits, "radii": ManifoldScores().set_real(features), **stamp}
         if cache is not None:
             with replaced_atomically(cache) as partial:  # parallel sweep jobs write it too
-                torch.save({"features": features, "logits": logits, **stamp}, partial)
-        return features, logits
+                torch.save(reference, partial)
+        return reference
 
     def set_real(self, real: torch.Tensor, batch_size: int = 250) -> dict[str, float]:
         """Feed the real images (N, C, H, W) in `value_range` once; returns the same scores computed on real
         data, the reference a generator's scores are read against: IS and mode coverage of the real
-        images, FID between two halves of them (the floor sampling noise sets)."""
-        features, logits = self._real_features(real, batch_size)
+        images, FID and precision, recall, density and coverage between two halves of them (what sampling
+        alone sets them to)."""
+        real_side = self._real_features(real, batch_size)
         device = next(self.extractor.parameters()).device
-        features, logits = features.to(device), logits.to(device)
+        features, logits = real_side["features"].to(device), real_side["logits"].to(device)
         self.fid.update(features, real=True)
         self.kid.update(features, real=True)
+        self.manifold.set_real(features, real_side["radii"])
         self.real_count = len(features)
         reference = {f"real_{key}": value for key, value in self._scores(logits).items()}
         half = len(features) // 2
@@ -146,6 +156,9 @@ class ImageScores:
         floor.update(features[:half], real=True)
         floor.update(features[half:], real=False)
         reference[f"real_{self.keys['fid']}"] = floor.compute().item()
+        halves = ManifoldScores()
+        halves.set_real(features[:half])
+        reference.update({f"real_{self.keys[name]}": value for name, value in halves.compute(features[half:]).items()})
         return reference
 
     def _scores(self, logits: torch.Tensor) -> dict[str, float]:
@@ -162,7 +175,7 @@ class ImageScores:
 
     def reset(self) -> None:
         """Forget the generated samples; the real side stays."""
-        for metric in (self.inception_score, self.fid, self.kid, self.coverage):
+        for metric in (self.inception_score, self.fid, self.kid, self.coverage, self.fake_features):
             if metric is not None:
                 metric.reset()
 
@@ -172,6 +185,7 @@ class ImageScores:
         self.inception_score.update(logits)
         self.fid.update(features, real=False)
         self.kid.update(features, real=False)
+        self.fake_features.update(features)
         if self.coverage is not None:
             self.coverage.update(logits)
 
@@ -183,6 +197,8 @@ class ImageScores:
         self.kid.subset_size = min(self.kid_subset_size, fake_count, self.real_count)
         kid_mean, kid_std = self.kid.compute()
         scores.update({self.keys["kid"]: kid_mean.item(), f"{self.keys['kid']}_std": kid_std.item()})
+        manifold = self.manifold.compute(self.fake_features.compute())
+        scores.update({self.keys[name]: value for name, value in manifold.items()})
         if self.coverage is not None:
             scores.update({key: value.item() for key, value in self.coverage.compute().items()})
         return scores

@@ -85,5 +85,6 @@ def inception_scores(
     if reference_dir is not None and data_config is not None:
         reference = Path(reference_dir) / f"inception-{data_set_key(data_config)}.pt"
     features = InceptionFeatures(resolve_inception_weights(weights_path))
-    keys = {"is": "inception_score", "fid": "fid", "kid": "kid"}
+    keys = {"is": "inception_score", "fid": "fid", "kid": "kid", "precision": "precision", "recall": "recall",
+            "density": "density", "coverage": "coverage"}  # fmt: skip
     return ImageScores(features, datamodule.value_range, keys, reference_cache=reference, **options)

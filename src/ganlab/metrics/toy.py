@@ -8,6 +8,7 @@ import torch
 from torchmetrics.aggregation import CatMetric
 
 from ganlab.contracts import CurveData, GANData
+from ganlab.metrics.manifold import ManifoldScores
 
 MMD_POINTS = 2000  # the kernel matrices grow with the square of the points: subsample beyond this
 MMD_BANDWIDTHS = (0.05, 0.1, 0.2, 0.5, 1.0)
@@ -41,9 +42,11 @@ def gaussian_mmd(a: torch.Tensor, b: torch.Tensor) -> float:
 
 class ToyScores:
     """toy_curve_distance (median |y - curve(x)| of generated points, data units), toy_sliced_wasserstein
-    and toy_mmd (generated vs real points)."""
+    and toy_mmd (generated vs real points), and toy_precision, toy_recall, toy_density, toy_coverage
+    (ganlab.metrics.manifold, on the points themselves)."""
 
     better = {"toy_curve_distance": "lower", "toy_sliced_wasserstein": "lower", "toy_mmd": "lower"}
+    better.update({f"toy_{name}": way for name, way in ManifoldScores.better.items()})
 
     def __init__(self, datamodule: GANData) -> None:
         if not isinstance(datamodule, CurveData):
@@ -53,6 +56,7 @@ class ToyScores:
         self.datamodule = datamodule
         self.fake = CatMetric()  # gathers every rank's points under DDP
         self.real: torch.Tensor | None = None
+        self.manifold = ManifoldScores()
 
     def to(self, device: torch.device) -> ToyScores:
         self.fake.to(device)
@@ -60,12 +64,16 @@ class ToyScores:
 
     def set_real(self, real: torch.Tensor, batch_size: int = 250) -> dict[str, float]:
         self.real = real.cpu()
+        self.manifold.set_real(self.real)
         half = len(self.real) // 2
         first, second = self.real[:half], self.real[half:]
+        halves = ManifoldScores()
+        halves.set_real(first)
         return {
             "real_toy_curve_distance": self.datamodule.vertical_distance(self.real).median().item(),
             "real_toy_sliced_wasserstein": sliced_wasserstein(first, second),
             "real_toy_mmd": gaussian_mmd(first, second),
+            **{f"real_toy_{name}": value for name, value in halves.compute(second).items()},
         }
 
     def reset(self) -> None:
@@ -80,6 +88,7 @@ class ToyScores:
             "toy_curve_distance": self.datamodule.vertical_distance(fake).median().item(),
             "toy_sliced_wasserstein": sliced_wasserstein(fake, self.real),
             "toy_mmd": gaussian_mmd(fake, self.real),
+            **{f"toy_{name}": value for name, value in self.manifold.compute(fake).items()},
         }
 
 
