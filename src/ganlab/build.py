@@ -7,7 +7,10 @@ Tricks that need code are the nodes under `trick:` that have a `_target_` (see `
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -17,6 +20,7 @@ from hydra.utils import instantiate
 from lightning_fabric.utilities.exceptions import MisconfigurationException
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.atomic_files import write_text_atomically
 from ganlab.callbacks.evaluation import Evaluation
 from ganlab.lifecycle.attach import lifecycle_callbacks
 from ganlab.lightning_fastpath.install import trainer_arguments
@@ -24,6 +28,8 @@ from ganlab.models.activations import output_range
 from ganlab.module import GANModule
 from ganlab.tricks.base import Trick
 from ganlab.validate import ConfigError, InvalidValue, several_devices_problem
+
+log = logging.getLogger(__name__)
 
 # What a constructor raises when it is handed a bad value, an unknown name or an unusable setting.
 _CONFIG_FAULTS = (ValueError, TypeError, ImportError, MisconfigurationException)
@@ -88,9 +94,25 @@ def build_datamodule(cfg: DictConfig) -> pl.LightningDataModule:
     try:
         datamodule.prepare_data()
         datamodule.setup("fit")
+    except InvalidValue as error:  # a value the data set's size decides, such as data.limit
+        raise _config_error(cfg.data, "data", error) from error
     except (ValueError, OSError) as error:
         raise ConfigError(f"data: {error}") from error
+    record_subset(datamodule, cfg)
     return datamodule
+
+
+def record_subset(datamodule: pl.LightningDataModule, cfg: DictConfig) -> None:
+    """Under data.limit, the images training sees, in <run>/data_subset.json and train.log."""
+    chosen = getattr(datamodule, "training_indices", None)
+    if chosen is None:
+        chosen = getattr(datamodule, "pool_indices", None)  # the toy curve: a pool of points, not images
+    if chosen is None:
+        return
+    record = {"limit": cfg.data.limit, "seed": cfg.seed, "count": len(chosen), "indices": chosen.tolist()}
+    write_text_atomically(Path(cfg.paths.output_dir) / "data_subset.json", json.dumps(record) + "\n")
+    log.info("training on %d of the data chosen by seed %d (data.limit=%s): data_subset.json", len(chosen), cfg.seed,
+             cfg.data.limit)  # fmt: skip
 
 
 def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:

@@ -5,9 +5,12 @@ where, how fast or how often something is read; so a new key (a data set's optio
 everywhere at once, and a key that must not count is named here, once.
 
 - `training_identity`: what a checkpoint must agree on to be continued (ganlab.lifecycle.plan): every key of
-  the groups that define training, except where the data set lives (a requeued job may run on another node)
-  and the evaluation limit's copy, which only sizes a domain classifier still to be trained;
-- `score_setting`: what a score's value depends on besides the generator (ganlab.report groups runs by it);
+  the groups that define training (`data.limit` among them), except where the data set lives (a requeued job
+  may run on another node) and the evaluation limit's copy, which only sizes a domain classifier still to be
+  trained;
+- `score_setting`: what a score's value depends on besides the generator (ganlab.report groups runs by it;
+  `data.limit` is not part of it: the scores of every data size are read against the whole data set, and a
+  sweep over `data.limit` is an axis of cells to compare);
 - `data_selection`: which images a data config chooses (the domain classifier and reference caches' key).
 
 Light: no torch, no Lightning (the report imports it).
@@ -23,8 +26,11 @@ from ganlab.dotted_keys import flatten
 TRAINING_GROUPS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "seed")
 # data keys that say where the files are, not which data they hold
 DATA_LOCATION_KEYS = ("root", "download")
-# data keys that say how the images are served to training, not which images
-DATA_SERVING_KEYS = (*DATA_LOCATION_KEYS, "batch_size", "seed", "num_workers", "in_memory_limit_mb", "value_range")
+# data keys that say how the images are served to training, not which images the data set holds: the scores'
+# reference and the domain classifier are the whole data set's, whatever part of it training sees (`limit`)
+DATA_SERVING_KEYS = (
+    *DATA_LOCATION_KEYS, "batch_size", "seed", "num_workers", "in_memory_limit_mb", "value_range", "limit"
+)
 # metric keys that say how often or in what chunks it runs, not what it measures
 METRIC_SCHEDULE_KEYS = ("every_n_steps", "batch_size", "seed", "scores.evaluation_limit")
 

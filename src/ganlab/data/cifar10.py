@@ -30,8 +30,9 @@ class CIFAR10DataModule(DownloadableImageDataModule):
         batch_size: int = 64,
         value_range: tuple[float, float] = (-1.0, 1.0),
         seed: int = 0,
+        limit: int | float | None = None,
     ) -> None:
-        super().__init__(root, split, download, batch_size, value_range, seed)
+        super().__init__(root, split, download, batch_size, value_range, seed, limit)
         if classes is not None:
             unknown = [name for name in classes if name not in CLASSES]
             if unknown or not classes:

@@ -39,8 +39,9 @@ class DownloadableImageDataModule(InMemoryImageDataModule, ABC):
         batch_size: int = 64,
         value_range: tuple[float, float] = (-1.0, 1.0),
         seed: int = 0,
+        limit: int | float | None = None,
     ) -> None:
-        super().__init__(batch_size, value_range, seed)
+        super().__init__(batch_size, value_range, seed, limit)
         if split not in SPLITS:
             raise ValueError(f"split {split!r} is not one of: {', '.join(SPLITS)}")
         self.root, self.split, self.download = Path(root).expanduser(), split, bool(download)

@@ -13,12 +13,13 @@ from pathlib import Path
 
 import torch
 from PIL import Image
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Subset
 from torchvision.datasets.folder import IMG_EXTENSIONS
 from torchvision.transforms import v2
 
 from ganlab.data.batching import EpochPermutation, iterations_done
 from ganlab.data.in_memory import InMemoryImageDataModule
+from ganlab.data.subset import subset_indices
 from ganlab.images import uint8_to_range
 
 MODES = {1: "L", 3: "RGB"}
@@ -59,8 +60,9 @@ class ImageFolderDataModule(InMemoryImageDataModule):
         batch_size: int = 64,
         value_range: tuple[float, float] = (-1.0, 1.0),
         seed: int = 0,
+        limit: int | float | None = None,
     ) -> None:
-        super().__init__(batch_size, value_range, seed)
+        super().__init__(batch_size, value_range, seed, limit)
         if channels not in MODES:
             raise ValueError(f"channels must be 1 (grey) or 3 (RGB), got {channels!r}")
         if not isinstance(image_size, int) or image_size < 1:
@@ -86,6 +88,7 @@ class ImageFolderDataModule(InMemoryImageDataModule):
         if not self.streaming:
             super().setup(stage)
         else:
+            self.training_indices = subset_indices(len(self.dataset), self.limit, self.seed)
             self.check_batch_fits(len(self.dataset))
 
     def _scan(self) -> ImageFiles:
@@ -98,9 +101,9 @@ class ImageFolderDataModule(InMemoryImageDataModule):
         index = {folder: number for number, folder in enumerate(classes)}
         return ImageFiles(files, [index[file.parent] for file in files], self.image_size, self.channels)
 
-    def _loader(self, batch_size: int, sampler: EpochPermutation | None = None) -> DataLoader:
+    def _loader(self, batch_size: int, sampler: EpochPermutation | None = None, dataset=None) -> DataLoader:
         return DataLoader(
-            self.dataset,
+            self.dataset if dataset is None else dataset,
             batch_size=batch_size,
             sampler=sampler,
             drop_last=sampler is not None,
@@ -125,7 +128,11 @@ class ImageFolderDataModule(InMemoryImageDataModule):
             return super().train_dataloader()
         # the order of the in-memory path: epoch e's a function of (seed, e), starting at the run's iteration
         position = iterations_done(self.trainer) if self.trainer is not None else None
-        return self._loader(self.batch_size, EpochPermutation(len(self.dataset), self.batch_size, self.seed, position))
+        dataset = self.dataset
+        if self.training_indices is not None:
+            dataset = Subset(self.dataset, self.training_indices.tolist())
+        sampler = EpochPermutation(len(dataset), self.batch_size, self.seed, position)
+        return self._loader(self.batch_size, sampler, dataset)
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int) -> torch.Tensor:
         if isinstance(batch, (list, tuple)):  # a streamed (uint8 images, labels) batch, now on the device

@@ -8,6 +8,7 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.data.batching import TensorBatches, iterations_done
+from ganlab.data.subset import subset_indices
 from ganlab.images import uint8_to_range
 
 
@@ -15,16 +16,24 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
     """Holds the whole data set as uint8 (N, C, H, W) plus int64 labels; batches by indexing.
 
     Subclasses implement `load()`. Training batches are float (N, C, H, W) in `value_range`, which
-    the run sets from the generator's output activation.
+    the run sets from the generator's output activation. With `limit` (ganlab.data.subset) training sees
+    only `training_indices`; `images` and `labels` stay the whole set, which the metrics read.
     """
 
-    def __init__(self, batch_size: int = 64, value_range: tuple[float, float] = (-1.0, 1.0), seed: int = 0) -> None:
+    def __init__(
+        self,
+        batch_size: int = 64,
+        value_range: tuple[float, float] = (-1.0, 1.0),
+        seed: int = 0,
+        limit: int | float | None = None,
+    ) -> None:
         super().__init__()
         self.batch_size = batch_size
         self.value_range = (float(value_range[0]), float(value_range[1]))
-        self.seed = int(seed)
+        self.seed, self.limit = int(seed), limit
         self.images: torch.Tensor | None = None
         self.labels: torch.Tensor | None = None
+        self.training_indices: torch.Tensor | None = None  # None: every image
 
     @abstractmethod
     def load(self) -> tuple[torch.Tensor, torch.Tensor]:
@@ -38,13 +47,20 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
             raise ValueError(
                 f"{type(self).__name__}.load must return uint8 (N, C, H, W), got {images.dtype} {tuple(images.shape)}"
             )
+        self.training_indices = subset_indices(len(images), self.limit, self.seed)
         self.check_batch_fits(len(images))
         self.images, self.labels = images, labels
 
     def check_batch_fits(self, count: int) -> None:
-        """Refuse a batch larger than the data set: it would train zero iterations per epoch, silently."""
+        """Refuse a batch larger than the data set, or than the subset training sees under `limit`: it would train
+        zero iterations per epoch, silently. `count`: the data set's images."""
         if count < self.batch_size:
             raise ValueError(f"batch_size {self.batch_size} is larger than the data set ({count} images)")
+        if self.training_indices is not None and len(self.training_indices) < self.batch_size:
+            raise ValueError(
+                f"batch_size {self.batch_size} is larger than the {len(self.training_indices)} images training sees "
+                f"(data.limit={self.limit})"
+            )
 
     @property
     def data_shape(self) -> tuple[int, ...]:
@@ -59,8 +75,13 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
         rank, world_size = (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
         position = iterations_done(trainer) if trainer is not None else None
         return TensorBatches(
-            self.images.to(device), self.batch_size, self.value_range, self.seed, rank, world_size, position
+            self.training_images.to(device), self.batch_size, self.value_range, self.seed, rank, world_size, position
         )
+
+    @property
+    def training_images(self) -> torch.Tensor:
+        """uint8 (N, C, H, W): the images training sees (the subset under `limit`, else all)."""
+        return self.images if self.training_indices is None else self.images.index_select(0, self.training_indices)
 
     def validation_indices(self, count: int, n: int | None) -> torch.Tensor:
         """Which n of `count` images (all if None) form the validation sample: a choice fixed by the seed."""

@@ -49,8 +49,9 @@ class MNISTDataModule(DownloadableImageDataModule):
         batch_size: int = 64,
         value_range: tuple[float, float] = (-1.0, 1.0),
         seed: int = 0,
+        limit: int | float | None = None,
     ) -> None:
-        super().__init__(root, split, download, batch_size, value_range, seed)
+        super().__init__(root, split, download, batch_size, value_range, seed, limit)
         if image_size not in IMAGE_SIZES:
             raise InvalidValue("image_size", image_size, "28 (MNIST's own) or 32 (zero-padded by 2 pixels a side)")
         self.binarize, self.image_size = bool(binarize), image_size

@@ -1,8 +1,10 @@
 """Dongbin Kim's toy data: 2-D points on the curve y = offset + x**order with x uniform on x_range.
 
 The stream is endless (every batch is a fresh sample) and cut into nominal epochs of `epoch_size`
-points; the validation sample is fixed by the seed. Dongbin Kim's toy GAN trains on y = 10 + x^2 over [-50, 50] and
-also on higher orders, which it reports train less stably.
+points; the validation sample is fixed by the seed. With `limit` (a count, or a share of `epoch_size`)
+every batch is drawn from one fixed pool of that many points instead: the toy curve's little-data regime.
+Dongbin Kim's toy GAN trains on y = 10 + x^2 over [-50, 50] and also on higher orders, which it reports
+train less stably.
 
 With `normalize: true` (default) each axis is mapped linearly from its known bounds onto the
 generator's output range, so a small network need not produce values in the thousands; plots and
@@ -18,6 +20,8 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.data.batching import SampledBatches, iterations_done
+from ganlab.data.subset import subset_indices
+from ganlab.validate import InvalidValue
 
 
 class ToyCurveDataModule(pl.LightningDataModule):
@@ -34,6 +38,7 @@ class ToyCurveDataModule(pl.LightningDataModule):
         normalize: bool = True,
         value_range: tuple[float, float] = (-1.0, 1.0),
         seed: int = 0,
+        limit: int | float | None = None,
     ) -> None:
         super().__init__()
         for name, value in (("order", order), ("val_size", val_size)):
@@ -49,6 +54,10 @@ class ToyCurveDataModule(pl.LightningDataModule):
         self.normalize = bool(normalize)
         self.value_range = (float(value_range[0]), float(value_range[1]))
         self.seed = int(seed)
+        # a little-data run trains on a fixed pool of points instead of a fresh sample per batch
+        self.pool_indices = subset_indices(self.epoch_size, limit, self.seed)
+        if self.pool_indices is not None and len(self.pool_indices) < batch_size:
+            raise InvalidValue("limit", limit, f"at least batch_size ({batch_size}) points")
         low, high = self.x_range
         # x**order on an interval peaks at an end, or bottoms out at 0 when 0 lies inside
         candidates = torch.tensor([low, high] + ([0.0] if low < 0.0 < high else []), dtype=torch.float64)
@@ -86,10 +95,22 @@ class ToyCurveDataModule(pl.LightningDataModule):
         unit = (points - self.value_range[0]) / (self.value_range[1] - self.value_range[0])
         return unit * (hi - lo) + lo
 
+    def training_pool(self) -> torch.Tensor | None:
+        """The fixed points a little-data run draws its batches from (data units), or None: a fresh sample each."""
+        if self.pool_indices is None:
+            return None
+        return self.sample_points(len(self.pool_indices), torch.Generator().manual_seed(self.seed + 1))
+
     def train_dataloader(self) -> SampledBatches:
         rank = self.trainer.global_rank if self.trainer is not None else 0
+        pool = self.training_pool()
+        if pool is None:
+            draw = lambda n, generator: self.to_model(self.sample_points(n, generator))  # noqa: E731
+        else:
+            points = self.to_model(pool)
+            draw = lambda n, generator: points[torch.randint(len(points), (n,), generator=generator)]  # noqa: E731
         return SampledBatches(
-            lambda n, generator: self.to_model(self.sample_points(n, generator)),
+            draw,
             self.batch_size,
             self.epoch_size // self.batch_size,
             self.seed,
