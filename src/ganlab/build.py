@@ -124,6 +124,12 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
         loss.check_discriminator(discriminator)
     except ValueError as error:
         raise ConfigError(f"loss: {error}") from error
+    tricks = build_tricks(cfg)
+    for name, trick in tricks.items():
+        try:
+            trick.check_data_shape(data_shape)
+        except ValueError as error:
+            raise ConfigError(f"trick.{name}: {error}") from error
     factories = {}
     for name, network in (("generator", generator), ("discriminator", discriminator)):
         factories[name] = _instantiate(cfg.optim[name], f"optim.{name}")
@@ -151,7 +157,7 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
         discriminator_optimizer=factories["discriminator"],
         d_steps=cfg.d_steps,
         g_steps=cfg.g_steps,
-        tricks=build_tricks(cfg),
+        tricks=tricks,
         data_shape=data_shape,
         config=OmegaConf.to_container(cfg, resolve=True),
         compile_options=compile_options,

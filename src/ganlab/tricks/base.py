@@ -4,6 +4,7 @@ A trick is chosen by a YAML in conf/trick/ that puts a node with a `_target_` un
 node is instantiated and handed to GANModule, which calls the hooks below in the order the tricks were
 chosen. Each hook does nothing by default, so a trick overrides only the points it acts on:
 
+    checking the data       check_data_shape(data_shape)                   once, before training
     building the networks   configure_networks(generator, discriminator)   once, before training
     what D sees             discriminator_input(x, iteration)             every input of D in training
     D's penalty             discriminator_penalty(discriminator, real, fake, iteration)   added to D's loss
@@ -26,6 +27,9 @@ from torch import nn
 
 
 class Trick(nn.Module):
+    def check_data_shape(self, data_shape: tuple[int, ...]) -> None:  # noqa: B027 (optional hook)
+        """Raise ValueError, with the reason, when the trick cannot act on data of this shape; any by default."""
+
     def configure_networks(self, generator: nn.Module, discriminator: nn.Module) -> None:
         """Change the networks in place when the run is built (before the optimizers are made)."""
 
