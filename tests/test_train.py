@@ -70,7 +70,8 @@ def test_run_directory_tells_the_whole_story(make_config, tmp_path):
                                 "val/classifier_score": "higher", "val/classifier_precision": "higher",
                                 "val/classifier_recall": "higher", "val/classifier_density": "higher",
                                 "val/classifier_coverage": "higher", "val/modes_covered": "higher",
-                                "val/class_entropy": "higher"}  # fmt: skip
+                                "val/class_entropy": "higher", "val/copies": "lower",
+                                "val/copies_features": "lower"}  # fmt: skip
     header = (run_dir / "metrics.csv").read_text().splitlines()[0].split(",")
     assert {"step", "train/d_loss", "train/g_loss", "train/d_acc_real", "train/d_acc_fake"} <= set(header)
     # last.ckpt holds the final state and the config that rebuilds the run

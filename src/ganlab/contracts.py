@@ -79,6 +79,22 @@ class LabelledImages(Protocol):
 
 
 @runtime_checkable
+class TrainingImages(Protocol):
+    """A data set held in memory that can say which images training saw (the memorization audit reads it)."""
+
+    training_images: torch.Tensor  # uint8 (N, C, H, W): what training sees (the subset under data.limit)
+    held_out_images: torch.Tensor | None  # uint8: what it never sees; None when it sees everything
+
+
+@runtime_checkable
+class FeatureScores(Protocol):
+    """A metric whose scores are read in a feature space of images it can compute (IS, FID, KID's)."""
+
+    def extract(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(features (N, F), class logits (N, K)) of images float (N, C, H, W) in the data's range."""
+
+
+@runtime_checkable
 class CurveData(Protocol):
     """Points near a known curve, whose networks work in rescaled units (the toy curve)."""
 

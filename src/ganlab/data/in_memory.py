@@ -83,6 +83,16 @@ class InMemoryImageDataModule(pl.LightningDataModule, ABC):
         """uint8 (N, C, H, W): the images training sees (the subset under `limit`, else all)."""
         return self.images if self.training_indices is None else self.images.index_select(0, self.training_indices)
 
+    @property
+    def held_out_images(self) -> torch.Tensor | None:
+        """uint8 (N, C, H, W): the images training never sees (the rest of the data set under `limit`); None
+        without a limit, or when the limit keeps every image."""
+        if self.training_indices is None or len(self.training_indices) == len(self.images):
+            return None
+        kept = torch.zeros(len(self.images), dtype=torch.bool)
+        kept[self.training_indices] = True
+        return self.images[~kept]
+
     def validation_indices(self, count: int, n: int | None) -> torch.Tensor:
         """Which n of `count` images (all if None) form the validation sample: a choice fixed by the seed."""
         n = count if n is None else min(n, count)
