@@ -5,7 +5,7 @@ Logged as val/copies (pixels) and val/copies_features (the metric's features, wh
 compute them) at the final iteration, the fractions the report reads (lower is better); train.log says which
 threshold set them, and memorization/copies.png shows the `pairs` closest generated samples, each beside its
 nearest training image. Needs a data set held in memory (`ganlab.contracts.TrainingImages`); others are
-skipped with a line in train.log.
+skipped with a line in train.log, and a run with metric=none, which scores nothing, skips it too.
 """
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ class MemorizationAudit(pl.Callback):
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         datamodule = trainer.datamodule
+        evaluation = find_callback(trainer, Evaluation)
+        if evaluation is None:  # metric=none: a run that scores nothing
+            return
         if not (is_image_shape(datamodule.data_shape) and isinstance(datamodule, TrainingImages)):
             log.info("memorization audit skipped: it needs images held in memory")
             return
@@ -58,8 +61,7 @@ class MemorizationAudit(pl.Callback):
         held_out = None if held_out is None else uint8_to_range(held_out, datamodule.value_range)
         in_pixels = audit_copies(generated, training, held_out)
         found = {"copies": in_pixels.fraction}
-        evaluation = find_callback(trainer, Evaluation)
-        scores = evaluation.scores if evaluation is not None else None
+        scores = evaluation.scores
         if isinstance(scores, FeatureScores):
             features = [self._features(scores, images) for images in (generated, training, held_out)]
             found["copies_features"] = audit_copies(*features).fraction
