@@ -17,6 +17,8 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from ganlab.concurrent_jobs import is_thread_count
+
 
 class ConfigError(Exception):
     """Configuration problems found before training, one line each naming the key, the value and what is allowed."""
@@ -69,6 +71,7 @@ Rule = tuple[tuple[str, ...], Callable[[Any], bool], str]
 
 RULES: list[Rule] = [
     (("seed",), lambda v: is_int(v) and v >= 0, "a non-negative integer"),
+    (("cpu_threads",), is_thread_count, "null (torch's choice) or a positive integer"),
     (("d_steps", "g_steps"), lambda v: is_int(v) and v >= 1, "a positive integer (updates per iteration)"),
     (("*.batch_size",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (

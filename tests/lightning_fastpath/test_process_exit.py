@@ -40,3 +40,25 @@ def test_an_exception_keeps_its_traceback_and_status(tmp_path):
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 1 and "RuntimeError: boom" in result.stderr and "Traceback" in result.stderr
+
+
+POOL_SCRIPT = """
+import sys, threading, time
+from joblib import Parallel, delayed
+from ganlab.lightning_fastpath.process_exit import run_then_exit
+def main():
+    print(sum(Parallel(n_jobs=2)(delayed(abs)(-i) for i in range(4))))
+    # a thread still working at the end: Python waits for it
+    threading.Thread(target=lambda: (time.sleep(0.5), open(sys.argv[1], "w").write("thread done"))).start()
+run_then_exit(main)
+"""
+
+
+def test_threads_and_process_pools_end_as_at_pythons_exit(tmp_path):
+    """joblib's workers (hydra/launcher=joblib's) idle for 5 minutes unless told to stop by the exit hooks of
+    threading, which Python runs before the exit handlers: the command must not wait them out."""
+    marker = tmp_path / "marker"
+    command = [sys.executable, "-c", POOL_SCRIPT, str(marker)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert (result.returncode, result.stdout) == (0, "6\n"), result.stderr
+    assert marker.read_text() == "thread done"
