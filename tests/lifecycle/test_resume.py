@@ -49,6 +49,13 @@ class SignalAt(pl.Callback):
             os.kill(os.getpid(), getattr(signal, self.signal))
 
 
+class SignalAtTheEnd(pl.Callback):
+    """Sends this process SIGTERM once training is over, while the run's last scores are written."""
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
 class FailsToBuild:
     def __init__(self) -> None:
         raise RuntimeError("a bug while building")
@@ -212,3 +219,13 @@ def test_a_sweep_rerun_refuses_a_live_job_and_another_jobs_directory(tmp_path):
     write_status(tmp_path / "status.json", "interrupted", overrides=["seed=1"])
     with pytest.raises(ConfigError, match=r"holds another job \(seed=1\) than this one \(seed=2\)"):
         job_plan(tmp_path, ["seed=2"], None, False, sweep=True)
+
+
+def test_a_signal_after_the_last_iteration_completes_the_run_and_still_ends_the_process(tmp_path):
+    """A sweep killed while its job writes its last scores must stop, not start the next job."""
+    killer = ("+callbacks.killer._target_=tests.lifecycle.test_resume.SignalAtTheEnd",)
+    with pytest.raises(Interrupted, match=r"SIGTERM received as the run ended: it completed 12 iterations") as caught:
+        train(tmp_path / "run", "trainer.max_steps=12", *killer)
+    assert caught.value.code == 128 + signal.SIGTERM
+    assert status(tmp_path / "run")["status"] == "completed" and status(tmp_path / "run")["iteration"] == 12
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

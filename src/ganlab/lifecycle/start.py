@@ -135,3 +135,10 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
         else:
             resume = "no checkpoint was saved"
         raise Interrupted(name, f"{name} received: stopped after {iterations} iterations, {resume}") from None
+    preemption = find_callback(trainer, Preemption)
+    if preemption.received is not None:
+        # it came once the last iteration was done: the run is complete, and the process still ends rather than
+        # a sweep starting its next job on a machine being taken away
+        preemption.pass_signal_on()
+        name = preemption.signal_name
+        raise Interrupted(name, f"{name} received as the run ended: it completed {module.iteration} iterations")
