@@ -22,6 +22,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from ganlab.validate import THREAD_COUNT_ALLOWED, is_int, is_thread_count
+
 log = logging.getLogger(__name__)
 
 JOBLIB_LAUNCHER = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
@@ -41,17 +43,13 @@ def machine_gpus() -> int:
     return torch.cuda.device_count()
 
 
-def is_thread_count(cpu_threads: Any) -> bool:
-    return cpu_threads is None or (type(cpu_threads) is int and cpu_threads >= 1)  # not a bool
-
-
 def jobs_at_once(launcher: DictConfig, cores: int) -> int:
     """How many jobs the launcher runs side by side on this machine (1 for the ones that run them in turn)."""
     if launcher.get("_target_") != JOBLIB_LAUNCHER:
         return 1
     n_jobs = launcher.get("n_jobs")
     # joblib's own reading: -1 is every core, -2 every core but one, ...
-    return max(1, cores + 1 + n_jobs) if isinstance(n_jobs, int) and n_jobs < 0 else n_jobs
+    return max(1, cores + 1 + n_jobs) if is_int(n_jobs) and n_jobs < 0 else n_jobs
 
 
 def threads_per_job(cpu_threads: Any, launcher: DictConfig, cores: int) -> int | None:
@@ -70,11 +68,11 @@ def launcher_refusal(cpu_threads: Any, launcher: DictConfig, cores: int, gpus: i
     """Why this machine cannot run the launcher's jobs as asked, in one line, or None. `gpus`: the GPUs here,
     None to skip that check (it imports torch)."""
     if not is_thread_count(cpu_threads):
-        return f"cpu_threads = {cpu_threads!r}: must be null (torch's choice) or a positive integer"
+        return f"cpu_threads = {cpu_threads!r}: must be {THREAD_COUNT_ALLOWED}"
     target = launcher.get("_target_")
     if target == JOBLIB_LAUNCHER:
         n_jobs = launcher.get("n_jobs")
-        if not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0:
+        if not is_int(n_jobs) or n_jobs == 0:
             return f"hydra.launcher.n_jobs = {n_jobs!r}: must be a number of jobs at once, or -1 (one per core)"
         jobs = jobs_at_once(launcher, cores)
         threads = threads_per_job(cpu_threads, launcher, cores) or 1

@@ -17,8 +17,6 @@ from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from ganlab.concurrent_jobs import is_thread_count
-
 
 class ConfigError(Exception):
     """Configuration problems found before training, one line each naming the key, the value and what is allowed."""
@@ -43,6 +41,14 @@ def is_int(value: Any) -> bool:
 
 def is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def is_thread_count(value: Any) -> bool:
+    """`cpu_threads`: null (torch's choice) or a positive integer."""
+    return value is None or (is_int(value) and value >= 1)
+
+
+THREAD_COUNT_ALLOWED = "null (torch's choice) or a positive integer"
 
 
 def is_share(value: Any) -> bool:
@@ -71,7 +77,7 @@ Rule = tuple[tuple[str, ...], Callable[[Any], bool], str]
 
 RULES: list[Rule] = [
     (("seed",), lambda v: is_int(v) and v >= 0, "a non-negative integer"),
-    (("cpu_threads",), is_thread_count, "null (torch's choice) or a positive integer"),
+    (("cpu_threads",), is_thread_count, THREAD_COUNT_ALLOWED),
     (("d_steps", "g_steps"), lambda v: is_int(v) and v >= 1, "a positive integer (updates per iteration)"),
     (("*.batch_size",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (

@@ -123,11 +123,11 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
     from ganlab.lightning_fastpath.callback_group import find_callback
 
     checkpoint = None if start.checkpoint is None else str(start.checkpoint)
+    preemption = find_callback(trainer, Preemption)  # always attached (ganlab.lifecycle.attach)
     try:
         # weights_only: the checkpoint was read as data once already (check_start), and is so again
         trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)
     except SIGTERMException:
-        preemption = find_callback(trainer, Preemption)  # always attached (ganlab.lifecycle.attach)
         preemption.pass_signal_on()  # under submitit: requeue the job (it then resumes by itself)
         name, iterations = preemption.signal_name, module.iteration
         if preemption.checkpoint.is_file():
@@ -135,7 +135,6 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
         else:
             resume = "no checkpoint was saved"
         raise Interrupted(name, f"{name} received: stopped after {iterations} iterations, {resume}") from None
-    preemption = find_callback(trainer, Preemption)
     if preemption.received is not None:
         # it came once the last iteration was done: the run is complete, and the process still ends rather than
         # a sweep starting its next job on a machine being taken away

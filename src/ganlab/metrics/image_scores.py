@@ -26,7 +26,7 @@ from ganlab.atomic_files import replaced_atomically
 from ganlab.contracts import GANData
 from ganlab.images import is_image_shape, to_signed_unit_range
 from ganlab.metrics.coverage import ModeCoverage
-from ganlab.metrics.manifold import ManifoldScores
+from ganlab.metrics.manifold import ManifoldScores, between_halves
 
 log = logging.getLogger(__name__)
 
@@ -156,9 +156,7 @@ class ImageScores:
         floor.update(features[:half], real=True)
         floor.update(features[half:], real=False)
         reference[f"real_{self.keys['fid']}"] = floor.compute().item()
-        halves = ManifoldScores()
-        halves.set_real(features[:half])
-        reference.update({f"real_{self.keys[name]}": value for name, value in halves.compute(features[half:]).items()})
+        reference.update({f"real_{self.keys[name]}": value for name, value in between_halves(features).items()})
         return reference
 
     def _scores(self, logits: torch.Tensor) -> dict[str, float]:

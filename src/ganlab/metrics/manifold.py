@@ -30,6 +30,15 @@ def kth_neighbour_distances(features: torch.Tensor, k: int, chunk: int = 1024) -
     return torch.cat([torch.cdist(part, features).kthvalue(k + 1, dim=1).values for part in features.split(chunk)])
 
 
+def between_halves(real: torch.Tensor) -> dict[str, float]:
+    """The scores of the second half of `real` (N, D) against its first: what sampling alone sets them to, the
+    reference a generator's scores are read against."""
+    half = len(real) // 2
+    halves = ManifoldScores()
+    halves.set_real(real[:half])
+    return halves.compute(real[half:])
+
+
 class ManifoldScores:
     """Precision, recall, density and coverage of generated against real features (float (N, D) on one device)."""
 
