@@ -33,6 +33,22 @@ def test_diverged_seeds_stay_in_their_cell_as_failures(tmp_path):
     assert "| flip3 | trick=flip | 3 | failure | diverged at iteration 10 |" in markdown
 
 
+def test_failed_seeds_leave_the_equivalence_interval_unbounded_and_say_so(tmp_path):
+    """little_data's sweep crashed the report here: failures in the baseline and a declared margin."""
+    finals = {"trick=base": [50.0, 51.0, 52.0], "trick=flip": [50.5, 51.5, 52.5]}
+    sweep = write_cells(tmp_path / "sweep", finals, report={"primary_score": "classifier_fid", "margin": "10%"})
+    for seed in (3, 4):
+        write_run(sweep / f"base{seed}", ["trick=base"], seed, {"val/classifier_fid": [(0, 300.0), (10, 200.0)]},
+                  status="diverged", reason="non-finite loss")  # fmt: skip
+    assert main([str(sweep)]) == 0
+    flip = primary_rows(json.loads((sweep / "report.json").read_text()))["trick=flip"]["vs_baseline"]
+    assert flip["verdict"] == "inconclusive" and flip["equivalence"]["interval"] == [None, None]
+    assert (
+        "Equivalence within ±5.1 (10% of the baseline's median): the median difference's interval is unbounded "
+        "(failed seeds are the median of some resamples), so equivalence is not shown."
+    ) in (sweep / "report.md").read_text()
+
+
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_a_non_finite_final_is_a_failure_and_report_json_stays_strict(tmp_path, bad):
     sweep = write_cells(tmp_path / "sweep", {"trick=base": [5.0, 6.0, 7.0], "trick=flip": [4.0, bad, 3.0]})

@@ -75,9 +75,14 @@ def _equivalence_text(comparison: dict[str, Any], margin_given: Any) -> str:
     margin = significant(equivalence["margin"], 3)
     given = f" ({margin_given} of the baseline's median)" if isinstance(margin_given, str) else ""
     interval = equivalence.get("interval")
-    shown = "undefined" if interval is None else with_interval(0.0, interval).split(" ", 1)[1]
-    verb = "lies inside it" if equivalence["equivalent"] else "does not lie inside it"
-    return f" Equivalence within ±{margin}{given}: the median difference's interval {shown} {verb}."
+    if interval is None:
+        shown = "is undefined (fewer than two values a side), so equivalence is not shown"
+    elif None in interval:  # report.json's null: failed seeds make some resamples' median difference infinite
+        shown = "is unbounded (failed seeds are the median of some resamples), so equivalence is not shown"
+    else:
+        verb = "lies inside it" if equivalence["equivalent"] else "does not lie inside it"
+        shown = f"{with_interval(0.0, interval).split(' ', 1)[1]} {verb}"
+    return f" Equivalence within ±{margin}{given}: the median difference's interval {shown}."
 
 
 def verdict_sentence(
