@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 import pytorch_lightning as pl
 import torch
+from omegaconf import OmegaConf
 
 from ganlab.lifecycle import directories
 from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
-from ganlab.lifecycle.plan import differing_keys, job_plan
+from ganlab.lifecycle.plan import differing_keys, job_plan, resume_from
 from ganlab.lifecycle.status_file import Interrupted, read_status, write_status
 from ganlab.train import run
 from ganlab.validate import ConfigError
@@ -54,6 +55,13 @@ class SignalAtTheEnd(pl.Callback):
 
     def on_train_end(self, trainer, pl_module) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+class KilledAtTheEnd(pl.Callback):
+    """SIGKILL once training is over, while the run's last scores are written: no handler, nothing saved."""
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 class FailsToBuild:
@@ -229,3 +237,36 @@ def test_a_signal_after_the_last_iteration_completes_the_run_and_still_ends_the_
     assert caught.value.code == 128 + signal.SIGTERM
     assert status(tmp_path / "run")["status"] == "completed" and status(tmp_path / "run")["iteration"] == 12
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.parametrize("every_epoch", [True, False], ids=["checkpoint-before-the-end", "no-checkpoint-before-it"])
+def test_a_run_killed_while_writing_its_final_scores_resumes_and_writes_them(tmp_path, every_epoch):
+    """Its checkpoint at the last iteration is end.ckpt until the ending is written, so the resume trains the
+    last iterations again (or all of them) rather than finding nothing left to train and no final scores."""
+    straight = train(tmp_path / "straight", "trainer.max_steps=12")
+    cadence = [f"lifecycle.checkpoint.min_seconds_between_saves={0 if every_epoch else 600}"]
+    command = [sys.executable, "-m", "ganlab.train", f"hydra.run.dir={tmp_path / 'run'}", *RUN, *cadence]
+    command += ["trainer.max_steps=12", "+callbacks.killer._target_=tests.lifecycle.test_resume.KilledAtTheEnd"]
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])}
+    killed = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    checkpoints = tmp_path / "run" / "checkpoints"
+    assert torch.load(checkpoints / "end.ckpt", map_location="cpu", weights_only=False)["global_step"] == 2 * 12
+    assert (checkpoints / "last.ckpt").is_file() == every_epoch  # the epoch end before the last: iteration 7
+    record = status(tmp_path / "run")
+    assert record["status"] == "running"
+    if not every_epoch:  # nothing to resume from: a sweep's rerun starts it over, a lone ckpt_path=last says why
+        with pytest.raises(ConfigError, match=r"killed while writing its final scores, with no checkpoint before"):
+            resume_from(OmegaConf.create({"ckpt_path": "last"}), tmp_path / "run")
+        assert resume_from(OmegaConf.create({"ckpt_path": None}), tmp_path / "run") is None
+        assert (tmp_path / "run" / "attempts" / "1" / "checkpoints" / "end.ckpt").is_file()
+        return
+    record["updated"] = "2020-01-01T00:00:00+00:00"  # long dead, as a killed run's status.json says after 30 minutes
+    (tmp_path / "run" / "status.json").write_text(json.dumps(record))
+    resumed = train(tmp_path / "run", "trainer.max_steps=12", *cadence, "ckpt_path=last")
+    assert all(torch.equal(value, weights(straight)[key]) for key, value in weights(resumed).items())
+    record = status(tmp_path / "run")
+    assert record["status"] == "completed" and record["iteration"] == 12 and record["resumed"][0]["iteration"] == 7
+    assert [row["step"] for row in read_metrics(tmp_path / "run")] == [str(step) for step in range(12)]
+    assert not (checkpoints / "end.ckpt").exists()
+    assert torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=False)["global_step"] == 2 * 12

@@ -12,17 +12,27 @@ Lightning runs also when `max_steps` stops it mid-epoch), so `ckpt_path=last` re
 that many seconds have passed since training started or last saved here. Lightning's own time cadence,
 `train_time_interval`, is ignored under manual optimization (ModelCheckpoint checks it only for automatic
 optimization), so it is refused here rather than silently doing nothing.
+
+The save where training stops goes to checkpoints/end.ckpt, and becomes last.ckpt only after the run's
+ending (its final scores, pictures and memorization audit: the other callbacks' on_train_end; Lightning runs
+checkpoint callbacks' hooks after all others). A run killed during its ending then resumes from the
+checkpoint before it, trains the last iterations again (exactly) and writes the ending; resumed from a
+last.ckpt at its end, it would have nothing left to train and its final scores would never be written.
 """
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from ganlab.validate import InvalidValue, is_number
+
+END = "end"  # checkpoints/end.ckpt: the last iteration's, until the ending is written
 
 
 def training_stops_after_this_epoch(trainer: pl.Trainer) -> bool:
@@ -53,11 +63,18 @@ class RunCheckpoint(ModelCheckpoint):
         self._saved_at = time.monotonic()
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if self.time_to_save(trainer):
+        if training_stops_after_this_epoch(trainer):
+            trainer.save_checkpoint(self._path(END))  # every process calls it, as Lightning asks
+        elif self.time_to_save(trainer):
             super().on_train_epoch_end(trainer, pl_module)
-        # _should_skip_saving_checkpoint also skips a step the epoch's own save just wrote
-        if training_stops_after_this_epoch(trainer) and not self._should_skip_saving_checkpoint(trainer):
-            self._save_topk_checkpoint(trainer, self._monitor_candidates(trainer))
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        super().on_train_end(trainer, pl_module)
+        if trainer.is_global_zero and self._path(END).is_file():  # the ending is written
+            os.replace(self._path(END), self._path(self.filename))
+
+    def _path(self, name: str) -> Path:
+        return Path(self.dirpath) / f"{name}{self.FILE_EXTENSION}"
 
     def time_to_save(self, trainer: pl.Trainer) -> bool:
         """Whether `min_seconds_between_saves` have passed since training started or this last saved. Rank 0's

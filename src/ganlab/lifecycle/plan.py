@@ -39,6 +39,12 @@ def checkpoint_file(ckpt_path: Any, output_dir: Path) -> Path:
         path = Path(str(ckpt_path)).expanduser()
         path = path / CHECKPOINT if path.is_dir() else path
         hint = "give a .ckpt file or a run directory (which holds checkpoints/last.ckpt)"
+    end = path.with_name("end.ckpt")  # the last iteration's, until the final scores are written (checkpoints.py)
+    if not path.is_file() and end.is_file():
+        hint = (
+            "it was killed while writing its final scores, with no checkpoint before its end to train them again "
+            f"from; run it anew (its last iteration's weights are in {end})"
+        )
     if not path.is_file():
         raise ConfigError(f"ckpt_path = {ckpt_path!r}: there is no checkpoint at {path}; {hint}")
     return path

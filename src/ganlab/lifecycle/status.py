@@ -104,6 +104,9 @@ class RunStatus(pl.Callback):
             self._write(trainer, pl_module, "running")
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        pl_module.write_metrics()  # every row on disk before the run says it completed: a kill may come next
+        for logger in trainer.loggers:
+            logger.save()
         self._write(trainer, pl_module, "completed")
 
     def on_exception(self, trainer: pl.Trainer, pl_module: TrainingState, exception: BaseException) -> None:
