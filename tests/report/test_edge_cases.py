@@ -153,3 +153,11 @@ def test_a_score_without_a_declared_direction_is_tabulated_without_a_verdict(tmp
         "not compared: which way val/my_score improves is unknown"
     )
     assert "val/my_score" not in CLASSIFIER_BETTER
+
+
+def test_every_seeds_final_value_is_listed_in_numeric_seed_order(tmp_path):
+    finals = {"trick=base": [float(10 + seed) for seed in range(11)], "trick=flip": [5.0] * 11}
+    assert main([str(write_cells(tmp_path / "sweep", finals))]) == 0
+    lines = (tmp_path / "sweep" / "report.md").read_text().splitlines()
+    (line,) = [line for line in lines if line.startswith("| trick=base | 0: 10 ")]
+    assert line.endswith("· 8: 18 · 9: 19 · 10: 20 |")

@@ -145,11 +145,17 @@ def _score_table(table: dict[str, Any], confidence: int, p_label: str, interval_
     return lines
 
 
+def _seed_order(seed: dict[str, Any]) -> tuple[int, Any]:
+    """Numbers in numeric order (9 before 10), then any other seed by its text."""
+    value = seed["seed"]
+    return (0, value) if isinstance(value, int | float) and not isinstance(value, bool) else (1, str(value))
+
+
 def _per_seed(table: dict[str, Any]) -> list[str]:
     lines = ["| cell | final value by seed |", "|---|---|"]
     for row in table["rows"]:
         shown = []
-        for seed in sorted(row["seeds"], key=lambda seed: str(seed["seed"])):
+        for seed in sorted(row["seeds"], key=_seed_order):
             if seed["outcome"] == "value":
                 shown.append(f"{seed['seed']}: {significant(seed['value'])}")
             elif seed["outcome"] == "failure":
