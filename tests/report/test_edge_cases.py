@@ -112,6 +112,16 @@ def test_pooled_sweeps_of_other_seeds_are_one_cell_per_setting(tmp_path):
     assert rows["trick=flip"]["counted"] == 4 and rows["trick=flip"]["vs_baseline"]["probability"] == 1.0
 
 
+def test_seeds_run_with_other_cpu_threads_stay_in_their_cell(tmp_path):
+    """Two sweeps pooled, one run on a machine with fewer cores: the same cells."""
+    root = tmp_path / "pooled"
+    write_cells(root / "seeds_0-2", {"trick=base": [5.0, 6.0, 7.0], "trick=flip": [4.0, 3.0, 2.0]})
+    for job, (cell, seed, value) in enumerate([("trick=base", 3, 5.5), ("trick=flip", 3, 1.0)]):
+        write_run(root / "seeds_3" / str(job), [cell, "cpu_threads=1"], seed, fid_curve(value))
+    rows = primary_rows(write_report(root))
+    assert sorted(rows) == ["trick=base", "trick=flip"] and rows["trick=flip"]["counted"] == 4
+
+
 def test_a_score_some_cells_lack_is_not_compared_and_not_a_failure(tmp_path):
     sweep = tmp_path / "sweep"
     for seed in range(3):

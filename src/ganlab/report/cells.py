@@ -17,6 +17,8 @@ from ganlab.report.runs import Run, override_key
 from ganlab.run_identity import score_setting
 
 NO_OVERRIDE = "(no override)"
+# overrides that say how a run was continued or computed, not what it trained
+NOT_A_SETTING = ("seed", "ckpt_path", "rerun_failed", "cpu_threads")
 
 
 class ReportError(ValueError):
@@ -41,12 +43,12 @@ class Cell:
 
 def varied_keys(runs: Sequence[Run]) -> list[str]:
     """The override keys whose values differ between runs, in first-seen order; seed, hydra.* and how a run was
-    continued (ckpt_path, rerun_failed) do not make a run another cell."""
+    continued (ckpt_path, rerun_failed) or how many CPU threads it had (cpu_threads) do not make it another cell."""
     given = [{override_key(item): item for item in run.overrides} for run in runs]
     keys = dict.fromkeys(key for overrides in given for key in overrides)
     values = {key: {overrides.get(key, "") for overrides in given} for key in keys}
     varied = [key for key, seen in values.items() if len(seen) > 1]
-    return [key for key in varied if key not in ("seed", "ckpt_path", "rerun_failed") and not key.startswith("hydra.")]
+    return [key for key in varied if key not in NOT_A_SETTING and not key.startswith("hydra.")]
 
 
 def make_cells(runs: Sequence[Run]) -> list[Cell]:
