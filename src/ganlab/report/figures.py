@@ -100,5 +100,5 @@ def save_final_samples(cells: Sequence[Cell], score: str | None, path: Path) -> 
         axes.set_title(f"{label}\n{caption} (the median seed)", fontsize="small")
         axes.axis("off")
     figure.tight_layout()
-    figure.savefig(path)
+    figure.savefig(path, bbox_inches="tight")  # a wide row of square images: tight_layout alone cuts their titles
     return True
