@@ -50,14 +50,17 @@ def score_figure(panels: Sequence[tuple[str, list[Cell], str, str | None]]):
                 history = [(step, value) for step, value in item.run.scores.get(score, []) if math.isfinite(value)]
                 if not item.counted or not history:
                     continue
-                axes.plot(*zip(*history, strict=True), color=color, linewidth=0.6, alpha=0.45)
+                # a score measured once (the memorization audit, at the end) is a point: a line alone would not show
+                marker = "o" if len(history) == 1 else None
+                axes.plot(*zip(*history, strict=True), color=color, linewidth=0.6, alpha=0.45, marker=marker)
                 drawn += 1
                 for step, value in history:
                     by_step.setdefault(step, []).append(value)
                 finite += [value for _, value in history]
             if by_step:
                 steps = sorted(by_step)
-                axes.plot(steps, [_median(by_step[step]) for step in steps], color=color, linewidth=2.2,
+                medians = [_median(by_step[step]) for step in steps]
+                axes.plot(steps, medians, color=color, linewidth=2.2, marker="o" if len(steps) == 1 else None,
                           label=f"{cell.label} (median of {drawn})")  # fmt: skip
         positive = [value for value in finite if value > 0]
         if positive and len(positive) == len(finite) and max(positive) / min(positive) > 10:
