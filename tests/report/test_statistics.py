@@ -50,6 +50,9 @@ def test_seed_counts_follow_noethers_formulas():
     # the sign test, paired: z^2 / (4 (P - 1/2)^2) = 31.4 -> 32
     assert statistics.seeds_needed(0.75, 0.05, paired=True) == 32
     assert statistics.seeds_needed(0.5, 0.05) is None and statistics.seeds_needed(0.501, 0.05) is None
+    # a small effect needs hundreds of seeds: C(1400, 700) relabellings is past a float's range (flux_binary_mnist)
+    assert statistics.seeds_needed(0.543, 0.05) == math.ceil(z**2 / (6 * 0.043**2)) == 708
+    assert statistics.smallest_p(700, 700) == 0.0
     assert statistics.smallest_detectable(10, 10, 0.05) == pytest.approx(z / math.sqrt(12 * 0.25 * 20))
     assert statistics.smallest_p(3, 3) == pytest.approx(0.1)
     assert statistics.smallest_detectable(3, 3, 0.05) is None  # 0.1: no effect reaches 0.05

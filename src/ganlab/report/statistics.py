@@ -176,8 +176,8 @@ def smallest_p(n_cell: int, n_baseline: int, paired: bool = False) -> float:
     """The smallest two-sided p-value the permutation test can give at these seed counts (a complete separation)."""
     from scipy.special import comb
 
-    relabellings = 2.0**n_cell if paired else comb(n_cell + n_baseline, n_cell, exact=True)
-    return min(1.0, 2.0 / relabellings)
+    relabellings = 2**n_cell if paired else comb(n_cell + n_baseline, n_cell, exact=True)
+    return min(1.0, 2 / relabellings)  # int / int: a count past float's range gives 0.0, not OverflowError
 
 
 def _z_sum(alpha: float) -> float:
