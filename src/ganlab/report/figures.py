@@ -99,7 +99,7 @@ def save_final_samples(cells: Sequence[Cell], score: str | None, path: Path) -> 
     figure = Figure(figsize=(4 * cols, 4.4 * rows), dpi=100)
     for number, (label, (picture, caption)) in enumerate(shown):
         axes = figure.add_subplot(rows, cols, number + 1)
-        axes.imshow(matplotlib.image.imread(picture))
+        axes.imshow(matplotlib.image.imread(picture), cmap="gray")  # a grey-level grid reads as one channel
         axes.set_title(f"{label}\n{caption} (the median seed)", fontsize="small")
         axes.axis("off")
     figure.tight_layout()
