@@ -3,6 +3,8 @@
 import json
 import math
 import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import torch
@@ -119,6 +121,25 @@ def test_the_classifier_trains_once_and_is_reused(offline_data, make_config, tmp
     assert all(torch.equal(a, b) for a, b in pairs)
 
 
+def test_jobs_side_by_side_train_the_classifier_once(offline_data, make_config, tmp_path, monkeypatch, caplog):
+    """hydra/launcher=joblib: the first job trains it, the others wait for it and read it."""
+    config = make_config("data=mnist", *offline_data("mnist"))
+    data_config = {key: value for key, value in config.data.items()}
+    trainings, train = [], domain_classifier.train_domain_classifier
+
+    def slow_training(*arguments, **options):
+        trainings.append(1)
+        time.sleep(1.0)  # long enough for the other job to find the lock taken
+        return train(*arguments, **options)
+
+    monkeypatch.setattr(domain_classifier, "train_domain_classifier", slow_training)
+    with caplog.at_level("INFO"), ThreadPoolExecutor(2) as jobs:
+        results = list(jobs.map(lambda _: load_or_train(data_config, tmp_path / "cls", epochs=1), range(2)))
+    assert len(trainings) == 1
+    assert "another job is making the domain classifier" in caplog.text
+    assert results[0][1] == results[1][1] and results[0][2] == results[1][2]  # one accuracy, one file
+
+
 def test_a_cache_dir_that_cannot_be_written_is_named_before_training_and_after_a_failed_save(
     offline_data, make_config, tmp_path, monkeypatch
 ):
@@ -140,7 +161,8 @@ def test_a_cache_dir_that_cannot_be_written_is_named_before_training_and_after_a
     monkeypatch.setattr(torch, "save", full_disk)
     with pytest.raises(CacheNotWritten, match=r"cache_dir = .*cls: cannot be written \(\[Errno 28\] No space left"):
         load_or_train(data_config, tmp_path / "cls", epochs=1)
-    assert list((tmp_path / "cls").iterdir()) == []  # no half-written file left for a later run to read
+    # no half-written file left for a later run to read; only the empty lock file that jobs side by side share
+    assert [path.suffix for path in (tmp_path / "cls").iterdir()] == [".lock"]
 
 
 @pytest.mark.parametrize(

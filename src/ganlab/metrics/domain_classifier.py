@@ -27,7 +27,7 @@ from torch.nn import functional as F
 from ganlab.atomic_files import replaced_atomically
 from ganlab.contracts import GANData, LabelledImages
 from ganlab.images import uint8_to_range
-from ganlab.metrics.cache import CacheNotWritten, data_set_key, make_cache_dir
+from ganlab.metrics.cache import CacheNotWritten, data_set_key, made_by_one_job, make_cache_dir
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
 from ganlab.run_identity import data_selection
 
@@ -154,28 +154,31 @@ def load_or_train(
     count = limited_count(total, evaluation_limit)
     if count < total:
         path = path.with_name(f"{stem}-{count}images.pt")
-        if not retrain and (cached := read_cached(path)):
+    with made_by_one_job(path, "the domain classifier"):
+        if not retrain and (cached := read_cached(path)):  # made meanwhile by a sweep job beside this one
             return *cached, path
-        chosen = torch.randperm(total, generator=torch.Generator().manual_seed(0))[:count]
-        images, labels = images[chosen], labels[chosen]
-        log.info(
-            "evaluations are limited (trainer.limit_val_batches=%s): training a smaller domain classifier on %d of "
-            "the %d images, cached at %s; its scores check the plumbing, and a run without the limit trains "
-            "the full one (python -m ganlab.classifier does it ahead of time)",
-            evaluation_limit, count, total, path,
-        )  # fmt: skip
-    else:
-        log.info("training the domain classifier on %d images (once; it is cached at %s)", total, path)
-    classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs, num_classes=num_classes)
-    saved = {
-        "state_dict": classifier.state_dict(), "channels": classifier.channels, "num_classes": classifier.num_classes,
-        "test_accuracy": accuracy, "images": len(images), "data": data_selection(data_config),
-    }  # fmt: skip
-    try:
-        with replaced_atomically(path) as partial:  # parallel sweep jobs may write it too
-            torch.save(saved, partial)
-    except OSError as error:  # a disk that filled up, a folder removed meanwhile
-        raise CacheNotWritten(cache_dir, error) from error
+        if count < total:
+            chosen = torch.randperm(total, generator=torch.Generator().manual_seed(0))[:count]
+            images, labels = images[chosen], labels[chosen]
+            log.info(
+                "evaluations are limited (trainer.limit_val_batches=%s): training a smaller domain classifier on %d "
+                "of the %d images, cached at %s; its scores check the plumbing, and a run without the limit trains "
+                "the full one (python -m ganlab.classifier does it ahead of time)",
+                evaluation_limit, count, total, path,
+            )  # fmt: skip
+        else:
+            log.info("training the domain classifier on %d images (once; it is cached at %s)", total, path)
+        classifier, accuracy = train_domain_classifier(images, labels, epochs=epochs, num_classes=num_classes)
+        saved = {
+            "state_dict": classifier.state_dict(), "channels": classifier.channels,
+            "num_classes": classifier.num_classes, "test_accuracy": accuracy, "images": len(images),
+            "data": data_selection(data_config),
+        }  # fmt: skip
+        try:
+            with replaced_atomically(path) as partial:  # written whole or not at all
+                torch.save(saved, partial)
+        except OSError as error:  # a disk that filled up, a folder removed meanwhile
+            raise CacheNotWritten(cache_dir, error) from error
     log.info("domain classifier trained: test accuracy %.4f, saved to %s", accuracy, path)
     return classifier, accuracy, path
 
