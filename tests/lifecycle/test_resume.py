@@ -236,6 +236,8 @@ def test_a_signal_after_the_last_iteration_completes_the_run_and_still_ends_the_
         train(tmp_path / "run", "trainer.max_steps=12", *killer)
     assert caught.value.code == 128 + signal.SIGTERM
     assert status(tmp_path / "run")["status"] == "completed" and status(tmp_path / "run")["iteration"] == 12
+    checkpoints = tmp_path / "run" / "checkpoints"
+    assert [path.name for path in checkpoints.iterdir()] == ["last.ckpt"]  # the end's, its ending written
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
