@@ -30,9 +30,8 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 
+from ganlab.lifecycle.plan import END_CHECKPOINT
 from ganlab.validate import InvalidValue, is_number
-
-END = "end"  # checkpoints/end.ckpt: the last iteration's, until the ending is written
 
 
 def training_stops_after_this_epoch(trainer: pl.Trainer) -> bool:
@@ -64,14 +63,14 @@ class RunCheckpoint(ModelCheckpoint):
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if training_stops_after_this_epoch(trainer):
-            trainer.save_checkpoint(self._path(END))  # every process calls it, as Lightning asks
+            trainer.save_checkpoint(self._path(END_CHECKPOINT.stem))  # every process calls it, as Lightning asks
         elif self.time_to_save(trainer):
             super().on_train_epoch_end(trainer, pl_module)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         super().on_train_end(trainer, pl_module)
-        if trainer.is_global_zero and self._path(END).is_file():  # the ending is written
-            os.replace(self._path(END), self._path(self.filename))
+        if trainer.is_global_zero and self._path(END_CHECKPOINT.stem).is_file():  # the ending is written
+            os.replace(self._path(END_CHECKPOINT.stem), self._path(self.filename))
 
     def _path(self, name: str) -> Path:
         return Path(self.dirpath) / f"{name}{self.FILE_EXTENSION}"

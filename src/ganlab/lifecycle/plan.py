@@ -27,6 +27,7 @@ from ganlab.run_identity import training_identity
 from ganlab.validate import ConfigError
 
 CHECKPOINT = Path("checkpoints") / "last.ckpt"
+END_CHECKPOINT = CHECKPOINT.with_name("end.ckpt")  # the last iteration's, until the final scores are written
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +40,7 @@ def checkpoint_file(ckpt_path: Any, output_dir: Path) -> Path:
         path = Path(str(ckpt_path)).expanduser()
         path = path / CHECKPOINT if path.is_dir() else path
         hint = "give a .ckpt file or a run directory (which holds checkpoints/last.ckpt)"
-    end = path.with_name("end.ckpt")  # the last iteration's, until the final scores are written (checkpoints.py)
+    end = path.with_name(END_CHECKPOINT.name)  # ganlab.lifecycle.checkpoints
     if not path.is_file() and end.is_file():
         hint = (
             "it was killed while writing its final scores, with no checkpoint before its end to train them again "
