@@ -103,16 +103,20 @@ class RunStatus(pl.Callback):
         if periodic or time.monotonic() - self._written > self.heartbeat_seconds:
             self._write(trainer, pl_module, "running")
 
-    def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        pl_module.write_metrics()  # every row on disk before the run says it completed: a kill may come next
+    @staticmethod
+    def _save_every_row(trainer: pl.Trainer, pl_module: TrainingState, reduce: bool) -> None:
+        """The iterations' rows kept on the device, and those a logger still holds (CSVLogger writes every 10),
+        on disk before status.json says how the run ended: a kill may come next, and nothing measured is lost."""
+        pl_module.write_metrics(reduce=reduce)
         for logger in trainer.loggers:
             logger.save()
+
+    def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        self._save_every_row(trainer, pl_module, reduce=True)
         self._write(trainer, pl_module, "completed")
 
     def on_exception(self, trainer: pl.Trainer, pl_module: TrainingState, exception: BaseException) -> None:
-        pl_module.write_metrics(reduce=False)  # the iterations' rows kept on the device ...
-        for logger in trainer.loggers:
-            logger.save()  # ... and those a logger still holds (CSVLogger writes every 10): nothing measured is lost
+        self._save_every_row(trainer, pl_module, reduce=False)  # not every DDP process gets here
         if isinstance(exception, SIGTERMException):
             preemption = find_callback(trainer, Preemption)
             name = preemption.signal_name if preemption is not None else "SIGTERM"
