@@ -113,6 +113,8 @@ def test_equivalent_within_the_declared_margin(tmp_path):
     assert drop["equivalence"]["margin"] == pytest.approx(0.5)  # 10% of the baseline's median, 5.0
     low, high = drop["equivalence"]["interval"]
     assert -0.5 < low < 0 < high < 0.5
+    assert "Equivalence within ±0.5 (10% of the baseline's median): the median difference's interval [-0.06, 0.06] " \
+        "lies inside it." in (tmp_path / "sweep" / "report.md").read_text()
     # a margin given on the command line wins; a tight one makes it inconclusive
     assert write_report(sweep, margin=0.001)["groups"][0]["scores"][0]["rows"][1]["vs_baseline"]["verdict"] == (
         "inconclusive"
@@ -127,6 +129,7 @@ def test_pace_is_measured_against_the_baselines_target(tmp_path):
     for seed in range(3):
         write_run(sweep / f"b{seed}", ["trick=base"], seed, fid_curve(20.0))
         write_run(sweep / f"f{seed}", ["trick=flat"], seed, flat(200.0))
+        write_run(sweep / f"r{seed}", ["trick=late"], seed, fid_curve(20.0), status="running")
     table = write_report(sweep)["groups"][0]["scores"][0]
     # 90% of the way from the baseline's 300 to 20: 48, first reached by the baseline at iteration 30
     assert table["pace_target"] == pytest.approx(48.0)
@@ -135,6 +138,8 @@ def test_pace_is_measured_against_the_baselines_target(tmp_path):
     assert rows["trick=flat"]["reached"] == 0 and rows["trick=flat"]["median"] is None  # flat is not fast
     markdown = (sweep / "report.md").read_text()
     assert "| trick=base | 3 of 3 | <= 30 |" in markdown and "| trick=flat | 0 of 3 | never |" in markdown
+    # a cell whose seeds are all still running has no pace yet, not "0 of 0, never"
+    assert rows["trick=late"]["of"] == 0 and "| trick=late | no finished seed | | |" in markdown
 
 
 def test_user_errors_are_one_line(tmp_path, capsys):

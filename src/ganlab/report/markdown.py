@@ -183,6 +183,9 @@ def _pace(table: dict[str, Any], report: dict[str, Any]) -> list[str]:
         pace = row.get("pace")
         if not pace:
             continue
+        if not pace["of"]:  # every seed still running or not run: nothing to say of its pace yet
+            lines.append(f"| {row['cell']} | no finished seed | | |")
+            continue
         by_seed = " · ".join(
             f"{seed['seed']}: " + ("never" if seed["iteration"] is None else _at_most(seed["iteration"]))
             for seed in pace["seeds"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganlab.report.rounding import p_value, rounded_like, share, significant, with_interval
+from ganlab.report.rounding import p_value, rounded_like, share, significant
 
 
 def _ratio(value: float) -> str:
@@ -81,7 +81,7 @@ def _equivalence_text(comparison: dict[str, Any], margin_given: Any) -> str:
         shown = "is unbounded (failed seeds are the median of some resamples), so equivalence is not shown"
     else:
         verb = "lies inside it" if equivalence["equivalent"] else "does not lie inside it"
-        shown = f"{with_interval(0.0, interval).split(' ', 1)[1]} {verb}"
+        shown = f"[{', '.join(rounded_like(end, interval) for end in interval)}] {verb}"
     return f" Equivalence within ±{margin}{given}: the median difference's interval {shown}."
 
 
