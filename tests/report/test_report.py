@@ -8,6 +8,7 @@ import math
 import pytest
 
 from ganlab.report.__main__ import main, write_report
+from ganlab.report.cells import ReportError
 from tests.report.sweeps import fid_curve, write_cells, write_run
 
 # Kim's sigmoid cell as ganlab first measured it: heavy-tailed, every seed worse than every LeakyReLU seed,
@@ -155,3 +156,19 @@ def test_user_errors_are_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main([str(sweep), "--margin", "ten"])
     assert "a positive number in the score's units, or a share such as 10%" in capsys.readouterr().err
+
+
+def test_baseline_is_named_as_the_sweep_spells_it(tmp_path):
+    # Hydra records `model.batchnorm: false,true` from a sweep's YAML as model.batchnorm=False; the user types
+    # the baseline as the YAML spells it, and optim.lr=2e-4 is the same setting as the 0.0002 recorded
+    sweep, job = tmp_path / "sweep", 0
+    for batchnorm in ("False", "True"):
+        for trick in ("base", "smooth"):
+            for seed in range(2):
+                overrides = [f"model.batchnorm={batchnorm}", f"trick={trick}", "optim.lr=0.0002"]
+                write_run(sweep / str(job), overrides, seed, fid_curve(10.0 + job))
+                job += 1
+    report = write_report(sweep, baseline=["model.batchnorm=false", "trick=base", "optim.lr=2e-4"])
+    assert report["groups"][0]["baseline"] == "model.batchnorm=False, trick=base"
+    with pytest.raises(ReportError, match=r"--baseline model.batchnorm=true: 2 cells match; the cells are: "):
+        write_report(sweep, baseline=["model.batchnorm=true"])

@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import OverrideParseException
+
 from ganlab.report.outcomes import NOT_MEASURED, Outcome, outcome
 from ganlab.report.runs import Run, override_key
 from ganlab.run_identity import score_setting
@@ -97,13 +100,31 @@ def refuse_repeated_seeds(cells: Sequence[Cell]) -> None:
 def choose_baseline(cells: Sequence[Cell], requested: Sequence[str] | None) -> tuple[Cell, str]:
     """The baseline cell and a sentence saying how it was chosen."""
     if requested:
-        matches = [cell for cell in cells if set(requested) <= set(cell.overrides)]
+        wanted = [_setting(item) for item in requested]
+        matches = [cell for cell in cells if all(_has_settings(run, wanted) for run in cell.runs)]
         if len(matches) != 1:
             labels = "; ".join(cell.label for cell in cells)
-            found = "no cell" if not matches else f"{len(matches)} cells"
-            raise ReportError(f"--baseline {' '.join(requested)}: {found} matches; the cells are: {labels}")
+            found = "no cell matches" if not matches else f"{len(matches)} cells match"
+            raise ReportError(f"--baseline {' '.join(requested)}: {found}; the cells are: {labels}")
         return matches[0], f"`{matches[0].label}` (--baseline)"
     bases = [cell for cell in cells if "trick=base" in cell.overrides]
     if len(bases) == 1:
         return bases[0], f"`{bases[0].label}` (the cell with trick=base; --baseline picks another)"
     return cells[0], f"`{cells[0].label}`, the first cell (no single cell has trick=base; --baseline picks one)"
+
+
+def _has_settings(run: Run, settings: Sequence[tuple[str, Any]]) -> bool:
+    """Whether `run` was given every (key, value) of `settings` on its command line (the cell's varied ones or
+    any other: `--baseline` may name a setting every run shares)."""
+    given = [_setting(item) for item in run.overrides]
+    return all(setting in given for setting in settings)
+
+
+def _setting(override: str) -> tuple[str, Any]:
+    """(key, value) as Hydra reads `override`: `model.batchnorm=false`, as a sweep's YAML spells it, and the
+    `model.batchnorm=False` Hydra records are one setting, as are `optim.lr=2e-4` and `optim.lr=0.0002`."""
+    try:
+        (parsed,) = OverridesParser.create().parse_overrides([override])
+    except OverrideParseException:  # not Hydra's grammar: compared as typed
+        return override_key(override), override.partition("=")[2]
+    return parsed.key_or_group, parsed.value()
