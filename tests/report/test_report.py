@@ -172,3 +172,19 @@ def test_baseline_is_named_as_the_sweep_spells_it(tmp_path):
     assert report["groups"][0]["baseline"] == "model.batchnorm=False, trick=base"
     with pytest.raises(ReportError, match=r"--baseline model.batchnorm=true: 2 cells match; the cells are: "):
         write_report(sweep, baseline=["model.batchnorm=true"])
+
+
+def test_runs_spelling_one_setting_two_ways_are_one_cell(tmp_path):
+    # a sweep records model.batchnorm=False; a seed added later by hand was typed model.batchnorm=false
+    sweep = tmp_path / "pooled"
+    for seed in range(3):
+        write_run(sweep / "sweep" / str(seed), ["model.batchnorm=False", "trick=base"], seed, fid_curve(10.0 + seed))
+        write_run(sweep / "sweep" / str(seed + 3), ["model.batchnorm=True", "trick=base"], seed, fid_curve(5.0 + seed))
+    write_run(sweep / "by_hand", ["model.batchnorm=false", "trick=base"], 3, fid_curve(13.0))
+    report = write_report(sweep, baseline=["model.batchnorm=false"])
+    (group,) = report["groups"]
+    rows = {row["cell"]: row for row in group["scores"][0]["rows"]}
+    # labelled as first read: by_hand/ comes before sweep/
+    assert sorted(rows) == ["model.batchnorm=True", "model.batchnorm=false"]
+    assert rows["model.batchnorm=false"]["counted"] == 4
+    assert rows["model.batchnorm=false"]["median"] == pytest.approx(11.5)

@@ -8,6 +8,7 @@ land in separate groups (ganlab.run_identity.score_setting), and only cells of o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,20 +47,29 @@ class Cell:
 
 def varied_keys(runs: Sequence[Run]) -> list[str]:
     """The override keys whose values differ between runs, in first-seen order; seed, hydra.* and how a run was
-    continued (ckpt_path, rerun_failed) or how many CPU threads it had (cpu_threads) do not make it another cell."""
-    given = [{override_key(item): item for item in run.overrides} for run in runs]
-    keys = dict.fromkeys(key for overrides in given for key in overrides)
-    values = {key: {overrides.get(key, "") for overrides in given} for key in keys}
+    continued (ckpt_path, rerun_failed) or how many CPU threads it had (cpu_threads) do not make it another cell.
+    Values are compared as Hydra reads them, so `false` and `False` are one value."""
+    given = [dict(_setting(item) for item in run.overrides) for run in runs]
+    keys = dict.fromkeys(key for settings in given for key in settings)
+    values = {key: {repr(settings.get(key, NO_OVERRIDE)) for settings in given} for key in keys}
     varied = [key for key, seen in values.items() if len(seen) > 1]
     return [key for key in varied if key not in NOT_A_SETTING and not key.startswith("hydra.")]
 
 
 def make_cells(runs: Sequence[Run]) -> list[Cell]:
+    """Runs grouped by the settings of the varied keys, as Hydra reads them: a sweep's recorded
+    `model.batchnorm=False` and a single run's typed `model.batchnorm=false` are one cell, labelled with the
+    spelling seen first."""
     keys = set(varied_keys(runs))
+    spelling: dict[tuple[str, str], str] = {}
     cells: dict[tuple[str, ...], Cell] = {}
     for run in runs:
-        overrides = tuple(item for item in run.overrides if override_key(item) in keys)
-        cell = cells.setdefault(overrides, Cell(", ".join(overrides) or NO_OVERRIDE, overrides))
+        overrides = []
+        for item in run.overrides:
+            key, value = _setting(item)
+            if key in keys:
+                overrides.append(spelling.setdefault((key, repr(value)), item))
+        cell = cells.setdefault(tuple(overrides), Cell(", ".join(overrides) or NO_OVERRIDE, tuple(overrides)))
         cell.runs.append(run)
     return list(cells.values())
 
@@ -107,7 +117,7 @@ def choose_baseline(cells: Sequence[Cell], requested: Sequence[str] | None) -> t
             found = "no cell matches" if not matches else f"{len(matches)} cells match"
             raise ReportError(f"--baseline {' '.join(requested)}: {found}; the cells are: {labels}")
         return matches[0], f"`{matches[0].label}` (--baseline)"
-    bases = [cell for cell in cells if "trick=base" in cell.overrides]
+    bases = [cell for cell in cells if ("trick", "base") in map(_setting, cell.overrides)]
     if len(bases) == 1:
         return bases[0], f"`{bases[0].label}` (the cell with trick=base; --baseline picks another)"
     return cells[0], f"`{cells[0].label}`, the first cell (no single cell has trick=base; --baseline picks one)"
@@ -120,6 +130,7 @@ def _has_settings(run: Run, settings: Sequence[tuple[str, Any]]) -> bool:
     return all(setting in given for setting in settings)
 
 
+@functools.lru_cache(maxsize=4096)  # a sweep repeats a few spellings in every run, and a parse is slow
 def _setting(override: str) -> tuple[str, Any]:
     """(key, value) as Hydra reads `override`: `model.batchnorm=false`, as a sweep's YAML spells it, and the
     `model.batchnorm=False` Hydra records are one setting, as are `optim.lr=2e-4` and `optim.lr=0.0002`."""
