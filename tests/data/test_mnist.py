@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -113,3 +115,45 @@ def test_without_download_the_message_says_so(tmp_path):
 def test_unknown_split_is_refused(tmp_path):
     with pytest.raises(ValueError, match="split 'validation' is not one of: train, test"):
         MNISTDataModule(str(tmp_path), split="validation")
+
+
+def test_a_job_beside_one_unpacking_waits_for_it_and_reads_whole_files(tmp_path, monkeypatch):
+    """Sweep jobs side by side on a fresh folder: the second must not read the first's half-unpacked file (it did:
+    'cannot be read (ValueError ...)') nor unpack a second copy; it waits for the folder's lock."""
+    write_mnist_split(tmp_path, "test", *mnist_like(20), gz=True)
+    raw = tmp_path / "MNIST" / "raw"
+    first_is_unpacking, let_first_finish = threading.Event(), threading.Event()
+    unpacked_by = []
+    real_unpack = MNISTDataModule.unpack
+
+    def slow_unpack(datamodule, name):
+        unpacked_by.append(threading.current_thread().name)
+        if threading.current_thread().name == "first":
+            first_is_unpacking.set()
+            let_first_finish.wait(10)
+        real_unpack(datamodule, name)
+
+    monkeypatch.setattr(MNISTDataModule, "unpack", slow_unpack)
+    results = {}
+
+    def job():
+        try:
+            results[threading.current_thread().name] = loaded(tmp_path, split="test", download=False, batch_size=4)
+        except Exception as error:  # what the job would have died of
+            results[threading.current_thread().name] = error
+
+    first = threading.Thread(target=job, name="first")
+    first.start()
+    assert first_is_unpacking.wait(10)
+    second = threading.Thread(target=job, name="second")
+    second.start()
+    second.join(0.5)
+    assert second.is_alive(), "the second job went on while the first was still unpacking"
+    assert not (raw / "t10k-images-idx3-ubyte").exists()
+    let_first_finish.set()
+    first.join(10)
+    second.join(10)
+    assert unpacked_by == ["first", "first"]  # images and labels, once
+    assert all(isinstance(results[name], MNISTDataModule) for name in ("first", "second")), results
+    assert torch.equal(results["second"].images, results["first"].images)
+    assert sorted(path.name for path in raw.iterdir() if "partial" in path.name) == []

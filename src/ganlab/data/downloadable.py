@@ -10,6 +10,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+from ganlab.atomic_files import made_by_one_job
 from ganlab.data.in_memory import InMemoryImageDataModule
 
 SPLITS = ("train", "test")
@@ -73,8 +74,23 @@ class DownloadableImageDataModule(InMemoryImageDataModule, ABC):
         return [name for name in self.files if not (self.folder / name).is_file()]
 
     def prepare_data(self) -> None:
+        """Fetch what is missing, one job at a time: sweep jobs side by side (hydra/launcher=joblib) that start
+        together on a fresh folder would otherwise each download or unpack the same files, and one could read
+        another's half-written copy."""
         if not self.missing():
             return
+        if not self.download and not self.folder.is_dir():
+            raise self.not_found(DOWNLOAD_OFF)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)  # the lock lives there
+        except OSError as error:
+            raise self.not_found(download_failed(error)) from error
+        with made_by_one_job(self.folder / "prepare", f"{self.name}'s files"):
+            if self.missing():  # else the job this one waited for made them
+                self.make_files()
+
+    def make_files(self) -> None:
+        """Put the missing files in `folder` (the caller holds the folder's lock)."""
         if not self.download:
             raise self.not_found(DOWNLOAD_OFF)
         try:

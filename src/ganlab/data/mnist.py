@@ -10,14 +10,16 @@ official .gz copies found in raw/ are unpacked without any download.
 
 from __future__ import annotations
 
+import gzip
 import os
+import shutil
 from pathlib import Path
 
 import torch
 from torchvision.datasets import MNIST
 from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
-from torchvision.datasets.utils import extract_archive
 
+from ganlab.atomic_files import replaced_atomically
 from ganlab.data.downloadable import DownloadableImageDataModule
 from ganlab.validate import InvalidValue
 
@@ -68,15 +70,22 @@ class MNISTDataModule(DownloadableImageDataModule):
     def files(self) -> list[str]:
         return [f"{PREFIXES[self.split]}-{kind}" for kind in KINDS]
 
-    def prepare_data(self) -> None:
+    def make_files(self) -> None:
         for name in self.missing():  # an official .gz copy needs no download, only unpacking
             if (self.folder / f"{name}.gz").is_file():
-                try:
-                    extract_archive(str(self.folder / f"{name}.gz"), str(self.folder))
-                except (OSError, EOFError) as error:  # a truncated or mislabelled archive
-                    (self.folder / name).unlink(missing_ok=True)  # not a half-unpacked file taken for the data
-                    raise self.unreadable([f"{name}.gz"], error) from error
-        super().prepare_data()
+                self.unpack(name)
+        if self.missing():
+            super().make_files()
+
+    def unpack(self, name: str) -> None:
+        """`<name>.gz` into `name`, which appears only once whole: a job that does not wait for the lock (a file
+        system without locks) or a run cut short never finds a half-unpacked file taken for the data."""
+        try:
+            with replaced_atomically(self.folder / name) as partial, gzip.open(f"{self.folder / name}.gz") as archive:
+                with partial.open("wb") as unpacked:
+                    shutil.copyfileobj(archive, unpacked)
+        except (OSError, EOFError) as error:  # a truncated or mislabelled archive
+            raise self.unreadable([f"{name}.gz"], error) from error
 
     def fetch(self) -> None:
         SplitMNIST(str(self.root), train=self.split == "train", download=True)

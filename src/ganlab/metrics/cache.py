@@ -1,19 +1,14 @@
-"""Names of the files cached per data set (domain classifiers, real-data references), and one job at a time
-making one."""
+"""Names of the files cached per data set (domain classifiers, real-data references), and the folder they
+live in."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from ganlab.run_identity import data_selection
-
-log = logging.getLogger(__name__)
 
 
 class CacheNotWritten(OSError):
@@ -40,27 +35,3 @@ def data_set_key(data_config: dict[str, Any], ignore: tuple[str, ...] = ()) -> s
     selecting = {key: value for key, value in data_selection(data_config).items() if key not in ignore}
     digest = hashlib.sha1(json.dumps(selecting, sort_keys=True, default=str).encode()).hexdigest()[:10]
     return f"{data_config['_target_'].rsplit('.', 1)[-1]}-{digest}"
-
-
-@contextmanager
-def made_by_one_job(path: Path, what: str) -> Iterator[None]:
-    """Holds `<path>.lock` for the block: sweep jobs side by side (hydra/launcher=joblib) that all need the same
-    cache file wait for the first to make it, then read it, rather than each spending minutes on a copy. The
-    file is written atomically either way, so where the file system has no locks the jobs go on without one."""
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(f"{path}.lock")
-    try:
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            log.info("another job is making %s (%s): waiting for it", what, path)
-            lock.acquire()
-    except OSError as error:  # a file system that refuses locks
-        log.info("%s: no lock (%s); a job beside this one may make %s too", path, error, what)
-        yield
-        return
-    try:
-        yield
-    finally:
-        lock.release()

@@ -24,10 +24,10 @@ from hydra.utils import instantiate
 from torch import nn
 from torch.nn import functional as F
 
-from ganlab.atomic_files import replaced_atomically
+from ganlab.atomic_files import made_by_one_job, replaced_atomically
 from ganlab.contracts import GANData, LabelledImages
 from ganlab.images import uint8_to_range
-from ganlab.metrics.cache import CacheNotWritten, data_set_key, made_by_one_job, make_cache_dir
+from ganlab.metrics.cache import CacheNotWritten, data_set_key, make_cache_dir
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
 from ganlab.run_identity import data_selection
 
