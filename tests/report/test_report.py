@@ -53,6 +53,11 @@ def test_an_inconclusive_comparison_says_how_many_seeds_would_decide_it(tmp_path
     assert comparison["seeds_needed"] == needed
     markdown = (tmp_path / "sweep" / "report.md").read_text()
     assert f"About {needed} seeds per cell would decide an effect of this size at 80% power." in markdown
+    # Noether at 6 against 6, alpha 0.025: (2.2414 + 0.8416) / sqrt(12 * 1/4 * 12) = 0.514, past a complete separation
+    # (an exact test still reaches alpha with one pair swapped: the sentence is about 80% power, and says so)
+    assert "As it stands, the current seeds find with 80% power only effects as large as a complete separation." in (
+        markdown
+    )
     assert "no significant difference" not in markdown
 
 

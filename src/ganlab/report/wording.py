@@ -61,10 +61,13 @@ def _power_text(comparison: dict[str, Any]) -> str:
         decide = f"About {needed} seeds per cell would decide an effect of this size at 80% power."
     if detectable is None:
         now = "no effect can reach significance with the current seeds (a complete separation is not enough)"
-    elif detectable >= 0.5:
-        now = "the current seeds detect only a complete separation"
+    elif detectable >= 0.5:  # Noether's approximation at these counts; an exact test may still reach alpha below it
+        now = "the current seeds find with 80% power only effects as large as a complete separation"
     else:
-        now = f"the current seeds detect P(better) below {share(0.5 - detectable)} or above {share(0.5 + detectable)}"
+        now = (
+            f"the current seeds find with 80% power P(better) below {share(0.5 - detectable)} or above "
+            f"{share(0.5 + detectable)}"
+        )
     return f"{decide} As it stands, {now}."
 
 
