@@ -87,6 +87,8 @@ def test_a_resumed_run_ends_bit_for_bit_where_the_straight_run_does(tmp_path, mo
     assert [row["train/g_loss"] for row in split_rows] == [row["train/g_loss"] for row in straight_rows]
     record = status(tmp_path / "split")
     assert record["status"] == "completed" and record["resumed"][0]["iteration"] == stop
+    # each sitting says what it trained with (another machine could have resumed it); the first's stays on top
+    assert record["resumed"][0]["environment"]["torch"] == record["environment"]["torch"] == torch.__version__
 
 
 def test_sigterm_checkpoints_the_current_iteration_and_the_run_resumes_to_the_same_end(tmp_path):

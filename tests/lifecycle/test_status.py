@@ -1,5 +1,8 @@
 import json
+import platform
 
+import pytorch_lightning
+import torch
 from pytorch_lightning import Callback, seed_everything
 
 from ganlab.build import build_run
@@ -30,3 +33,15 @@ def test_a_run_in_progress_says_running_and_how_far_it_got(make_config, tmp_path
     assert {record["status"] for record in seen} == {"running"}
     assert [record["iteration"] for record in seen] == [0, 2, 2, 4, 4]  # rewritten every 2 iterations
     assert json.loads(status_file.read_text())["status"] == "completed"
+
+
+def test_status_records_the_versions_machine_and_threads_a_run_trained_with(make_config, tmp_path):
+    """A seeded run repeats bit for bit only with the same torch and CPU threads: the run directory says which."""
+    seed_everything(0)
+    datamodule, module, trainer = build_run(make_config("trainer=debug"))
+    trainer.fit(module, datamodule=datamodule)
+    environment = json.loads((tmp_path / "run" / "status.json").read_text())["environment"]
+    assert environment["torch"] == torch.__version__
+    assert environment["pytorch_lightning"] == pytorch_lightning.__version__
+    assert environment["cpu_threads"] == torch.get_num_threads() and environment["device"] == "cpu"
+    assert environment["python"] == platform.python_version() and environment["host"] == platform.node()

@@ -8,13 +8,17 @@ without warning (`ganlab.lifecycle.status_file.is_stale`).
 `timings` says where a run's time went besides training: `seconds_to_first_iteration` (from the process's
 start for the first run of a process, from the run's own start for later runs of a sequential sweep) and
 each callback's `timings` (Evaluation's seconds for the reference and for one evaluation of each size).
+`environment` says what else the numbers depend on: the libraries' versions, the machine and device, and
+torch's CPU threads (a seeded run repeats bit for bit only at the same count; a resumed sitting records its own).
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import time
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,31 @@ def process_age() -> float:
         return 0.0
 
 
+def environment(trainer: pl.Trainer) -> dict[str, Any]:
+    """The versions, machine, device and CPU threads this process trains with."""
+    import torch
+    import torchvision
+
+    device = trainer.strategy.root_device
+    return {
+        "python": platform.python_version(),
+        "ganlab": _version("ganlab"),
+        "torch": torch.__version__,  # with its build (+cu130, +cpu), which the package metadata leaves out
+        "torchvision": torchvision.__version__,
+        "pytorch_lightning": pl.__version__,
+        "host": platform.node(),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else device.type,
+        "cpu_threads": torch.get_num_threads(),
+    }
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return None
+
+
 _first_run_of_process = True  # the imports and interpreter start belong to the first run only
 
 
@@ -64,6 +93,7 @@ class RunStatus(pl.Callback):
         self._started = time.monotonic() - (process_age() if _first_run_of_process else 0.0)
         _first_run_of_process = False
         self.timings: dict[str, Any] = {}
+        self.environment: dict[str, Any] = {}  # the first sitting's
 
     def _write(self, trainer: pl.Trainer, pl_module: TrainingState, status: str, **fields: Any) -> None:
         if not trainer.is_global_zero:
@@ -85,6 +115,7 @@ class RunStatus(pl.Callback):
             **({"findings": findings} if findings else {}),
             **({"timings": timings} if timings else {}),
             **({"better": better} if better else {}),
+            **({"environment": self.environment} if self.environment else {}),
             **fields,
         )
         self._written = time.monotonic()
@@ -93,7 +124,12 @@ class RunStatus(pl.Callback):
         # here, not at fit start: a resumed run's iteration is restored by now
         previous = read_status(self.path.parent) if trainer.ckpt_path is not None else {}
         first = [{"at": previous["started"], "iteration": 0}] if previous.get("started") else []
-        self.starts = first + previous.get("resumed", []) + [{"at": _now(), "iteration": pl_module.iteration}]
+        this_sitting = {"at": _now(), "iteration": pl_module.iteration}
+        here = environment(trainer)
+        self.environment = previous.get("environment", here)
+        if first:  # a resumed sitting may run on another machine, with other threads or versions
+            this_sitting["environment"] = here
+        self.starts = first + previous.get("resumed", []) + [this_sitting]
         self._write(trainer, pl_module, "running")
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
