@@ -193,3 +193,29 @@ def test_runs_spelling_one_setting_two_ways_are_one_cell(tmp_path):
     assert sorted(rows) == ["model.batchnorm=True", "model.batchnorm=false"]
     assert rows["model.batchnorm=false"]["counted"] == 4
     assert rows["model.batchnorm=false"]["median"] == pytest.approx(11.5)
+
+
+def _environment(torch: str, threads: int) -> dict:
+    return {"torch": torch, "pytorch_lightning": "2.6.6", "device": "cpu", "cpu_threads": threads, "host": "node1"}
+
+
+def test_report_says_what_the_runs_trained_with_and_names_what_differs(tmp_path):
+    alike = write_cells(tmp_path / "alike", {"trick=base": [20, 21], "trick=flip": [22, 23]},
+                        environment=_environment("2.5.1+cpu", 1))  # fmt: skip
+    write_report(alike)
+    markdown = (alike / "report.md").read_text()
+    assert "Trained with torch 2.5.1+cpu, Lightning 2.6.6, device cpu, CPU threads 1 (every run)." in markdown
+    assert "The runs differ in" not in markdown
+
+    mixed = tmp_path / "mixed"
+    for job, (cell, seed, torch, threads) in enumerate(
+        [("trick=base", 0, "2.5.1+cpu", 1), ("trick=base", 1, "2.5.1+cpu", 1), ("trick=flip", 0, "2.6.0+cu124", 2)]
+    ):
+        write_run(mixed / str(job), [cell], seed, fid_curve(20.0 + job), environment=_environment(torch, threads))
+    write_run(mixed / "3", ["trick=flip"], 1, fid_curve(24.0))  # a run from before status.json recorded it
+    report = write_report(mixed)
+    assert report["environment"]["values"]["torch"] == {"2.5.1+cpu": 2, "2.6.0+cu124": 1}
+    assert report["runs"][2]["environment"]["cpu_threads"] == 2
+    markdown = (mixed / "report.md").read_text()
+    assert "torch 2.5.1+cpu (2 runs) or 2.6.0+cu124 (1 run)" in markdown
+    assert "(3 of 4 runs recorded it). The runs differ in torch and CPU threads: a seed does not repeat" in markdown

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ganlab.report import comparison, statistics
+from ganlab.report import comparison, environment, statistics
 from ganlab.report.cells import Cell, ReportError, choose_baseline, make_cells, refuse_repeated_seeds, varied_keys
 from ganlab.report.grid import analyse_grid
 from ganlab.report.outcomes import FAILURE, NOT_RUN, PENDING, VALUE, Outcome
@@ -50,6 +50,7 @@ def analyse(runs: Sequence[Run], groups: Sequence[tuple[dict[str, Any], list[Cel
         for group in tables:
             group["setting_differences"] = {key: group["setting"].get(key) for key in differing}
     cell_of = {id(run): cell.label for cell in make_cells(runs) for run in cell.runs}
+    records = [_run_record(run, cell_of[id(run)], options.directory) for run in runs]
     return {
         "title": options.title,
         "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -58,7 +59,8 @@ def analyse(runs: Sequence[Run], groups: Sequence[tuple[dict[str, Any], list[Cel
         "fraction": options.fraction,
         "varied": varied_keys(runs),
         "groups": tables,
-        "runs": [_run_record(run, cell_of[id(run)], options.directory) for run in runs],
+        "runs": records,
+        "environment": environment.summarize(records),
     }
 
 
@@ -218,7 +220,7 @@ def relative(path: Path, directory: Path) -> str:
 
 def _run_record(run: Run, cell: str, directory: Path) -> dict[str, Any]:
     record = {"path": relative(run.path, directory), "cell": cell, "seed": run.seed, "state": run.state}
-    for key in ("iteration", "max_iterations", "error", "reason", "updated", "findings"):
+    for key in ("iteration", "max_iterations", "error", "reason", "updated", "findings", "environment"):
         if key in run.status:
             record[key] = run.status[key]
     return record

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ganlab.report import environment
 from ganlab.report.rounding import p_value, share, significant, with_interval
 from ganlab.report.wording import verdict_sentence
 
@@ -21,9 +22,10 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
         f"{len(runs)} runs ({', '.join(f'{count} {state}' for state, count in states.items())}), made "
         f"{report['generated']} by `python -m ganlab.report`. Cells differ in: "
         f"{', '.join(report['varied']) or 'nothing (one cell)'}; a cell's seeds are its samples.",
-        "",
-        "## Verdicts",
     ]
+    if trained_with := environment.sentence(report["environment"], len(runs)):
+        lines += ["", trained_with]
+    lines += ["", "## Verdicts"]
     groups = report["groups"]
     for number, group in enumerate(groups, start=1):
         if len(groups) > 1:

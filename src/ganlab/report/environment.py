@@ -1,0 +1,48 @@
+"""What the runs trained with (status.json's `environment`), in one sentence of the report.
+
+A seeded run repeats bit for bit only with the same torch and CPU threads, and scores from different
+devices or library versions may differ by more than rounding: the report says what its runs had, and
+names what differs between them, so a reader can tell a comparison across cells from one across machines.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+# status.json's key, and how the sentence names it
+SHOWN = (("torch", "torch"), ("pytorch_lightning", "Lightning"), ("device", "device"), ("cpu_threads", "CPU threads"))
+
+
+def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many runs recorded an environment, and for each shown key how many runs had each value."""
+    environments = [run["environment"] for run in runs if isinstance(run.get("environment"), dict)]
+    values = {key: Counter(str(environment.get(key)) for environment in environments) for key, _ in SHOWN}
+    return {"recorded": len(environments), "values": {key: dict(counts) for key, counts in values.items()}}
+
+
+def sentence(summary: dict[str, Any], total: int) -> str | None:
+    """'Trained with torch 2.5.1, Lightning 2.4.0, device cpu, CPU threads 1 (every run).', naming each value's
+    runs where they differ; None when no run recorded its environment (runs of ganlab before 2026-12-03)."""
+    if not summary["recorded"]:
+        return None
+    parts, differing = [], []
+    for key, label in SHOWN:
+        counts = summary["values"][key]
+        if len(counts) == 1:
+            parts.append(f"{label} {next(iter(counts))}")
+        else:
+            differing.append(label)
+            parts.append(f"{label} " + " or ".join(f"{value} ({_runs(count)})" for value, count in counts.items()))
+    recorded = "every run" if summary["recorded"] == total else f"{summary['recorded']} of {total} runs recorded it"
+    text = f"Trained with {', '.join(parts)} ({recorded})."
+    if differing:
+        text += (
+            f" The runs differ in {' and '.join(differing)}: a seed does not repeat bit for bit across them, and"
+            " where the difference lines up with the cells, a difference between cells may be the machines'."
+        )
+    return text
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
