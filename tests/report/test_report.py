@@ -219,3 +219,30 @@ def test_report_says_what_the_runs_trained_with_and_names_what_differs(tmp_path)
     markdown = (mixed / "report.md").read_text()
     assert "torch 2.5.1+cpu (2 runs) or 2.6.0+cu124 (1 run)" in markdown
     assert "(3 of 4 runs recorded it). The runs differ in torch and CPU threads: a seed does not repeat" in markdown
+
+
+def test_runs_scored_by_another_classifier_are_named_and_seeds_own_references_are_not(tmp_path):
+    """Each seed scores its own halves of the real images (0.60, 0.43, 0.70 ...): that is not a warning. The same
+    seed's real images scored differently in two cells is: a domain classifier trained elsewhere made the scores."""
+
+    def curve(final, reference):
+        return {**fid_curve(final), "val/real_classifier_fid": [(0, reference)]}
+
+    per_seed = [0.6046, 0.4287, 0.7005]
+    same = tmp_path / "same"
+    for job, (cell, seed) in enumerate([(cell, seed) for cell in ("trick=base", "trick=flip") for seed in range(3)]):
+        write_run(same / str(job), [cell], seed, curve(20.0 + job, per_seed[seed]))
+    assert "references_differ" not in write_report(same)["groups"][0]["scores"][0]
+    assert "different references" not in (same / "report.md").read_text()
+
+    other = tmp_path / "other"
+    for job, (cell, seed) in enumerate([(cell, seed) for cell in ("trick=base", "trick=flip") for seed in range(3)]):
+        moved = per_seed[seed] * (1.0017 if cell == "trick=flip" else 1.0)  # another classifier: +0.17%
+        write_run(other / str(job), [cell], seed, curve(20.0 + job, moved))
+    table = write_report(other)["groups"][0]["scores"][0]
+    assert table["references_differ"]["0"] == {"0.6046": 1, "0.6056": 1}
+    markdown = (other / "report.md").read_text()
+    assert "**The runs were scored against different references**: one seed's real images score differently " in (
+        markdown
+    )
+    assert "(seed 0: 0.6046 (1 run) or 0.6056 (1 run); seed 1: 0.4287 (1 run) or 0.4294 (1 run);" in markdown

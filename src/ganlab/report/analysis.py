@@ -23,6 +23,9 @@ from ganlab.report.outcomes import FAILURE, NOT_RUN, PENDING, VALUE, Outcome
 from ganlab.report.pace import cell_pace, target
 from ganlab.report.runs import Run
 
+# relative: one seed's real images, scored by the same network, agree to float rounding; another classifier
+# moves them well past that (docs/configs.md)
+REFERENCE_TOLERANCE = 1e-4
 
 @dataclass
 class Options:
@@ -135,6 +138,8 @@ def _score_table(
         "real_data": statistics.median(references) if references else None,
         "rows": rows,
     }
+    if differing := _differing_references(cells, score):
+        table["references_differ"] = differing
     base_outcomes = base.outcomes(score)
     compared: list[tuple[dict[str, Any], comparison.Comparison, list[Outcome]]] = []
     for row, cell in zip(rows, cells, strict=True):
@@ -216,6 +221,24 @@ def _seed_record(item: Outcome, directory: Path) -> dict[str, Any]:
 def relative(path: Path, directory: Path) -> str:
     """`path` as seen from the report's directory ("3", "seeds_0-2/3")."""
     return str(path.relative_to(directory)) if path.is_relative_to(directory) else str(path)
+
+
+def _differing_references(cells: list[Cell], score: str) -> dict[str, dict[str, int]] | None:
+    """For each seed whose runs disagree on the real data's own value of `score` beyond float rounding,
+    {seed: {value: runs}}; None when every seed agrees. A seed draws the same real images in every cell, so its
+    runs disagree only when they were scored with different feature networks (a domain classifier trained on
+    another machine or thread count) or reference images: their values do not compare."""
+    by_seed: dict[str, list[float]] = {}
+    for run in (run for cell in cells for run in cell.runs if score in run.references):
+        by_seed.setdefault(str(run.seed), []).append(run.references[score])
+    differing = {}
+    for seed, values in by_seed.items():
+        if max(values) - min(values) > REFERENCE_TOLERANCE * max(abs(value) for value in values):
+            counts: dict[str, int] = {}
+            for value in sorted(values):
+                counts[f"{value:.4g}"] = counts.get(f"{value:.4g}", 0) + 1
+            differing[seed] = counts
+    return differing or None
 
 
 def _run_record(run: Run, cell: str, directory: Path) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from ganlab.report.rounding import counted
+
 # status.json's key, and how the sentence names it
 SHOWN = (("torch", "torch"), ("pytorch_lightning", "Lightning"), ("device", "device"), ("cpu_threads", "CPU threads"))
 
@@ -33,7 +35,7 @@ def sentence(summary: dict[str, Any], total: int) -> str | None:
             parts.append(f"{label} {next(iter(counts))}")
         else:
             differing.append(label)
-            parts.append(f"{label} " + " or ".join(f"{value} ({_runs(count)})" for value, count in counts.items()))
+            parts.append(f"{label} {counted(counts)}")
     recorded = "every run" if summary["recorded"] == total else f"{summary['recorded']} of {total} runs recorded it"
     text = f"Trained with {', '.join(parts)} ({recorded})."
     if differing:
@@ -42,7 +44,3 @@ def sentence(summary: dict[str, Any], total: int) -> str | None:
             " where the difference lines up with the cells, a difference between cells may be the machines'."
         )
     return text
-
-
-def _runs(count: int) -> str:
-    return f"{count} run" if count == 1 else f"{count} runs"

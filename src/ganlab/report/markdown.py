@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ganlab.report import environment
-from ganlab.report.rounding import p_value, share, significant, with_interval
+from ganlab.report.rounding import counted, p_value, share, significant, with_interval
 from ganlab.report.wording import verdict_sentence
 
 DIRECTION = {"higher": "higher is better", "lower": "lower is better", None: "direction unknown"}
@@ -77,6 +77,8 @@ def _verdicts(group: dict[str, Any], report: dict[str, Any]) -> list[str]:
             "comparisons.",
             "",
         ]
+    if differing := table.get("references_differ"):
+        lines += [_references_differ(differing), ""]
     base_row = next(row for row in table["rows"] if row["vs_baseline"]["verdict"] == "baseline")
     level = f"{confidence}% simultaneous"
     lines += [verdict_sentence(table, row, base_row, group["margin"], level) for row in compared]
@@ -112,7 +114,20 @@ def _title(table: dict[str, Any]) -> str:
 def _real(table: dict[str, Any]) -> list[str]:
     if table.get("real_data") is None:
         return []
-    return [f"Real data scores {significant(table['real_data'])} (the baseline's real-data reference).", ""]
+    lines = [f"Real data scores {significant(table['real_data'])} (the baseline's real-data reference).", ""]
+    if differing := table.get("references_differ"):
+        lines[0:0] = [_references_differ(differing), ""]
+    return lines
+
+
+def _references_differ(differing: dict[str, dict[str, int]]) -> str:
+    shown = "; ".join(f"seed {seed}: {counted(values)}" for seed, values in differing.items())
+    return (
+        f"**The runs were scored against different references**: one seed's real images score differently ({shown}), "
+        "so the runs were scored with different feature networks (a domain classifier trained on another machine or "
+        "thread count) or reference images. Their values, and verdicts drawn from them, do not compare: score them "
+        "with one cached classifier (docs/configs.md)."
+    )
 
 
 def _score_table(table: dict[str, Any], confidence: int, p_label: str, interval_label: str) -> list[str]:

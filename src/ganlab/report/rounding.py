@@ -64,3 +64,8 @@ def p_value(value: float | None) -> str:
 def share(value: float | None) -> str:
     """A probability to two decimals."""
     return "n/a" if value is None else f"{value:.2f}"
+
+
+def counted(runs_by_value: dict[str, int]) -> str:
+    """'2.5.1 (2 runs) or 2.6.0 (1 run)': values that differ between runs, each with how many runs had it."""
+    return " or ".join(f"{value} ({count} run{'' if count == 1 else 's'})" for value, count in runs_by_value.items())
