@@ -10,6 +10,7 @@ secondary: their comparisons are shown unadjusted and marked exploratory.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,6 +27,7 @@ from ganlab.report.runs import Run
 # relative: one seed's real images, scored by the same network, agree to float rounding; another classifier
 # moves them well past that (docs/configs.md)
 REFERENCE_TOLERANCE = 1e-4
+
 
 @dataclass
 class Options:
@@ -231,13 +233,11 @@ def _differing_references(cells: list[Cell], score: str) -> dict[str, dict[str, 
     by_seed: dict[str, list[float]] = {}
     for run in (run for cell in cells for run in cell.runs if score in run.references):
         by_seed.setdefault(str(run.seed), []).append(run.references[score])
-    differing = {}
-    for seed, values in by_seed.items():
-        if max(values) - min(values) > REFERENCE_TOLERANCE * max(abs(value) for value in values):
-            counts: dict[str, int] = {}
-            for value in sorted(values):
-                counts[f"{value:.4g}"] = counts.get(f"{value:.4g}", 0) + 1
-            differing[seed] = counts
+    differing = {
+        seed: dict(Counter(f"{value:.4g}" for value in sorted(values)))
+        for seed, values in by_seed.items()
+        if max(values) - min(values) > REFERENCE_TOLERANCE * max(abs(value) for value in values)
+    }
     return differing or None
 
 
