@@ -2,7 +2,9 @@
 
 The run's networks and tricks are rebuilt from the checkpoint alone (its config and data shape are stored
 in it), and samples come from the generator the run's pictures came from: G's moving average when the run
-kept one (trick=ema), else G. Images are written as `arr_0`,
+kept one (trick=ema), else G. The checkpoint is data: its config's `_target_`s are built only when ganlab's
+configs or the folders on the command's `hydra.searchpath` declare them (ganlab.declared_targets), unless
+`trust_checkpoint=true` says the file is trusted. Images are written as `arr_0`,
 uint8, (n, H, W, C), the layout other GAN evaluation suites read, plus `<out>.png`, a grid of the first
 64. Point data (the toy curve) is written as float32 (n, 2) in the networks' units.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,15 +50,21 @@ def checkpoint_to_sample(checkpoint_path: str | Path) -> Path:
 def check_arguments(cfg: DictConfig) -> None:
     if OmegaConf.is_missing(cfg, "ckpt"):
         raise SampleError("ckpt is required: python -m ganlab.sample ckpt=outputs/<date>/<time>/checkpoints/last.ckpt")
+    if not isinstance(cfg.get("trust_checkpoint", False), bool):
+        raise SampleError(f"trust_checkpoint = {cfg.trust_checkpoint!r}: must be true or false")
     for key, least in (("n", 1), ("batch_size", 1), ("seed", 0)):
         if not isinstance(cfg[key], int) or isinstance(cfg[key], bool) or cfg[key] < least:
             raise SampleError(f"{key} = {cfg[key]!r}: must be an integer >= {least}")
     checkpoint_to_sample(cfg.ckpt)
 
 
-def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior, tuple[float, float], bool]:
+def load_generator(
+    checkpoint_path: str | Path, search_path: Sequence[str] = (), trust: bool = False
+) -> tuple[nn.Module, LatentPrior, tuple[float, float], bool]:
     """(generator in eval mode, its latent prior, its output range, whether a trick replaced G for sampling:
-    G's moving average)."""
+    G's moving average). The stored config's targets must be declared by ganlab's configs or the `search_path`
+    folders, unless `trust`."""
+    from ganlab.declared_targets import UndeclaredTarget, check_stored_config
     from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
     from ganlab.models.activations import output_range
 
@@ -67,6 +76,11 @@ def load_generator(checkpoint_path: str | Path) -> tuple[nn.Module, LatentPrior,
     config, data_shape = hparams.get("config"), hparams.get("data_shape")
     if config is None or data_shape is None:
         raise SampleError(f"ckpt = {checkpoint_path}: not a ganlab checkpoint with its config and data shape")
+    if not trust:
+        try:
+            check_stored_config(config, f"ckpt = {checkpoint_path}", search_path)
+        except UndeclaredTarget as error:
+            raise SampleError(str(error)) from None
     from ganlab.build import build_module
 
     try:
@@ -131,6 +145,18 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def search_path() -> list[str]:
+    """The config folders the command was given ('hydra.searchpath=[file://my_conf]', --config-dir), as
+    file:// and pkg:// entries; empty outside a Hydra app."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return []
+    sources = HydraConfig.get().runtime.config_sources
+    return [f"{source.schema}://{source.path}" for source in sources
+            if source.provider != "hydra" and source.schema in ("file", "pkg")]  # fmt: skip
+
+
 def sample(cfg: DictConfig) -> Path:
     """Write the samples `cfg` asks for; returns the npz path."""
     check_arguments(cfg)
@@ -141,7 +167,8 @@ def sample(cfg: DictConfig) -> Path:
     from ganlab.plots import save_image_grid
 
     device = resolve_device(str(cfg.device))
-    generator, latent, value_range, averaged = load_generator(cfg.ckpt)
+    trust = bool(cfg.get("trust_checkpoint"))
+    generator, latent, value_range, averaged = load_generator(cfg.ckpt, search_path(), trust)
     samples = draw(generator, latent, cfg.n, cfg.batch_size, cfg.seed, device)
     make_folder(written, cfg.out)
     if samples.dim() == 4:

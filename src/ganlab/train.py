@@ -54,7 +54,7 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
 
         pl.seed_everything(cfg.seed, workers=True)  # before building: weight init draws from it
         datamodule, module, trainer = build_run(cfg)
-        check_start(start, cfg, module.optimizer_steps_per_iteration)
+        check_start(start, module.optimizer_steps_per_iteration)
     if ready_to_fit(start, cfg, trainer, module.optimizer_steps_per_iteration):
         fit(trainer, module, datamodule, start)
         if trainer.is_global_zero:

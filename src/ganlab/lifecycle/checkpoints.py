@@ -22,6 +22,7 @@ last.ckpt at its end, it would have nothing left to train and its final scores w
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from pathlib import Path
@@ -32,6 +33,8 @@ from pytorch_lightning.callbacks import ModelCheckpoint
 
 from ganlab.lifecycle.plan import END_CHECKPOINT
 from ganlab.validate import InvalidValue, is_number
+
+log = logging.getLogger(__name__)
 
 
 def training_stops_after_this_epoch(trainer: pl.Trainer) -> bool:
@@ -63,7 +66,9 @@ class RunCheckpoint(ModelCheckpoint):
 
     def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if training_stops_after_this_epoch(trainer):
-            trainer.save_checkpoint(self._path(END_CHECKPOINT.stem))  # every process calls it, as Lightning asks
+            # every process calls it, as Lightning asks; weights_only=False (the whole training state) said here, or
+            # Lightning logs that it "was not set", which reads as if the file were loaded unsafely
+            trainer.save_checkpoint(self._path(END_CHECKPOINT.stem), weights_only=False)
         elif self.time_to_save(trainer):
             super().on_train_epoch_end(trainer, pl_module)
 
@@ -71,6 +76,11 @@ class RunCheckpoint(ModelCheckpoint):
         super().on_train_end(trainer, pl_module)
         if trainer.is_global_zero and self._path(END_CHECKPOINT.stem).is_file():  # the ending is written
             os.replace(self._path(END_CHECKPOINT.stem), self._path(self.filename))
+            log.info(
+                "checkpoint %s: weights, optimizer states, iteration counters, RNG states and the resolved config, "
+                "as tensors and plain containers (read back as data, never as code)",
+                self._path(self.filename),
+            )
 
     def _path(self, name: str) -> Path:
         return Path(self.dirpath) / f"{name}{self.FILE_EXTENSION}"

@@ -9,7 +9,8 @@ decides from its directory's status.json (`job_plan`): completed jobs are skippe
 ones resume from their checkpoint, failed ones rerun only with `rerun_failed=true`.
 
 Kept free of Lightning and torch at import (the functions that need them import them): train.py consults it
-before deciding to build anything. Once built, `check_checkpoint` refuses a checkpoint of other settings.
+before deciding to build anything; `check_checkpoint` refuses a checkpoint of other settings before anything is
+built (its stored config is compared, never instantiated).
 """
 
 from __future__ import annotations
@@ -132,8 +133,9 @@ def resume_from(cfg: DictConfig, output_dir: Path) -> Path | None:
     return None
 
 
-def check_checkpoint(path: Path, cfg: DictConfig, steps_per_iteration: int) -> int:
-    """Refuse a file that is not a ganlab checkpoint or was trained with other settings; returns its iteration."""
+def check_checkpoint(path: Path, cfg: DictConfig) -> int:
+    """Refuse a file that is not a ganlab checkpoint or was trained with other settings; returns its Lightning
+    global step. Called before anything is built: the stored config is compared, never instantiated."""
     from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
 
     try:
@@ -144,6 +146,4 @@ def check_checkpoint(path: Path, cfg: DictConfig, steps_per_iteration: int) -> i
     except (KeyError, TypeError, ValueError) as error:  # read, but without a step count: not Lightning's
         raise ConfigError(f"ckpt_path: {path}: not a Lightning checkpoint (no global_step: {error})") from None
     check_checkpoint_matches(path, OmegaConf.to_container(cfg, resolve=True), config)
-    return step // steps_per_iteration
-
-
+    return step

@@ -38,7 +38,8 @@ class Start:
     sweep: bool
     continues: bool  # in a directory whose .hydra/ Hydra left as the run had it
     checkpoint: Path | None = None
-    iteration: int = 0  # the checkpoint's
+    global_step: int = 0  # the checkpoint's, in Lightning's optimizer steps
+    iteration: int = 0  # ... in training iterations
 
     @property
     def status_path(self) -> Path:
@@ -61,16 +62,18 @@ def plan_start(cfg: DictConfig, sweep: bool) -> Start:
 
 
 def find_checkpoint(start: Start, cfg: DictConfig) -> None:
-    """The checkpoint a resume continues from; a rerun without one starts over (its files set aside)."""
+    """The checkpoint a resume continues from, refused (ConfigError) before anything is built when it is not a
+    ganlab checkpoint of these settings; a rerun without one starts over (its files set aside)."""
     if start.kind == "resume":
         start.checkpoint = resume_from(cfg, start.output_dir)
         start.kind = "resume" if start.checkpoint is not None else "fresh"
-
-
-def check_start(start: Start, cfg: DictConfig, steps_per_iteration: int) -> None:
-    """Refuse a checkpoint of other settings (ConfigError), once the run is built."""
     if start.checkpoint is not None:
-        start.iteration = check_checkpoint(start.checkpoint, cfg, steps_per_iteration)
+        start.global_step = check_checkpoint(start.checkpoint, cfg)
+
+
+def check_start(start: Start, steps_per_iteration: int) -> None:
+    """The checkpoint's iteration, once the run is built and knows its optimizer steps per iteration."""
+    start.iteration = start.global_step // steps_per_iteration
 
 
 @contextmanager
@@ -125,7 +128,7 @@ def fit(trainer: pl.Trainer, module: pl.LightningModule, datamodule: pl.Lightnin
     checkpoint = None if start.checkpoint is None else str(start.checkpoint)
     preemption = find_callback(trainer, Preemption)  # always attached (ganlab.lifecycle.attach)
     try:
-        # weights_only: the checkpoint was read as data once already (check_start), and is so again
+        # weights_only: the checkpoint was read as data once already (find_checkpoint), and is so again
         trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)
     except SIGTERMException:
         preemption.pass_signal_on()  # under submitit: requeue the job (it then resumes by itself)
