@@ -274,3 +274,13 @@ def test_a_run_killed_while_writing_its_final_scores_resumes_and_writes_them(tmp
     assert [row["step"] for row in read_metrics(tmp_path / "run")] == [str(step) for step in range(12)]
     assert not (checkpoints / "end.ckpt").exists()
     assert torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=False)["global_step"] == 2 * 12
+
+
+@pytest.mark.parametrize("damaged", [b"", b"{", b"\xff\xfe", b"[1]", b'{"updated": "now"}'])
+def test_a_damaged_status_json_is_never_trained_over(tmp_path, damaged):
+    (tmp_path / "metrics.csv").write_text("step,train/d_loss\n0,1.3\n")
+    (tmp_path / "status.json").write_bytes(damaged)
+    for sweep in (True, False):
+        with pytest.raises(ConfigError, match=r"status.json cannot be read as a run's record .* left as it is"):
+            job_plan(tmp_path, ["seed=1"], None, False, sweep=sweep)
+    assert (tmp_path / "metrics.csv").read_text() == "step,train/d_loss\n0,1.3\n"

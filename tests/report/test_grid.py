@@ -56,7 +56,7 @@ def test_a_grid_that_cannot_be_tested_says_why(tmp_path):
               ("tanh", "smooth"): [3.0, 4.0]}  # fmt: skip
     grid = write_report(grid_sweep(tmp_path / "sweep", finals))["groups"][0]["grid"]
     assert grid["untested"] == "every cell needs the same number of counted seeds, two at least; the cells have 1, 2"
-    runs = find_runs(tmp_path / "sweep")
+    runs, _ = find_runs(tmp_path / "sweep")
     one_axis = [cell for cell in make_cells(runs) if "model.head=null" in cell.overrides]
     assert analyse_grid(one_axis, "val/classifier_fid", "lower", 0.05) is None  # one axis varies: not a grid
 
@@ -65,7 +65,7 @@ def test_curves_use_a_log_axis_across_decades_and_name_the_direction(tmp_path):
     sweep = tmp_path / "sweep"
     for seed, final in enumerate([20.0, 900.0, 150.0]):
         write_run(sweep / str(seed), ["trick=base"], seed, fid_curve(final))
-    cells = make_cells(find_runs(sweep))
+    cells = make_cells(find_runs(sweep)[0])
     figure = score_figure([("classifier_fid", cells, "val/classifier_fid", "lower")])
     (axes,) = figure.axes
     assert axes.get_yscale() == "log" and axes.get_ylabel() == "classifier_fid (lower is better)"
@@ -79,7 +79,7 @@ def test_samples_come_from_the_median_seed(tmp_path):
         run = write_run(sweep / str(seed), ["trick=base"], seed, fid_curve(final))
         (run / "samples").mkdir()
         (run / "samples" / "step_000030.png").write_bytes(b"")
-    (cell,) = make_cells(find_runs(sweep))
+    (cell,) = make_cells(find_runs(sweep)[0])
     picture, caption = median_seed_picture(cell, "val/classifier_fid")
     assert picture == sweep / "2" / "samples" / "step_000030.png" and caption == "seed 2: classifier_fid 150"
 

@@ -23,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ganlab.dotted_keys import flatten
 from ganlab.lifecycle.directories import set_failed_attempt_aside
-from ganlab.lifecycle.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_status
+from ganlab.lifecycle.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_status, status_unreadable
 from ganlab.run_identity import training_identity
 from ganlab.validate import ConfigError
 
@@ -58,6 +58,11 @@ def job_plan(
     """What to do in `output_dir` and why: `fresh`, `resume` (from its checkpoint, or from the start when it
     holds none) or `skip` (a sweep job that completed, or failed and is not to be rerun). ConfigError when
     the directory holds a run this command must not touch; nothing in it has been changed then."""
+    if status_unreadable(output_dir):  # a run of unknown state: never trained over, nor skipped in silence
+        raise ConfigError(
+            f"{output_dir / 'status.json'} cannot be read as a run's record (damaged or not ganlab's); the directory's "
+            "run is left as it is: move the file aside to rerun the run there, or start it in a new directory"
+        )
     status = read_status(output_dir)
     state = status.get("status")
     if ckpt_path not in (None, ""):

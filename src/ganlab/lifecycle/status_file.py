@@ -51,11 +51,18 @@ def hydra_overrides() -> list[str] | None:
 
 
 def read_status(run_dir: Path) -> dict[str, Any]:
-    """A run directory's status.json; {} when it has none (or an unreadable one)."""
+    """A run directory's status.json; {} when it has none, or one that is not a JSON record (damaged: see
+    `status_unreadable`)."""
     try:
-        return json.loads((Path(run_dir) / "status.json").read_text())
-    except (OSError, json.JSONDecodeError):
+        record = json.loads((Path(run_dir) / "status.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # ValueError: not JSON, or not UTF-8
         return {}
+    return record if isinstance(record, dict) else {}
+
+
+def status_unreadable(run_dir: Path) -> bool:
+    """Whether the directory holds a status.json that cannot be read as a run's record."""
+    return (Path(run_dir) / "status.json").is_file() and "status" not in read_status(run_dir)
 
 
 def age_seconds(status: dict[str, Any]) -> float:

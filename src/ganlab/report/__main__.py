@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from ganlab.atomic_files import write_text_atomically
-from ganlab.report.analysis import Options, analyse, strict_json
+from ganlab.report.analysis import Options, analyse, relative, strict_json
 from ganlab.report.cells import ReportError, comparable_groups
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
-from ganlab.report.runs import find_runs
+from ganlab.report.runs import UnreadableRun, find_runs
 from ganlab.validate import is_share
 
 
@@ -76,9 +76,12 @@ def write_report(directory: Path, **options: Any) -> dict[str, Any]:
     if not directory.is_dir():
         raise ReportError(f"{directory}: no such directory")
     settings = Options(directory=directory, title=options.pop("title", None) or str(directory), **options)
-    runs = find_runs(directory)
+    runs, unreadable = find_runs(directory)
+    if not runs and unreadable:
+        raise ReportError(f"{directory}: no run below it can be read: {_unreadable_list(unreadable, directory)}")
     groups = comparable_groups(runs)
     report = analyse(runs, groups, settings)
+    report["unreadable"] = [{"path": relative(run.path, directory), "why": run.why} for run in unreadable]
     pictures = []
     panels = [
         (score["score"].removeprefix("val/") + (f" (group {index + 1})" if len(groups) > 1 else ""),
@@ -98,6 +101,10 @@ def write_report(directory: Path, **options: Any) -> dict[str, Any]:
     return report
 
 
+def _unreadable_list(unreadable: list[UnreadableRun], directory: Path) -> str:
+    return "; ".join(f"{relative(run.path, directory)}: {run.why}" for run in unreadable)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     options = {key: getattr(arguments, key) for key in
@@ -113,6 +120,8 @@ def main(argv: list[str] | None = None) -> int:
                 verdict = row["vs_baseline"]["verdict"]
                 if verdict != "baseline":
                     print(f"{table['score']}  {row['cell']}  vs {group['baseline']}: {verdict}")
+    for run in report["unreadable"]:
+        print(f"not readable, left out: {run['path']}: {run['why']}")
     unfinished = [run for run in report["runs"] if run["state"] != "completed"]
     print(f"{len(report['runs'])} runs, {len(unfinished)} not completed; wrote {arguments.directory / 'report.md'}")
     return 0

@@ -88,18 +88,25 @@ def median_seed_picture(cell: Cell, score: str) -> tuple[Path, str] | None:
 def save_final_samples(cells: Sequence[Cell], score: str | None, path: Path) -> bool:
     """Each cell's median seed's last sample picture, side by side, titled with cell, seed and score.
     False: no cell has one."""
-    shown = [(cell.label, found) for cell in cells if score and (found := median_seed_picture(cell, score))]
-    if not shown:
-        return False
     import matplotlib.image
     from matplotlib.figure import Figure
+
+    shown = []
+    for cell in cells:
+        if score and (found := median_seed_picture(cell, score)):
+            try:  # a run folder is data: a damaged picture is left out of the figure, not the end of the report
+                shown.append((cell.label, matplotlib.image.imread(found[0]), found[1]))
+            except (OSError, ValueError, SyntaxError):
+                continue
+    if not shown:
+        return False
 
     cols = min(4, len(shown))
     rows = math.ceil(len(shown) / cols)
     figure = Figure(figsize=(4 * cols, 4.4 * rows), dpi=100)
-    for number, (label, (picture, caption)) in enumerate(shown):
+    for number, (label, picture, caption) in enumerate(shown):
         axes = figure.add_subplot(rows, cols, number + 1)
-        axes.imshow(matplotlib.image.imread(picture), cmap="gray")  # a grey-level grid reads as one channel
+        axes.imshow(picture, cmap="gray")  # a grey-level grid reads as one channel
         axes.set_title(f"{label}\n{caption} (the median seed)", fontsize="small")
         axes.axis("off")
     figure.tight_layout()

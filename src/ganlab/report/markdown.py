@@ -25,6 +25,10 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
     ]
     if trained_with := environment.sentence(report["environment"], len(runs)):
         lines += ["", trained_with]
+    if unreadable := report.get("unreadable"):
+        lines += ["", f"**{len(unreadable)} run{'s' if len(unreadable) > 1 else ''} could not be read and "
+                  f"{'are' if len(unreadable) > 1 else 'is'} left out of every count**: "
+                  + "; ".join(f"`{run['path']}`: {run['why']}" for run in unreadable) + "."]  # fmt: skip
     lines += ["", "## Verdicts"]
     groups = report["groups"]
     for number, group in enumerate(groups, start=1):

@@ -46,7 +46,7 @@ def outcome(run: Run, score: str) -> Outcome:
         return Outcome(run, NOT_RUN, why="no status.json: stopped before training, or not a ganlab run")
     if state == "diverged":
         return Outcome(run, FAILURE, why=f"diverged at iteration {run.status.get('iteration', '?')}")
-    if state != "completed":  # failed, or a state of a newer ganlab: not a value this report can read
+    if state != "completed":  # failed
         return Outcome(run, FAILURE, why=f"{state}: " + _first_line(run.status.get("error", "")))
     final = run.final(score)
     if final is None:

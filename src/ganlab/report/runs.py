@@ -2,7 +2,8 @@
 
 A run is a directory holding `.hydra/config.yaml` (every ganlab run writes it first, before training,
 so a run refused for its config is found too). A single run, a finished sweep and a sweep still
-running are read the same way.
+running are read the same way. Every file is read as data that may be damaged (ganlab.report.run_files): a run
+with a file that cannot be read is set apart with the reason, and the others are reported.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from ganlab.lifecycle.status_file import is_stale, read_status
-from ganlab.logged_columns import is_score, read_columns
+from ganlab.lifecycle.status_file import is_stale
+from ganlab.logged_columns import is_score
+from ganlab.report import run_files
+from ganlab.report.run_files import Unreadable
 
 
 @dataclass
@@ -66,24 +67,37 @@ class Run:
         return values[-1] if values else None
 
 
-def find_runs(root: Path) -> list[Run]:
-    """Every run at or below `root`, in job order (multirun/<date>/<time>/2 before .../10)."""
+@dataclass(frozen=True)
+class UnreadableRun:
+    path: Path
+    why: str  # which file, and what is wrong with it
+
+
+def find_runs(root: Path) -> tuple[list[Run], list[UnreadableRun]]:
+    """Every run at or below `root`, in job order (multirun/<date>/<time>/2 before .../10), and the run
+    directories whose files cannot be read as ganlab writes them (ganlab.report.run_files)."""
     configs = sorted(Path(root).rglob(".hydra/config.yaml"), key=lambda path: _natural_key(path.parent.parent))
-    return [_read_run(path.parent.parent) for path in configs]
+    runs, unreadable = [], []
+    for path in (config.parent.parent for config in configs):
+        try:
+            runs.append(_read_run(path))
+        except Unreadable as error:
+            unreadable.append(UnreadableRun(path, str(error)))
+    return runs, unreadable
 
 
 def _read_run(path: Path) -> Run:
-    config = yaml.safe_load((path / ".hydra" / "config.yaml").read_text()) or {}
-    overrides_file = path / ".hydra" / "overrides.yaml"
-    overrides = (yaml.safe_load(overrides_file.read_text()) or []) if overrides_file.is_file() else []
-    run = Run(path=path, overrides=[str(item) for item in overrides], config=config, status=read_status(path))
-    metrics_csv = path / "metrics.csv"
-    if metrics_csv.is_file():
-        for column, history in read_columns(metrics_csv).items():
-            if is_score(column) and not column.startswith("val/d_acc_"):
-                run.scores[column] = history
-            elif column.startswith("val/real_"):
-                run.references[column.replace("val/real_", "val/", 1)] = history[0][1]
+    run = Run(
+        path=path,
+        overrides=run_files.read_overrides(path / ".hydra" / "overrides.yaml"),
+        config=run_files.read_config(path / ".hydra" / "config.yaml"),
+        status=run_files.read_status(path / "status.json"),
+    )
+    for column, history in run_files.read_metrics(path / "metrics.csv").items():
+        if is_score(column) and not column.startswith("val/d_acc_"):
+            run.scores[column] = history
+        elif column.startswith("val/real_"):
+            run.references[column.replace("val/real_", "val/", 1)] = history[0][1]
     return run
 
 
