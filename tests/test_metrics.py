@@ -108,13 +108,13 @@ def test_the_classifier_trains_once_and_is_reused(offline_data, make_config, tmp
     config = make_config("data=mnist", *offline_data("mnist"), f"metric.scores.cache_dir={tmp_path / 'cls'}")
     data_config = {key: value for key, value in config.data.items()}
     with caplog.at_level("INFO"):
-        classifier, accuracy, path = load_or_train(data_config, tmp_path / "cls", epochs=2)
+        classifier, accuracy, path = load_or_train(data_config, tmp_path / "cls", epochs=2, pinned=False)
     assert "training the domain classifier on 64 images" in caplog.text
     assert path.parent == tmp_path / "cls" and path.is_file() and 0 <= accuracy <= 1
     written = os.stat(path).st_mtime_ns
     caplog.clear()
     with caplog.at_level("INFO"):
-        again, same_accuracy, same_path = load_or_train(data_config, tmp_path / "cls", epochs=2)
+        again, same_accuracy, same_path = load_or_train(data_config, tmp_path / "cls", epochs=2, pinned=False)
     assert "training" not in caplog.text and f"domain classifier read from {path}" in caplog.text
     assert same_path == path and os.stat(path).st_mtime_ns == written and same_accuracy == accuracy
     pairs = zip(classifier.state_dict().values(), again.state_dict().values(), strict=True)
@@ -134,7 +134,8 @@ def test_jobs_side_by_side_train_the_classifier_once(offline_data, make_config, 
 
     monkeypatch.setattr(domain_classifier, "train_domain_classifier", slow_training)
     with caplog.at_level("INFO"), ThreadPoolExecutor(2) as jobs:
-        results = list(jobs.map(lambda _: load_or_train(data_config, tmp_path / "cls", epochs=1), range(2)))
+        results = list(jobs.map(lambda _: load_or_train(data_config, tmp_path / "cls", epochs=1, pinned=False),
+                                range(2)))  # fmt: skip
     assert len(trainings) == 1
     assert "another job is making the domain classifier" in caplog.text
     assert results[0][1] == results[1][1] and results[0][2] == results[1][2]  # one accuracy, one file
@@ -150,7 +151,7 @@ def test_a_cache_dir_that_cannot_be_written_is_named_before_training_and_after_a
     trained = []
     monkeypatch.setattr(domain_classifier, "train_domain_classifier", lambda *a, **k: trained.append(1))
     with pytest.raises(CacheNotWritten, match=r"cache_dir = .*a_file/cls: cannot be written \(\[Errno 20\] Not a"):
-        load_or_train(data_config, a_file / "cls", epochs=1)
+        load_or_train(data_config, a_file / "cls", epochs=1, pinned=False)
     assert trained == []  # refused before the training, not after it
     monkeypatch.undo()
 
@@ -160,7 +161,7 @@ def test_a_cache_dir_that_cannot_be_written_is_named_before_training_and_after_a
 
     monkeypatch.setattr(torch, "save", full_disk)
     with pytest.raises(CacheNotWritten, match=r"cache_dir = .*cls: cannot be written \(\[Errno 28\] No space left"):
-        load_or_train(data_config, tmp_path / "cls", epochs=1)
+        load_or_train(data_config, tmp_path / "cls", epochs=1, pinned=False)
     # no half-written file left for a later run to read; only the empty lock file that jobs side by side share
     assert [path.suffix for path in (tmp_path / "cls").iterdir()] == [".lock"]
 
@@ -183,7 +184,9 @@ def test_a_first_debug_run_trains_a_smaller_classifier_and_a_full_one_replaces_i
     labels[left_out] = 9
     write_mnist_split(tmp_path / "data", "train", images, labels)
     data = [f"paths.data_dir={tmp_path / 'data'}", "data=mnist", "data.download=false", "model=mlp"]
-    config = make_config(*data, "trainer=debug", "trainer.limit_val_batches=0.001", "metric.scores.epochs=1")
+    limited = ["trainer=debug", "trainer.limit_val_batches=0.001", "metric.scores.epochs=1"]
+    limited.append("metric.scores.pinned=false")  # the digits' pinned classifier aside: this one is trained
+    config = make_config(*data, *limited)
     assert config.metric.scores.evaluation_limit == 0.001  # the trainer's limit reaches the classifier
     with caplog.at_level("INFO"):
         run(config)
@@ -198,18 +201,19 @@ def test_a_first_debug_run_trains_a_smaller_classifier_and_a_full_one_replaces_i
     data_config = dict(config.data)
     caplog.clear()
     with caplog.at_level("INFO"):
-        _, _, again = load_or_train(data_config, smaller, epochs=1, evaluation_limit=0.001)
+        _, _, again = load_or_train(data_config, smaller, epochs=1, evaluation_limit=0.001, pinned=False)
     assert again == path and "training" not in caplog.text  # read, not trained again
-    _, _, full = load_or_train(data_config, smaller, epochs=1)  # an unlimited run trains the full one
+    _, _, full = load_or_train(data_config, smaller, epochs=1, pinned=False)  # an unlimited run trains the full one
     assert full != path and torch.load(full)["images"] == 1200
-    _, _, preferred = load_or_train(data_config, smaller, epochs=1, evaluation_limit=0.001)
+    _, _, preferred = load_or_train(data_config, smaller, epochs=1, evaluation_limit=0.001, pinned=False)
     assert preferred == full  # which limited runs use from then on
 
 
 def test_evaluation_leaves_the_training_losses_unchanged(make_config, tmp_path):
     """Dropout draws from the global RNG in training, so any draw evaluation took from it would show."""
     common = ["trainer=debug", "trainer.max_steps=6", "trick=drop"]
-    evaluated = [*common, "metric.every_n_steps=1", f"metric.scores.cache_dir={tmp_path / 'classifiers'}"]
+    evaluated = [*common, "metric.every_n_steps=1", "metric.scores.pinned=false",
+                 f"metric.scores.cache_dir={tmp_path / 'classifiers'}"]  # fmt: skip
     run(make_config(*evaluated, output_dir=tmp_path / "evaluated"))  # trains the classifier
     run(make_config(*evaluated, output_dir=tmp_path / "cached"))  # reads it (building it draws weights)
     run(make_config(*common, "metric=none", output_dir=tmp_path / "plain"))
@@ -218,9 +222,10 @@ def test_evaluation_leaves_the_training_losses_unchanged(make_config, tmp_path):
         return [{k: v for k, v in row.items() if k.startswith("train/")} for row in read_metrics(tmp_path / name)]
 
     assert training_rows("evaluated") == training_rows("cached") == training_rows("plain")
-    # and the evaluations did happen: before training, at iterations 1-5, and the final one at 6
-    steps = [int(row["step"]) for row in read_metrics(tmp_path / "evaluated", prefix="val/classifier")]
-    assert steps == [0, 1, 2, 3, 4, 5, 6]
+    # and the evaluations did happen: before training, at iterations 1-6 at the curve's size, and the final one at 6
+    rows = read_metrics(tmp_path / "evaluated", prefix="val/classifier")
+    assert [(int(row["step"]), row["val/samples"]) for row in rows] == [(0, "64"), (1, "64"), (2, "64"), (3, "64"),
+                                                                       (4, "64"), (5, "64"), (6, "64"), (6, "128")]
 
 
 def test_a_limited_evaluation_of_few_samples_still_has_a_reference_to_read_fid_against(make_config, tmp_path, caplog):
@@ -234,7 +239,8 @@ def test_a_limited_evaluation_of_few_samples_still_has_a_reference_to_read_fid_a
     (reference,) = [row for row in rows if row["val/real_classifier_fid"]]
     assert math.isfinite(float(reference["val/real_classifier_fid"]))
     scored = [row for row in rows if row["val/classifier_fid"]]
-    assert [row["step"] for row in scored] == ["0", "5"]
+    # the curve's size at 0 and at the end, then the final evaluation's: each bounded to its share, 2 at least
+    assert [(row["step"], row["val/samples"]) for row in scored] == [("0", "2"), ("5", "2"), ("5", "2")]
     assert all(math.isfinite(float(row["val/classifier_fid"])) for row in scored)
 
 
@@ -246,7 +252,8 @@ def test_a_run_logs_scores_beside_the_real_data_reference(make_config, tmp_path)
     assert float(reference[0]["val/real_modes_covered"]) == 10  # the 10 digit classes, by the classifier
     assert float(reference[0]["val/real_classifier_score"]) > 5  # a good classifier on 10 balanced classes
     scored = [row for row in rows if row["val/classifier_score"]]
-    assert [row["step"] for row in scored] == ["0", "5"]
+    assert [(row["step"], row["val/samples"]) for row in scored] == [("0", "100"), ("5", "100"), ("5", "200")]
+    assert reference[0]["val/real_samples"] == "200"  # the reference is final_num_samples real images
     for row in scored:
         assert 1 <= float(row["val/classifier_score"]) <= 10
         assert 1 <= float(row["val/modes_covered"]) <= 10
@@ -269,7 +276,7 @@ def test_toy_metric_measures_the_distance_to_the_curve(make_config, tmp_path):
     rows = read_metrics(tmp_path / "run", prefix="val/")
     assert float(rows[0]["val/real_toy_curve_distance"]) < 1e-3
     generated = [float(row["val/toy_curve_distance"]) for row in rows if row["val/toy_curve_distance"]]
-    assert len(generated) == 2 and all(distance > 10 for distance in generated)  # untrained: far off the curve
+    assert len(generated) == 3 and all(distance > 10 for distance in generated)  # untrained: far off the curve
 
 
 def test_metric_none_trains_without_evaluation(make_config, tmp_path):
@@ -319,7 +326,7 @@ def test_caches_under_a_home_relative_data_dir_go_to_the_home_folder(make_config
     """paths.data_dir defaults to '~/.cache/ganlab': no literal '~' folder may appear in the working directory."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    run(make_config("trainer=debug", "paths.data_dir='~/data'"))
+    run(make_config("trainer=debug", "paths.data_dir='~/data'", "metric.scores.pinned=false"))
     assert len(list((tmp_path / "home" / "data" / "classifiers").glob("*.pt"))) == 1
     assert len(list((tmp_path / "home" / "data" / "references").glob("*.pt"))) == 1
     assert not (tmp_path / "~").exists()
@@ -362,4 +369,4 @@ def test_limit_val_batches_bounds_every_evaluation_and_status_json_times_them(
         return
     assert f"real-data reference on {reference} images" in caplog.text
     assert set(timings["evaluation_seconds"]) == evaluations and timings["reference_seconds"] >= 0
-    assert [row["step"] for row in scored if row["val/classifier_score"]] == ["0", "5"]
+    assert [row["step"] for row in scored if row["val/classifier_score"]] == ["0", "5", "5"]

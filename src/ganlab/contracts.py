@@ -10,7 +10,7 @@ base class, `ganlab.tricks.base.Trick`; the one for IS/FID/KID feature networks 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import torch
 from torch import nn
@@ -122,6 +122,10 @@ class Scores(Protocol):
     # Which way each score improves, "higher" or "lower", by name, the study's headline score first: the
     # report draws verdicts on these only (a score missing here is tabulated without one).
     better: dict[str, str]
+    # What the scores are measured with: {"id": ..., ...}, the id naming the feature network's weights by their
+    # SHA-256 (ganlab.metrics.yardstick). The report compares only runs that share it; a metric of the user's
+    # that declares none is recorded as "undeclared".
+    yardstick: dict[str, Any]
 
     def to(self, device: torch.device) -> Scores: ...
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+SAMPLE_COUNT = "val/samples"  # how many generated samples the row's scores were computed on
+
 
 def read_columns(metrics_csv: Path) -> dict[str, list[tuple[int, float]]]:
     """{column: [(step, value), ...]} for every non-empty cell of metrics.csv, in file order.
@@ -24,5 +26,11 @@ def read_columns(metrics_csv: Path) -> dict[str, list[tuple[int, float]]]:
 
 
 def is_score(column: str) -> bool:
-    """A generator's score (`val/fid`), not its real-data reference (`val/real_fid`) or a spread (`_std`)."""
-    return column.startswith("val/") and not column.startswith("val/real_") and not column.endswith("_std")
+    """A generator's score (`val/fid`), not its real-data reference (`val/real_fid`), a spread (`_std`) or the
+    evaluation's sample count (`val/samples`)."""
+    return (
+        column.startswith("val/")
+        and not column.startswith("val/real_")
+        and not column.endswith("_std")
+        and column != SAMPLE_COUNT
+    )

@@ -8,9 +8,10 @@ everywhere at once, and a key that must not count is named here, once.
   the groups that define training (`data.limit` among them), except where the data set lives (a requeued job
   may run on another node) and the evaluation limit's copy, which only sizes a domain classifier still to be
   trained;
-- `score_setting`: what a score's value depends on besides the generator (ganlab.report groups runs by it;
-  `data.limit` is not part of it: the scores of every data size are read against the whole data set, and a
-  sweep over `data.limit` is an axis of cells to compare);
+- `score_setting`: what a score's value depends on besides the generator and the feature network (ganlab.report
+  groups runs by it and by the network's recorded hash, the yardstick; `data.limit` is not part of it: the
+  scores of every data size are read against the whole data set, and a sweep over `data.limit` is an axis of
+  cells to compare);
 - `data_selection`: which images a data config chooses (the domain classifier and reference caches' key).
 
 Light: no torch, no Lightning (the report imports it).
@@ -33,6 +34,9 @@ DATA_SERVING_KEYS = (
 )
 # metric keys that say how often or in what chunks it runs, not what it measures
 METRIC_SCHEDULE_KEYS = ("every_n_steps", "batch_size", "seed", "scores.evaluation_limit")
+# whether the shipped classifier is used: the report groups runs by the network's recorded hash (the yardstick)
+# instead, so a run of an older ganlab rescored onto the pinned classifier joins the runs trained on it
+METRIC_NETWORK_KEYS = ("scores.pinned",)
 
 
 def training_identity(config: dict[str, Any]) -> dict[str, Any]:
@@ -47,7 +51,8 @@ def training_identity(config: dict[str, Any]) -> dict[str, Any]:
 def score_setting(config: dict[str, Any]) -> dict[str, Any]:
     """{dotted key: value} of the metric's settings and the data a score is measured against."""
     metric = config.get("metric") or {}
-    setting = {f"metric.{key}": value for key, value in flatten(metric).items() if key not in METRIC_SCHEDULE_KEYS}
+    ignored = METRIC_SCHEDULE_KEYS + METRIC_NETWORK_KEYS
+    setting = {f"metric.{key}": value for key, value in flatten(metric).items() if key not in ignored}
     setting.update({f"data.{key}": value for key, value in data_selection(config.get("data") or {}).items()})
     # how many samples an evaluation draws; unset, null and 1.0 all mean every one of them
     limit = (config.get("trainer") or {}).get("limit_val_batches")

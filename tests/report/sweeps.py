@@ -36,10 +36,14 @@ def write_run(
     metric: dict | None = None,
     report: dict | None = None,
     max_iterations: int = STEPS[-1],
+    sizes: bool = True,
+    final_scores: dict | None = None,
     **status_fields,
 ) -> Path:
     """`curve`: {column: [(iteration, value)]}, written as Lightning's CSVLogger writes training and evaluation
-    rows; status.json with `status`, the planned iterations and the classifier metric's directions."""
+    rows; status.json with `status`, the planned iterations and the classifier metric's directions. With `sizes`,
+    as ganlab writes them since 2026-12-05: every evaluation row says its samples (val/samples), and the last
+    iteration has the curve's evaluation and then the final one, larger (the same values here)."""
     (path / ".hydra").mkdir(parents=True)
     config = {"seed": seed, "metric": metric or CLASSIFIER_METRIC, "data": {"_target_": "digits", "batch_size": 64}}
     if report is not None:
@@ -47,12 +51,17 @@ def write_run(
     (path / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
     (path / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump([*overrides, f"seed={seed}"]))
     columns = sorted(curve)
-    lines = [",".join(["epoch", "step", "train/d_loss", *columns])]
+    lines = [",".join(["epoch", "step", "train/d_loss", *columns, *(["val/samples"] if sizes else [])])]
     steps = sorted({step for history in curve.values() for step, _ in history})
+    metric = metric or CLASSIFIER_METRIC
     for step in steps:
-        lines.append(",".join(["0", str(step), "0.7", *[""] * len(columns)]))
+        lines.append(",".join(["0", str(step), "0.7", *[""] * len(columns), *([""] if sizes else [])]))
         values = {column: dict(curve[column]).get(step) for column in columns}
-        lines.append(",".join(["", str(step), "", *["" if values[c] is None else repr(values[c]) for c in columns]]))
+        shown = ["" if values[c] is None else repr(values[c]) for c in columns]
+        evaluations = [metric.get("num_samples", 100)] + ([metric.get("final_num_samples", 200)] if step == steps[-1]
+                                                         else [])  # fmt: skip
+        for count in evaluations if sizes and any(shown) else [None]:
+            lines.append(",".join(["", str(step), "", *shown, *([str(count)] if sizes else [])]))
     (path / "metrics.csv").write_text("\n".join(lines) + "\n")
     record = {
         "status": status,
@@ -63,6 +72,8 @@ def write_run(
         **status_fields,
     }
     (path / "status.json").write_text(json.dumps(record))
+    if final_scores is not None:
+        (path / "final_scores.json").write_text(json.dumps(final_scores))
     return path
 
 

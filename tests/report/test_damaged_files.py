@@ -11,11 +11,17 @@ from ganlab.report.__main__ import main, write_report
 from ganlab.report.runs import find_runs
 from tests.report.sweeps import write_cells
 
-FILES = (".hydra/config.yaml", ".hydra/overrides.yaml", "status.json", "metrics.csv")
+FILES = (".hydra/config.yaml", ".hydra/overrides.yaml", "status.json", "metrics.csv", "final_scores.json")
 
 
 def sweep(root):
-    return write_cells(root, {"trick=base": [60, 61, 62], "trick=flip": [70, 71, 72]})
+    finals = {"trick=base": [60, 61, 62], "trick=flip": [70, 71, 72]}
+    write_cells(root, finals)
+    for job, value in enumerate(value for values in finals.values() for value in values):
+        record = {"iteration": 30, "samples": 200, "real_samples": 200, "yardstick": {"id": "classifier-a"},
+                  "scores": {"classifier_fid": value}, "real": {"real_classifier_fid": 0.5}}  # fmt: skip
+        (root / str(job) / "final_scores.json").write_text(json.dumps(record))
+    return root
 
 
 def truncated(data: bytes) -> bytes:
@@ -37,6 +43,9 @@ WRONG_TYPES = {
     "status.json": ["[1, 2]", '{"updated": "now"}', '{"status": "finished"}', '{"status": "completed", "better": '
                     '{"val/classifier_fid": "smaller"}}', '{"status": "completed", "iteration": "30"}',
                     '{"status": "completed", "findings": [{"finding": "x"}]}', "{'status': 'completed'}"],
+    "final_scores.json": ["[]", '{"iteration": 30}', '{"iteration": 30, "samples": 2, "real_samples": 2, "yardstick": '
+                          '{"id": 1}, "scores": {}, "real": {}}', '{"iteration": 30, "samples": 2, "real_samples": 2, '
+                          '"yardstick": {"id": "a"}, "scores": {"fid": "low"}, "real": {}}'],
     "metrics.csv": ["epoch,train/d_loss\n0,1\n", "epoch,step,val/x\n0,ten,1\n", "epoch,step,val/x\n0,10,high\n",
                     "epoch,step,val/x\n0,10,1,2,3\n", "epoch,step\n0,-3\n", 'epoch,step,val/x\n0,10,"1\n'],
 }  # fmt: skip

@@ -37,6 +37,8 @@ log = logging.getLogger(__name__)
 SAMPLES_AT_LEAST = 2
 REFERENCE_AT_LEAST = 4
 REFERENCE_WHY = " (also the real-data reference's size, whose two halves FID compares)"
+SAMPLES = "samples"  # logged as val/samples beside every evaluation's scores (val/real_samples: the reference's)
+UNDECLARED = {"id": "undeclared", "network": "unknown: the metric declares no yardstick", "sha256": None}
 
 
 class Evaluation(pl.Callback):
@@ -65,8 +67,12 @@ class Evaluation(pl.Callback):
         self.batch_size, self.seed = batch_size, int(seed)
         self.scores: Scores | None = None
         self.score_directions: dict[str, str] = {}  # val/<score>: higher or lower, once prepared
+        self.yardstick: dict[str, Any] = {}  # the scores' declared yardstick, once prepared
         self.latest: dict[str, float] = {}  # the last evaluation's values, by score name (no val/ prefix)
-        self.latest_iteration = -1  # ... and the iteration it was made at
+        self.latest_iteration, self.latest_samples = -1, 0  # ... the iteration it was made at, and its samples
+        self.reference: dict[str, float] = {}  # the real data's own scores
+        # the final evaluation as final_scores.json records it (the lifecycle writes it), once made
+        self.final_record: dict[str, Any] | None = None
         self._done: set[tuple[int, int]] = set()
         # seconds of the reference and of the latest evaluation of each size, for status.json (RunStatus)
         self.timings: dict[str, Any] = {}
@@ -76,8 +82,11 @@ class Evaluation(pl.Callback):
         better = getattr(self.scores, "better", {})  # a metric of the user's may not declare it: no verdicts then
         if wrong := {name: way for name, way in better.items() if way not in ("higher", "lower")}:
             raise ValueError(f"{type(self.scores).__name__}.better = {wrong}: each value must be higher or lower")
-        # status.json carries them, so the report knows which way each val/ score improves
+        # status.json carries them, so the report knows which way each val/ score improves ...
         self.score_directions = {f"val/{name}": way for name, way in better.items()}
+        # ... and what the scores are measured with (the report compares only runs that share it)
+        declared = getattr(self.scores, "yardstick", None)
+        self.yardstick = declared if isinstance(declared, dict) and isinstance(declared.get("id"), str) else UNDECLARED
 
     def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if self.scores is None:
@@ -90,13 +99,13 @@ class Evaluation(pl.Callback):
         self.scores.to(pl_module.device)
         self.real = trainer.datamodule.validation_sample(reference_count)
         with evaluating():  # only the scores' own (eval-mode) feature network runs: no_grad, RNG put back
-            reference = self.scores.set_real(self.real, self.batch_size)
+            self.reference = reference = self.scores.set_real(self.real, self.batch_size)
         self.timings["reference_seconds"] = round(time.monotonic() - started, 2)
         if trainer.ckpt_path is not None:  # resumed: the reference and this iteration's scores are in metrics.csv
             return
         if trainer.is_global_zero:
             log.info("real-data reference on %d images: %s", len(self.real), _format(reference))
-        self._log(trainer, reference, pl_module.iteration)
+        self._log(trainer, {**reference, f"real_{SAMPLES}": len(self.real)}, pl_module.iteration)
         self._evaluate(trainer, pl_module, self.num_samples)
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
@@ -106,7 +115,19 @@ class Evaluation(pl.Callback):
             self._evaluate(trainer, pl_module, self.num_samples)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        # the curve's own size first, so that the curve (and the pace read from it) ends at the last iteration
+        # at one sample size; then the final scores (FID, IS and the rest are biased by the sample count)
+        self._evaluate(trainer, pl_module, self.num_samples)
         self._evaluate(trainer, pl_module, self.final_num_samples)
+        if self.latest_iteration == pl_module.iteration and self.latest_samples:
+            self.final_record = {
+                "iteration": pl_module.iteration,
+                "samples": self.latest_samples,
+                "real_samples": len(self.real),
+                "yardstick": self.yardstick,
+                "scores": dict(self.latest),
+                "real": dict(self.reference),
+            }
 
     def _evaluate(self, trainer: pl.Trainer, pl_module: TrainingState, count: int) -> None:
         iteration = pl_module.iteration
@@ -116,23 +137,19 @@ class Evaluation(pl.Callback):
         self._done.add((iteration, count))
         started = time.monotonic()
         generator, discriminator = pl_module.sampling_generator, pl_module.discriminator
-        latents = torch.Generator().manual_seed(self.seed + trainer.global_rank)
         with evaluating(generator, discriminator):
-            self.scores.reset()
-            first_batch = None
-            for size in _chunks(per_rank, self.batch_size):
-                fake = generator(pl_module.latent.sample(size, device=pl_module.device, generator=latents))
-                self.scores.update(fake.float())
-                first_batch = fake if first_batch is None else first_batch
-            metrics = self.scores.compute()
+            metrics, first_batch = score_generator(
+                self.scores, generator, pl_module.latent, per_rank, self.batch_size, self.seed + trainer.global_rank,
+                pl_module.device,
+            )  # fmt: skip
             metrics.update(self._discriminator_accuracy(trainer, pl_module, first_batch))
-        self.latest, self.latest_iteration = metrics, iteration
         drawn, seconds = min(count, per_rank * trainer.world_size), round(time.monotonic() - started, 2)
+        self.latest, self.latest_iteration, self.latest_samples = metrics, iteration, drawn
         self.timings.setdefault("evaluation_seconds", {})[str(drawn)] = seconds
         pl_module.write_metrics()  # the training rows up to here first: metrics.csv stays in iteration order
         if trainer.is_global_zero:
             log.info("iteration %d, %d samples (%.1f s): %s", iteration, drawn, seconds, _format(metrics))
-        self._log(trainer, metrics, iteration)
+        self._log(trainer, {**metrics, SAMPLES: drawn}, iteration)  # each row says its sample size
 
     def _discriminator_accuracy(
         self, trainer: pl.Trainer, pl_module: TrainingState, fake: torch.Tensor
@@ -160,6 +177,23 @@ class Evaluation(pl.Callback):
     def _log(trainer: pl.Trainer, metrics: dict[str, float], iteration: int) -> None:
         for logger in trainer.loggers:
             logger.log_metrics({f"val/{key}": value for key, value in metrics.items()}, step=iteration)
+
+
+def score_generator(
+    scores: Scores, generator: torch.nn.Module, latent: Any, count: int, batch_size: int, seed: int,
+    device: torch.device | str,
+) -> tuple[dict[str, float], torch.Tensor]:
+    """`scores` of `count` samples of `generator` from latents seeded by `seed`, drawn `batch_size` at a time
+    (the first `count` latents of a seed are the same at every size); returns (scores, the first batch). The
+    caller puts the networks in eval mode and under no_grad (`evaluating`)."""
+    latents = torch.Generator().manual_seed(seed)
+    scores.reset()
+    first_batch = None
+    for size in _chunks(count, batch_size):
+        fake = generator(latent.sample(size, device=device, generator=latents))
+        scores.update(fake.float())
+        first_batch = fake if first_batch is None else first_batch
+    return scores.compute(), first_batch
 
 
 def _chunks(total: int, size: int) -> list[int]:

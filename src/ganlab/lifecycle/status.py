@@ -10,10 +10,14 @@ start for the first run of a process, from the run's own start for later runs of
 each callback's `timings` (Evaluation's seconds for the reference and for one evaluation of each size).
 `environment` says what else the numbers depend on: the libraries' versions, the machine and device, and
 torch's CPU threads (a seeded run repeats bit for bit only at the same count; a resumed sitting records its own).
+`yardstick` names the feature network the scores were measured with, by its weights' SHA-256
+(ganlab.metrics.yardstick). A completed run also leaves final_scores.json: its final evaluation, with its
+sample sizes and yardstick.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import time
@@ -25,9 +29,10 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
+from ganlab.atomic_files import write_text_atomically
 from ganlab.contracts import TrainingState
 from ganlab.lifecycle.signals import Preemption
-from ganlab.lifecycle.status_file import Diverged, hydra_overrides, read_status, write_status
+from ganlab.lifecycle.status_file import FINAL_SCORES, Diverged, hydra_overrides, read_status, write_status
 from ganlab.lightning_fastpath.callback_group import every_callback, find_callback
 from ganlab.validate import InvalidValue, is_int, is_number
 
@@ -103,6 +108,7 @@ class RunStatus(pl.Callback):
         findings = [finding for callback in callbacks for finding in getattr(callback, "findings", [])]
         timings = {key: value for callback in callbacks for key, value in getattr(callback, "timings", {}).items()}
         better = {key: way for callback in callbacks for key, way in getattr(callback, "score_directions", {}).items()}
+        yardstick = next((found for callback in callbacks if (found := getattr(callback, "yardstick", None))), None)
         write_status(
             self.path,
             status,
@@ -115,6 +121,7 @@ class RunStatus(pl.Callback):
             **({"findings": findings} if findings else {}),
             **({"timings": timings} if timings else {}),
             **({"better": better} if better else {}),
+            **({"yardstick": yardstick} if yardstick else {}),
             **({"environment": self.environment} if self.environment else {}),
             **fields,
         )
@@ -149,7 +156,16 @@ class RunStatus(pl.Callback):
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self._save_every_row(trainer, pl_module, reduce=True)
+        self._save_final_scores(trainer)
         self._write(trainer, pl_module, "completed")
+
+    def _save_final_scores(self, trainer: pl.Trainer) -> None:
+        """final_scores.json: the final evaluation (what the report's verdicts read), with its sample sizes and
+        yardstick, beside status.json; `python -m ganlab.rescore` writes it again on another yardstick."""
+        callbacks = every_callback(trainer)
+        records = [record for callback in callbacks if (record := getattr(callback, "final_record", None))]
+        if trainer.is_global_zero and records:
+            write_text_atomically(self.path.with_name(FINAL_SCORES), json.dumps(records[0], indent=2) + "\n")
 
     def on_exception(self, trainer: pl.Trainer, pl_module: TrainingState, exception: BaseException) -> None:
         self._save_every_row(trainer, pl_module, reduce=False)  # not every DDP process gets here

@@ -18,6 +18,8 @@ from ganlab.atomic_files import write_text_atomically
 # A `running` status not rewritten for this long belongs to a run killed without warning (SIGKILL, a node lost):
 # the status callback rewrites it at least every `lifecycle.status.heartbeat_seconds` (60) while training.
 STALE_AFTER_SECONDS = 30 * 60
+# beside status.json: a completed run's final evaluation (scores, sample sizes, yardstick), which the report reads
+FINAL_SCORES = "final_scores.json"
 
 
 class Diverged(RuntimeError):

@@ -1,9 +1,12 @@
 """A small CNN classifier of the data set itself, standing in for Inception (the KTH report: "the Inception Network
 should be trained on the same dataset used to generate images").
 
-Trained once per data set (all its classes: CIFAR-10 horses get a ten-class classifier) on 90% of the
-labelled images, tested on the other 10%, and cached with that test accuracy under `cache_dir`;
-`python -m ganlab.classifier data=...` trains it ahead of time, and a run trains it when it is missing.
+For the bundled digits, MNIST and binarized MNIST, ganlab ships the classifier, pinned by its SHA-256
+(ganlab.metrics.pinned): every machine scores with the same file. For other data sets it is trained once per
+data set (all its classes: CIFAR-10 horses get a ten-class classifier) on 90% of the labelled images, tested on
+the other 10%, and cached with that test accuracy under `cache_dir`; `python -m ganlab.classifier data=...`
+trains it ahead of time, and a run trains it when it is missing. Training runs on one CPU thread whatever the
+run's count, so the same data and torch give the same file, and the same hash, on every machine.
 
 A run whose evaluations are limited (`trainer.limit_val_batches` below 1, as under trainer=debug) and finds
 no classifier cached trains a smaller one, on as large a share of the images as the limit gives (1000 at
@@ -16,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +34,8 @@ from ganlab.contracts import GANData, LabelledImages
 from ganlab.images import uint8_to_range
 from ganlab.metrics.cache import CacheNotWritten, data_set_key, make_cache_dir
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
+from ganlab.metrics.pinned import check_pinned, pinned_classifier
+from ganlab.metrics.yardstick import network_yardstick, weights_sha256
 from ganlab.run_identity import data_selection
 
 log = logging.getLogger(__name__)
@@ -42,6 +49,7 @@ class DomainClassifier(FeatureExtractor):
 
     name = "classifier"
     num_features = 128
+    sha256: str | None = None  # of its weights, once trained or read (ganlab.metrics.yardstick)
 
     def __init__(self, channels: int, num_classes: int) -> None:
         super().__init__()
@@ -100,7 +108,7 @@ def train_domain_classifier(
     order = torch.randperm(len(images), generator=generator)
     test, train = order[: max(1, len(images) // 10)], order[max(1, len(images) // 10) :]
     classes = int(labels.max()) + 1 if num_classes is None else int(num_classes)
-    with torch.random.fork_rng():  # leave the caller's RNG as it was
+    with torch.random.fork_rng(), one_thread():  # the caller's RNG left as it was; the weights alike everywhere
         torch.manual_seed(seed)
         classifier = DomainClassifier(images.shape[1], classes)
         optimizer = torch.optim.Adam(classifier.parameters(), lr=1e-3)
@@ -112,7 +120,8 @@ def train_domain_classifier(
                 loss.backward()
                 optimizer.step()
     classifier.eval()
-    with torch.no_grad():
+    classifier.sha256 = weights_sha256(classifier.state_dict())
+    with torch.no_grad(), one_thread():
         correct = sum(
             (classifier(uint8_to_range(images[batch], (-1.0, 1.0)))[1].argmax(1) == labels[batch]).sum().item()
             for batch in test.split(1024)
@@ -120,14 +129,37 @@ def train_domain_classifier(
     return classifier, correct / len(test)
 
 
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """torch on one CPU thread inside the block: a convolution's float sums, and so the trained weights, depend
+    on the thread count (1 and 2 threads gave 95.7% and 95.5% test accuracy)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def read_cached(path: Path) -> tuple[DomainClassifier, float] | None:
-    """The classifier cached at `path` and its test accuracy; None when there is none."""
+    """The classifier cached at `path` (in eval mode, its weights' SHA-256 as `sha256`) and its test accuracy;
+    None when there is none. ValueError naming the file when it is not a classifier ganlab saved (a cache is data:
+    read with torch's weights-only loader)."""
     if not path.is_file():
         return None
-    saved = torch.load(path, map_location="cpu", weights_only=True)  # a cache file is data: never run its code
-    classifier = DomainClassifier(saved["channels"], saved["num_classes"])
-    classifier.load_state_dict(saved["state_dict"])
-    log.info("domain classifier read from %s (test accuracy %.4f)", path, saved["test_accuracy"])
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        classifier = DomainClassifier(saved["channels"], saved["num_classes"])
+        classifier.load_state_dict(saved["state_dict"])
+        float(saved["test_accuracy"])
+    except Exception as error:  # pickle's, zipfile's, torch's and a wrong record's errors alike
+        raise ValueError(
+            f"{path}: not a domain classifier ganlab saved ({type(error).__name__}: "
+            f"{(str(error).splitlines() or [''])[0][:120]}); delete it and it is trained again"
+        ) from None
+    classifier.sha256 = weights_sha256(saved["state_dict"])
+    log.info("domain classifier read from %s (test accuracy %.4f, weights %s)", path, saved["test_accuracy"],
+             classifier.sha256[:16])  # fmt: skip
     return classifier.eval(), saved["test_accuracy"]
 
 
@@ -137,11 +169,19 @@ def load_or_train(
     epochs: int = 10,
     retrain: bool = False,
     evaluation_limit: float | int | None = None,
+    pinned: bool = True,
 ) -> tuple[DomainClassifier, float, Path]:
-    """The data set's cached classifier, trained and cached first if there is none (or `retrain`).
-    Under an `evaluation_limit` below 1 (see `limited_count`) the full classifier is read if cached, and
-    otherwise a smaller one is read or trained, cached as <key>-<n>images.pt.
-    Returns (classifier, its test accuracy, the cache file)."""
+    """The data set's pinned classifier where ganlab ships one (and `pinned`), else its cached classifier,
+    trained and cached first if there is none (or `retrain`). Under an `evaluation_limit` below 1 (see
+    `limited_count`) the full classifier is read if cached, and otherwise a smaller one is read or trained,
+    cached as <key>-<n>images.pt. Returns (classifier, its test accuracy, its file)."""
+    if pinned and not retrain and (shipped := pinned_classifier(data_config)) is not None:
+        try:
+            classifier, accuracy = read_cached(shipped.path) or (None, None)
+        except ValueError:
+            classifier = None
+        check_pinned(shipped, getattr(classifier, "sha256", None))
+        return classifier, accuracy, shipped.path
     # one classifier for every class selection of a data set: cifar_horses shares cifar10's
     stem = data_set_key(data_config, ignore=("classes",))
     path = Path(cache_dir).expanduser() / f"{stem}.pt"
@@ -190,14 +230,23 @@ def classifier_scores(
     epochs: int = 10,
     reference_dir: str | None = None,
     evaluation_limit: float | int | None = None,
+    pinned: bool = True,
     **options: int,
 ) -> ImageScores:
     """IS, FID and KID in the domain classifier's space (classifier_score, classifier_fid, classifier_kid)
-    and the mode coverage of generated images (modes_covered, class_entropy). `evaluation_limit` (the run's
-    trainer.limit_val_batches) bounds a classifier this run has to train; `options` go to ImageScores."""
+    and the mode coverage of generated images (modes_covered, class_entropy), on the pinned classifier where
+    ganlab ships one (`pinned`). `evaluation_limit` (the run's trainer.limit_val_batches) bounds a classifier
+    this run has to train; `options` go to ImageScores."""
     require_images(datamodule, "classifier")
-    classifier, _, path = load_or_train(data_config, cache_dir, epochs, evaluation_limit=evaluation_limit)
+    classifier, _, path = load_or_train(
+        data_config, cache_dir, epochs, evaluation_limit=evaluation_limit, pinned=bool(pinned)
+    )
+    shipped = pinned and pinned_classifier(data_config) is not None
     reference = None if reference_dir is None else Path(reference_dir) / f"{path.stem}-{data_set_key(data_config)}.pt"
     keys = {name: f"classifier_{name}" for name in ("fid", "kid", "precision", "recall", "density", "coverage")}
     keys["is"] = "classifier_score"
-    return ImageScores(classifier, datamodule.value_range, keys, coverage=True, reference_cache=reference, **options)
+    yardstick = network_yardstick("classifier", path, classifier.sha256, pinned=shipped)
+    return ImageScores(
+        classifier, datamodule.value_range, keys, coverage=True, reference_cache=reference, yardstick=yardstick,
+        **options,
+    )  # fmt: skip

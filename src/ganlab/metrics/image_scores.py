@@ -14,6 +14,7 @@ import logging
 import warnings
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -74,18 +75,18 @@ class ImageScores:
         kid_subset_size: int = 1000,
         kid_subsets: int = 100,
         reference_cache: str | Path | None = None,
+        yardstick: dict[str, Any] | None = None,
     ) -> None:
         self.extractor = extractor.eval().requires_grad_(False)
+        # which network's weights these scores are read in (ganlab.metrics.yardstick), for status.json
+        self.yardstick = yardstick or {"id": f"{extractor.name}-unpinned", "network": extractor.name, "sha256": None}
         self.value_range, self.keys = value_range, keys
         self.kid_subset_size, self.splits = int(kid_subset_size), int(inception_splits)
         self.reference_cache = None if reference_cache is None else Path(reference_cache).expanduser()
         features = _Precomputed(extractor.num_features)
         self.inception_score = self._inception_score(extractor.num_classes)
-        with warnings.catch_warnings():  # "will save all extracted features": features, not images, by design
-            warnings.filterwarnings("ignore", message=".*will save all extracted features")
-            self.kid = KernelInceptionDistance(
-                feature=features, reset_real_features=False, subset_size=1, subsets=int(kid_subsets)
-            )
+        self.kid_subsets = int(kid_subsets)
+        self.kid = self._kid(subset_size=1)  # sized when computed: min(kid_subset_size, the samples)
         self.fid = FrechetInceptionDistance(feature=features, reset_real_features=False)
         self.coverage = ModeCoverage(extractor.num_classes) if coverage else None
         self.manifold, self.fake_features = ManifoldScores(), CatMetric()  # CatMetric: every rank's, under DDP
@@ -94,6 +95,14 @@ class ImageScores:
         self.better = {keys["fid"]: "lower", keys["kid"]: "lower", keys["is"]: "higher"}
         self.better.update({keys[name]: way for name, way in ManifoldScores.better.items()})
         self.better.update(ModeCoverage.better if coverage else {})
+
+    def _kid(self, subset_size: int) -> KernelInceptionDistance:
+        with warnings.catch_warnings():  # "will save all extracted features": features, not images, by design
+            warnings.filterwarnings("ignore", message=".*will save all extracted features")
+            return KernelInceptionDistance(
+                feature=_Precomputed(self.extractor.num_features), reset_real_features=False,
+                subset_size=subset_size, subsets=self.kid_subsets,
+            )  # fmt: skip
 
     def _inception_score(self, num_classes: int) -> InceptionScore:
         with warnings.catch_warnings():  # "will save all extracted features": logits, not images, by design
@@ -156,6 +165,12 @@ class ImageScores:
         floor.update(features[:half], real=True)
         floor.update(features[half:], real=False)
         reference[f"real_{self.keys['fid']}"] = floor.compute().item()
+        # KID's estimate is unbiased in the sample count: its floor reads against the cells' KID at any size,
+        # where FID's floor (two halves) is biased upward by its smaller samples
+        kid_floor = self._kid(min(self.kid_subset_size, half)).to(device)
+        kid_floor.update(features[:half], real=True)
+        kid_floor.update(features[half:], real=False)
+        reference[f"real_{self.keys['kid']}"] = kid_floor.compute()[0].item()
         reference.update({f"real_{self.keys[name]}": value for name, value in between_halves(features).items()})
         return reference
 

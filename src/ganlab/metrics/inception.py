@@ -16,6 +16,7 @@ from ganlab.contracts import GANData
 from ganlab.images import to_uint8
 from ganlab.metrics.cache import data_set_key
 from ganlab.metrics.image_scores import FeatureExtractor, ImageScores, require_images
+from ganlab.metrics.yardstick import file_sha256, network_yardstick
 
 WEIGHTS_FILE = URL_INCEPTION_V3.rsplit("/", 1)[-1]
 
@@ -84,7 +85,10 @@ def inception_scores(
     reference = None
     if reference_dir is not None and data_config is not None:
         reference = Path(reference_dir) / f"inception-{data_set_key(data_config)}.pt"
-    features = InceptionFeatures(resolve_inception_weights(weights_path))
+    weights = resolve_inception_weights(weights_path)
+    features = InceptionFeatures(weights)
     keys = {"is": "inception_score", "fid": "fid", "kid": "kid", "precision": "precision", "recall": "recall",
             "density": "density", "coverage": "coverage"}  # fmt: skip
-    return ImageScores(features, datamodule.value_range, keys, reference_cache=reference, **options)
+    yardstick = network_yardstick("inception", weights, file_sha256(weights))  # torch-fidelity's published file
+    value_range = datamodule.value_range
+    return ImageScores(features, value_range, keys, reference_cache=reference, yardstick=yardstick, **options)

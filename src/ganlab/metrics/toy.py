@@ -9,6 +9,7 @@ from torchmetrics.aggregation import CatMetric
 
 from ganlab.contracts import CurveData, GANData
 from ganlab.metrics.manifold import ManifoldScores, between_halves
+from ganlab.metrics.yardstick import TOY
 
 MMD_POINTS = 2000  # the kernel matrices grow with the square of the points: subsample beyond this
 MMD_BANDWIDTHS = (0.05, 0.1, 0.2, 0.5, 1.0)
@@ -47,6 +48,7 @@ class ToyScores:
 
     better = {"toy_curve_distance": "lower", "toy_sliced_wasserstein": "lower", "toy_mmd": "lower"}
     better.update({f"toy_{name}": way for name, way in ManifoldScores.better.items()})
+    yardstick = TOY  # no weights: the scores are computed from the points and the curve
 
     def __init__(self, datamodule: GANData) -> None:
         if not isinstance(datamodule, CurveData):

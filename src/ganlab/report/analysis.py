@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ganlab.report import comparison, environment, statistics
+from ganlab.report import comparison, environment, statistics, yardsticks
 from ganlab.report.cells import Cell, ReportError, choose_baseline, make_cells, refuse_repeated_seeds, varied_keys
 from ganlab.report.grid import analyse_grid
 from ganlab.report.outcomes import FAILURE, NOT_RUN, PENDING, VALUE, Outcome
@@ -66,6 +66,7 @@ def analyse(runs: Sequence[Run], groups: Sequence[tuple[dict[str, Any], list[Cel
         "groups": tables,
         "runs": records,
         "environment": environment.summarize(records),
+        "yardsticks": yardsticks.summarize(runs),
     }
 
 
@@ -138,6 +139,7 @@ def _score_table(
         "primary": primary,
         "better": better,
         "real_data": statistics.median(references) if references else None,
+        "samples": _sample_sizes(base.runs, score),
         "rows": rows,
     }
     if differing := _differing_references(cells, score):
@@ -171,13 +173,28 @@ def _score_table(
         else:
             result.verdict = "exploratory"
         row["vs_baseline"] = result.as_dict()
-    if primary and better:
+    curve_yardsticks = {run.curve_yardstick for cell in cells for run in cell.runs}
+    if primary and better and len(curve_yardsticks) > 1:
+        table["pace_note"] = (
+            "no pace: the runs' curves were measured on different yardsticks (a rescored run keeps its training's "
+            "curves)"
+        )
+    elif primary and better:
         goal = target(base_outcomes, score, options.fraction)
         if goal is not None:
             table["pace_target"] = goal
             for row, cell in zip(rows, cells, strict=True):
                 row["pace"] = cell_pace(cell.outcomes(score), score, goal, better)
     return table
+
+
+def _sample_sizes(runs: Sequence[Run], score: str) -> dict[str, int | None]:
+    """The sample sizes behind the baseline's values of `score`: each kind's most common size over its runs."""
+    sizes = [run.samples(score) for run in runs]
+    return {
+        kind: Counter(found).most_common(1)[0][0] if (found := [size[kind] for size in sizes if size[kind]]) else None
+        for kind in ("curve", "final", "real")
+    }
 
 
 def _why_not_compared(cell: Cell, base: Cell, score: str, better: str | None) -> str | None:
@@ -243,6 +260,7 @@ def _differing_references(cells: list[Cell], score: str) -> dict[str, dict[str, 
 
 def _run_record(run: Run, cell: str, directory: Path) -> dict[str, Any]:
     record = {"path": relative(run.path, directory), "cell": cell, "seed": run.seed, "state": run.state}
+    record["yardstick"] = run.yardstick
     for key in ("iteration", "max_iterations", "error", "reason", "updated", "findings", "environment"):
         if key in run.status:
             record[key] = run.status[key]

@@ -2,8 +2,9 @@
 and the baseline cell.
 
 A *cell* is named by the command-line overrides that vary between the runs read (`trick=flip`), seeds
-removed. Runs scored with different metric settings (number of samples, feature network, reference data)
-land in separate groups (ganlab.run_identity.score_setting), and only cells of one group are compared.
+removed. Runs scored with different metric settings (number of samples, reference data) or on different
+yardsticks (feature networks, by their weights' hash) land in separate groups (ganlab.run_identity.score_setting),
+and only cells of one group are compared.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ganlab.report.runs import Run, override_key
 from ganlab.run_identity import score_setting
 
 NO_OVERRIDE = "(no override)"
+UNRECORDED = "unrecorded"  # the yardstick of runs that did not record one (ganlab before 2026-12-05)
 # overrides that say how a run was continued or computed, not what it trained
 NOT_A_SETTING = ("seed", "ckpt_path", "rerun_failed", "cpu_threads")
 
@@ -75,10 +77,22 @@ def make_cells(runs: Sequence[Run]) -> list[Cell]:
 
 
 def comparable_groups(runs: Sequence[Run]) -> list[tuple[dict[str, Any], list[Cell]]]:
-    """The runs split by metric setting, each part as (setting, its cells), in order of first appearance."""
+    """The runs split by metric setting and yardstick, each part as (setting, its cells), in order of first
+    appearance."""
     settings: dict[str, tuple[dict[str, Any], set[int]]] = {}
-    for run in runs:
-        setting = score_setting(run.config)
+    # the yardstick too: values measured with different feature networks do not compare (ganlab.rescore brings a
+    # run onto another). A run that measured nothing (refused, killed before its first evaluation) records none and
+    # joins the first group of its metric setting, where it is listed as not run or pending.
+    measured = [run for run in runs if run.yardstick or run.scores]
+    for run in [*measured, *(run for run in runs if not (run.yardstick or run.scores))]:
+        setting = {**score_setting(run.config), "yardstick": run.yardstick}
+        if run.yardstick is None:
+            joined = [key for key, (found, _) in settings.items()
+                      if {**found, "yardstick": None} == setting] if not run.scores else []  # fmt: skip
+            setting["yardstick"] = UNRECORDED
+            if joined:
+                settings[joined[0]][1].add(id(run))
+                continue
         settings.setdefault(repr(sorted(setting.items(), key=str)), (setting, set()))[1].add(id(run))
     all_cells = make_cells(runs)
     groups = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganlab.report import environment
+from ganlab.report import environment, yardsticks
 from ganlab.report.rounding import counted, p_value, share, significant, with_interval
 from ganlab.report.wording import verdict_sentence
 
@@ -25,6 +25,8 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
     ]
     if trained_with := environment.sentence(report["environment"], len(runs)):
         lines += ["", trained_with]
+    if measured_with := yardsticks.sentence(report.get("yardsticks") or {}):
+        lines += ["", measured_with]
     if unreadable := report.get("unreadable"):
         lines += ["", f"**{len(unreadable)} run{'s' if len(unreadable) > 1 else ''} could not be read and "
                   f"{'are' if len(unreadable) > 1 else 'is'} left out of every count**: "
@@ -116,9 +118,13 @@ def _title(table: dict[str, Any]) -> str:
 
 
 def _real(table: dict[str, Any]) -> list[str]:
+    sizes = yardsticks.sizes_sentence(table.get("samples") or {})
     if table.get("real_data") is None:
-        return []
-    lines = [f"Real data scores {significant(table['real_data'])} (the baseline's real-data reference).", ""]
+        return [sizes, ""] if sizes else []
+    real = (table.get("samples") or {}).get("real")
+    halves = f", two halves of {real // 2} real images against each other" if real else ""
+    lines = [f"Real data scores {significant(table['real_data'])} (the baseline's real-data reference{halves}). "
+             + (sizes or ""), ""]  # fmt: skip
     if differing := table.get("references_differ"):
         lines[0:0] = [_references_differ(differing), ""]
     return lines
@@ -188,13 +194,16 @@ def _per_seed(table: dict[str, Any]) -> list[str]:
 
 
 def _pace(table: dict[str, Any], report: dict[str, Any]) -> list[str]:
+    if "pace_note" in table:
+        return ["", f"Pace: {table['pace_note']}."]
     if "pace_target" not in table:
         return []
     fraction = round(100 * report["fraction"])
     lines = [
         "",
         f"Pace: the first evaluation at which a seed's {_title(table)} reached {significant(table['pace_target'])}, "
-        f"{fraction}% of the way from the baseline's median first value to its median final value (`--fraction`); "
+        f"{fraction}% of the way from the baseline's median first value to its median last value during training "
+        f"(`--fraction`), all at {(table.get('samples') or {}).get('curve') or 'one number of'} samples an evaluation; "
         "\"<= 500\": somewhere after the evaluation before it.",
         "",
         "| cell | reached | median iteration | by seed |",

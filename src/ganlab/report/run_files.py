@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ganlab.logged_columns import SAMPLE_COUNT
 from ganlab.validate import is_int, is_number, is_share
 
 STATES = ("running", "completed", "diverged", "failed", "interrupted", "config_error")
@@ -131,13 +132,15 @@ def read_status(path: Path) -> dict[str, Any]:
     return status
 
 
-def read_metrics(path: Path) -> dict[str, list[tuple[int, float]]]:
-    """metrics.csv as {column: [(step, value)]} (ganlab.logged_columns' layout), every step an integer and every
-    value a number; {} when there is no file."""
+def read_metrics(path: Path) -> tuple[dict[str, list[tuple[int, float]]], dict[str, list[int | None]]]:
+    """metrics.csv as ({column: [(step, value)]} in ganlab.logged_columns' layout, {column: [the sample count of
+    each value's row (val/samples), None where the row does not say]}), every step an integer and every value a
+    number; empty when there is no file."""
     if not path.is_file():
-        return {}
+        return {}, {}
     text = _text(path, "metrics.csv")
     columns: dict[str, list[tuple[int, float]]] = {}
+    sizes: dict[str, list[int | None]] = {}
     reader = csv.DictReader(text.splitlines())
     try:
         if not reader.fieldnames or "step" not in reader.fieldnames:
@@ -148,12 +151,40 @@ def read_metrics(path: Path) -> dict[str, list[tuple[int, float]]]:
             step = _number(row["step"], reader.line_num, "step")
             if not (step.is_integer() and step >= 0):
                 raise Unreadable(f"metrics.csv: line {reader.line_num}: step {row['step']!r} is not an iteration")
+            count = row.get(SAMPLE_COUNT)
+            count = int(_number(count, reader.line_num, SAMPLE_COUNT)) if count not in ("", None) else None
             for key, value in row.items():
                 if key not in ("step", "epoch") and value not in ("", None):
                     columns.setdefault(key, []).append((int(step), _number(value, reader.line_num, key)))
+                    sizes.setdefault(key, []).append(count)
     except csv.Error as error:
         raise Unreadable(f"metrics.csv: line {reader.line_num}: {error}") from None
-    return columns
+    return columns, sizes
+
+
+def read_final_scores(path: Path) -> dict[str, Any]:
+    """final_scores.json (ganlab.lifecycle.status, ganlab.rescore): the final evaluation's iteration, sample
+    sizes, yardstick, scores and real-data scores, checked; {} when the run has none (a run of ganlab before
+    2026-12-05, or one that did not complete)."""
+    name = path.name
+    if not path.is_file():
+        return {}
+    try:
+        record = json.loads(_text(path, name))
+    except json.JSONDecodeError as error:
+        raise Unreadable(f"{name}: not JSON ({error.msg} at line {error.lineno})") from None
+    if not isinstance(record, dict):
+        raise Unreadable(f"{name}: a {_kind(record)}, not a record")
+    for key in ("iteration", "samples", "real_samples"):
+        if not (is_int(record.get(key)) and record[key] >= 0):
+            raise Unreadable(f"{name}: {key} = {_short(record.get(key))}, not an integer >= 0")
+    if not _STATUS_FIELDS["yardstick"][0](record.get("yardstick")):
+        raise Unreadable(f"{name}: yardstick = {_short(record.get('yardstick'))}, not a mapping with its id")
+    for key in ("scores", "real"):
+        values = record.get(key)
+        if not (isinstance(values, dict) and all(is_number(value) for value in values.values())):
+            raise Unreadable(f"{name}: {key} = {_short(values)}, not a mapping of scores to numbers")
+    return record
 
 
 def _number(text: str, line: int, column: str) -> float:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganlab.lifecycle.status_file import is_stale
-from ganlab.logged_columns import is_score
+from ganlab.lifecycle.status_file import FINAL_SCORES, is_stale
+from ganlab.logged_columns import SAMPLE_COUNT, is_score
 from ganlab.report import run_files
 from ganlab.report.run_files import Unreadable
 
@@ -26,7 +26,11 @@ class Run:
     config: dict[str, Any]  # the composed config, unresolved interpolations left as written
     status: dict[str, Any]  # status.json; {} when the run wrote none
     scores: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # val/<score>: [(iteration, value)]
+    # val/<score>: the generated samples each value of `scores` was computed on (None: its row does not say)
+    sizes: dict[str, list[int | None]] = field(default_factory=dict)
     references: dict[str, float] = field(default_factory=dict)  # val/<score>: the real data's value
+    final_scores: dict[str, Any] = field(default_factory=dict)  # final_scores.json; {} when the run has none
+    logged_real_samples: int | None = None  # val/real_samples: the size of the reference in metrics.csv
 
     @property
     def seed(self) -> Any:
@@ -60,11 +64,50 @@ class Run:
         return reached if isinstance(reached, int) and self.completed else None
 
     def final(self, score: str) -> float | None:
-        """The score at the run's final evaluation (the one with `metric.final_num_samples`), or None when the
-        run has no value at that iteration: an earlier value, drawn with fewer samples, is not a final one."""
+        """The score at the run's final evaluation (final_scores.json's, else metrics.csv's with
+        `metric.final_num_samples` at the last iteration), or None when the run has no value there: an earlier
+        value, drawn with fewer samples, is not a final one."""
+        if self.final_scores:
+            value = self.final_scores["scores"].get(score.removeprefix("val/"))
+            return None if value is None else float(value)
         last = self.last_iteration
-        values = [value for step, value in self.scores.get(score, []) if step == last]
-        return values[-1] if values else None
+        pairs = zip(self.scores.get(score, []), self._sizes(score), strict=True)
+        entries = [(size or 0, index, value) for index, ((step, value), size) in enumerate(pairs) if step == last]
+        return max(entries)[2] if entries else None  # the largest sample, logged last
+
+    def curve(self, score: str) -> list[tuple[int, float]]:
+        """The score during training at one sample size, the first evaluation's (`metric.num_samples`): what pace
+        and the curves compare. A run that did not log its sizes (before 2026-12-05) evaluated at that size at
+        every iteration but the last, where its final evaluation was larger."""
+        history, sizes = self.scores.get(score, []), self._sizes(score)
+        if known := [size for size in sizes if size is not None]:
+            return [entry for entry, size in zip(history, sizes, strict=True) if size == known[0]]
+        before_the_end = [entry for entry in history if entry[0] != self.last_iteration]
+        return before_the_end or history  # a score measured only at the end (the memorization audit's) is a point
+
+    def _sizes(self, score: str) -> list[int | None]:
+        return self.sizes.get(score) or [None] * len(self.scores.get(score, []))
+
+    def samples(self, score: str) -> dict[str, int | None]:
+        """The sample sizes behind `score`: {"curve": generated samples per evaluation during training, "final":
+        at the final evaluation, "real": real images of the reference}; None where the run does not say."""
+        metric = self.config.get("metric") or {}
+        known = [size for size in self._sizes(score) if size is not None]
+        final = self.final_scores.get("samples") or (max(known) if known else metric.get("final_num_samples"))
+        real = self.final_scores.get("real_samples") or self.logged_real_samples or metric.get("final_num_samples")
+        return {"curve": known[0] if known else metric.get("num_samples"), "final": final, "real": real}
+
+    @property
+    def yardstick(self) -> str | None:
+        """The id of the yardstick the final values were measured with (final_scores.json's, else status.json's);
+        None when the run does not record one (ganlab before 2026-12-05)."""
+        recorded = self.final_scores.get("yardstick") or self.status.get("yardstick") or {}
+        return recorded.get("id")
+
+    @property
+    def curve_yardstick(self) -> str | None:
+        """... and the one its evaluations during training were measured with (status.json's)."""
+        return (self.status.get("yardstick") or {}).get("id")
 
 
 @dataclass(frozen=True)
@@ -93,11 +136,18 @@ def _read_run(path: Path) -> Run:
         config=run_files.read_config(path / ".hydra" / "config.yaml"),
         status=run_files.read_status(path / "status.json"),
     )
-    for column, history in run_files.read_metrics(path / "metrics.csv").items():
+    columns, sizes = run_files.read_metrics(path / "metrics.csv")
+    for column, history in columns.items():
         if is_score(column) and not column.startswith("val/d_acc_"):
-            run.scores[column] = history
+            run.scores[column], run.sizes[column] = history, sizes[column]
+        elif column == f"val/real_{SAMPLE_COUNT.removeprefix('val/')}":
+            run.logged_real_samples = int(history[0][1])
         elif column.startswith("val/real_"):
             run.references[column.replace("val/real_", "val/", 1)] = history[0][1]
+    run.final_scores = run_files.read_final_scores(path / FINAL_SCORES)
+    if run.final_scores:  # the final evaluation's own reference (a rescored run's is on its new yardstick)
+        real = run.final_scores["real"]
+        run.references = {f"val/{name.removeprefix('real_')}": value for name, value in real.items()}
     return run
 
 
