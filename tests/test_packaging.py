@@ -68,8 +68,12 @@ def test_a_wheel_installed_away_from_the_checkout_trains_from_an_empty_directory
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     (run_dir,) = (tmp_path / "outputs").glob("*/*")
-    assert json.loads((run_dir / "status.json").read_text())["status"] == "completed"
+    status = json.loads((run_dir / "status.json").read_text())
+    assert status["status"] == "completed"
     assert len(read_metrics(run_dir)) == 5
+    # scored on the digits' classifier the wheel carries, checked against its pinned weights
+    assert status["yardstick"]["pinned"] is True and Path(status["yardstick"]["file"]).is_relative_to(
+        installed_wheel.parents[1])  # fmt: skip
     assert "model: cnn, dcgan, intermediate, mlp" in subprocess.run(
         [installed_wheel, "-m", "ganlab.train", "--help"], cwd=tmp_path, capture_output=True, text=True,
         env=clean_env(), timeout=120,

@@ -82,7 +82,15 @@ def lightning_max_steps(iterations: int, steps_per_iteration: int) -> int:
 
 
 def build_datamodule(cfg: DictConfig) -> pl.LightningDataModule:
-    """The datamodule, set up, with real data scaled to the range of the generator's output activation."""
+    """The datamodule, set up, with real data scaled to the range of the generator's output activation; under
+    data.limit the images training sees are recorded in the run directory."""
+    datamodule = make_datamodule(cfg)
+    record_subset(datamodule, cfg)
+    return datamodule
+
+
+def make_datamodule(cfg: DictConfig) -> pl.LightningDataModule:
+    """The datamodule of build_datamodule, set up, writing nothing into the run directory."""
     activation = OmegaConf.select(cfg, "model.generator.output_activation")
     if activation is None:
         raise ConfigError("model.generator.output_activation is required: it decides how the data are scaled")
@@ -98,7 +106,6 @@ def build_datamodule(cfg: DictConfig) -> pl.LightningDataModule:
         raise _config_error(cfg.data, "data", error) from error
     except (ValueError, OSError) as error:
         raise ConfigError(f"data: {error}") from error
-    record_subset(datamodule, cfg)
     return datamodule
 
 

@@ -165,18 +165,24 @@ class Evaluation(pl.Callback):
         return {"d_acc_real": accuracy[0].item(), "d_acc_fake": accuracy[1].item()}
 
     def _limited(self, trainer: pl.Trainer, count: int, at_least: int = SAMPLES_AT_LEAST) -> int:
-        """`count` images bounded by trainer.limit_val_batches (an int: batches, a float: a fraction of them),
-        and never fewer than `at_least` (`count` is at least that, checked in __init__); 0 when the limit is."""
-        limit = getattr(trainer, "limit_val_batches", 1.0)
-        if limit == 0:
-            return 0
-        limited = min(count, limit * self.batch_size) if isinstance(limit, int) else math.ceil(count * limit)
-        return max(at_least, limited)
+        return limited_count(count, getattr(trainer, "limit_val_batches", 1.0), self.batch_size, at_least)
 
     @staticmethod
     def _log(trainer: pl.Trainer, metrics: dict[str, float], iteration: int) -> None:
         for logger in trainer.loggers:
             logger.log_metrics({f"val/{key}": value for key, value in metrics.items()}, step=iteration)
+
+
+def limited_count(count: int, limit: float | int | None, batch_size: int, at_least: int = SAMPLES_AT_LEAST) -> int:
+    """`count` images bounded by trainer.limit_val_batches (an int: batches of `batch_size`, a float: a fraction of
+    them, None: no bound), and never fewer than `at_least` (`count` is at least that, checked in __init__); 0 when
+    the limit is."""
+    if limit is None:
+        return count
+    if limit == 0:
+        return 0
+    limited = min(count, limit * batch_size) if isinstance(limit, int) else math.ceil(count * limit)
+    return max(at_least, limited)
 
 
 def score_generator(
