@@ -79,3 +79,15 @@ def test_a_damaged_cache_is_named_not_a_traceback(tmp_path):
     with pytest.raises(ValueError, match=r"x.pt: not a domain classifier ganlab saved \(.*\); delete it"):
         read_cached(tmp_path / "cls" / "x.pt")
     assert load_or_train(data, tmp_path / "cls")[2].name == "digits.pt"  # the pinned one, whatever the cache holds
+
+
+def test_a_damaged_reference_cache_is_computed_again(make_config, tmp_path, caplog):
+    references = tmp_path / "references"
+    run(make_config("trainer=debug", f"metric.scores.reference_dir={references}", output_dir=tmp_path / "first"))
+    (cache,) = references.glob("*.pt")
+    first = json.loads((tmp_path / "first" / "final_scores.json").read_text())["real"]
+    cache.write_bytes(b"\x00 not a cache")
+    with caplog.at_level("WARNING"):
+        run(make_config("trainer=debug", f"metric.scores.reference_dir={references}", output_dir=tmp_path / "again"))
+    assert f"{cache} cannot be read" in caplog.text
+    assert json.loads((tmp_path / "again" / "final_scores.json").read_text())["real"] == first

@@ -135,8 +135,13 @@ class ImageScores:
             content = hashlib.sha1(real.detach().cpu().contiguous().numpy().tobytes()).hexdigest()[:10]
             cache = cache.with_name(f"{cache.stem}-{content}{cache.suffix}")
         if cache is not None and cache.is_file():
-            cached = torch.load(cache, map_location="cpu", weights_only=True)
-            if all(cached.get(key) == value for key, value in stamp.items()) and "radii" in cached:
+            try:  # a cache is data: read with the weights-only loader, and computed again if it is not ours
+                cached = torch.load(cache, map_location="cpu", weights_only=True)
+                usable = all(cached.get(key) == value for key, value in stamp.items()) and "radii" in cached
+            except Exception as error:  # pickle's, zipfile's and torch's errors alike
+                log.warning("%s cannot be read (%s): computing the real-data features again", cache, error)
+                usable = False
+            if usable:
                 log.info("real-data features read from %s (%d images)", cache, len(real))
                 return cached
         pairs = [tuple(t.cpu() for t in self.extract(batch)) for batch in real.split(batch_size)]
