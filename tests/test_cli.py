@@ -11,8 +11,14 @@ import pytest
 from tests.helpers import group_options
 
 
+# torch.distributed's rendezvous, which an in-process DDP trainer of another test (tests/test_config.py trains
+# trainer=ddp on one process) leaves in the worker's environment while the worker still listens on its port: a
+# command started with it would try to listen there too (EADDRINUSE)
+RENDEZVOUS = ("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "LOCAL_RANK", "NODE_RANK", "GROUP_RANK")
+
+
 def ganlab_train(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
+    env = {key: value for key, value in os.environ.items() if key not in ("HYDRA_FULL_ERROR", *RENDEZVOUS)}
     return subprocess.run(
         [sys.executable, "-m", "ganlab.train", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
