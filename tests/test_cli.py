@@ -10,7 +10,6 @@ import pytest
 
 from tests.helpers import group_options
 
-
 # torch.distributed's rendezvous, which an in-process DDP trainer of another test (tests/test_config.py trains
 # trainer=ddp on one process) leaves in the worker's environment while the worker still listens on its port: a
 # command started with it would try to listen there too (EADDRINUSE)

@@ -68,6 +68,21 @@ def test_smooth_sets_the_real_target_to_0_9_and_leaves_fakes_at_0(make_config):
     assert math.isclose(value, expected, rel_tol=1e-6)
 
 
+def test_smooth_two_sided_trains_d_toward_0_9_and_0_1_the_flux_tutorials_range(make_config):
+    real, fake = real_targets_and_fake_targets(make_config("trick=smooth_two_sided"))
+    assert torch.allclose(real, torch.full_like(real, 0.9)) and torch.allclose(fake, torch.full_like(fake, 0.1))
+    loss = instantiate(make_config("trick=smooth_two_sided").loss)
+    # D's cross-entropy on a real sample is lowest at sigmoid(output) = 0.9 and on a fake at 0.1: inside the range
+    logits = torch.linspace(-6, 6, 1201)
+    real_best = logits[torch.stack([loss.discriminator_loss(x.view(1), torch.tensor([-9.0])) for x in logits]).argmin()]
+    fake_best = logits[torch.stack([loss.discriminator_loss(torch.tensor([9.0]), x.view(1)) for x in logits]).argmin()]
+    assert torch.sigmoid(real_best).item() == pytest.approx(0.9, abs=0.002)
+    assert torch.sigmoid(fake_best).item() == pytest.approx(0.1, abs=0.002)
+    # flipped, a real sample is trained toward the fake target and a fake toward the real one
+    real, fake = real_targets_and_fake_targets(make_config("trick=[flip,smooth_two_sided]"))
+    assert sorted(set(torch.cat([real, fake]).tolist())) == pytest.approx([0.1, 0.9])
+
+
 def test_flip_and_smooth_combine_flipped_fakes_get_the_smoothed_target(make_config):
     real, fake = real_targets_and_fake_targets(make_config("trick=[flip,smooth]"))
     assert sorted(set(torch.cat([real, fake]).tolist())) == pytest.approx([0.0, 0.9])

@@ -1,4 +1,4 @@
-"""D's target labels: flipped (the KTH report, the DCGAN-on-MNIST write-up) and one-sided smoothed.
+"""D's target labels: flipped (the KTH report, the DCGAN-on-MNIST write-up), smoothed on one side or both.
 
 The loss applies them (`ganlab.losses.base.AdversarialLoss.discriminator_targets`), because only the loss knows
 whether its game has target labels at all (hinge and WGAN-GP have none, and refuse both). Randomness comes
@@ -23,11 +23,13 @@ def flip_labels(is_real: torch.Tensor, prob: float, generator: torch.Generator |
     return is_real ^ (draws < prob).to(is_real.device)
 
 
-def label_targets(is_real: torch.Tensor, real_target: float = 1.0) -> torch.Tensor:
-    """Float targets for D: `real_target` where `is_real`, 0 elsewhere.
+def label_targets(is_real: torch.Tensor, real_target: float = 1.0, fake_target: float = 0.0) -> torch.Tensor:
+    """Float targets for D: `real_target` where `is_real`, `fake_target` elsewhere.
 
-    real_target < 1 is one-sided label smoothing (Salimans et al. 2016, the 0.9 of Raschka's lecture; the
-    Flux tutorial proposes keeping D's outputs inside [0.1, 0.9]): only real targets move, since smoothing
-    the fake ones would reward G for samples D already finds fake.
+    real_target < 1 alone is one-sided label smoothing (Salimans et al. 2016, the 0.9 of Raschka's lecture),
+    which keeps the fake targets at 0 because smoothing them rewards G for samples D already finds fake.
+    With fake_target > 0 as well it is the two-sided smoothing of the Flux tutorial, which would "penalize when
+    the discriminator outputs a value outside the range [0.1, 0.9]": cross-entropy toward 0.9 and 0.1 is
+    lowest for outputs at those targets, inside the range.
     """
-    return torch.where(is_real, real_target, 0.0).float()
+    return torch.where(is_real, real_target, fake_target).float()

@@ -21,17 +21,12 @@ class WassersteinGPLoss(AdversarialLoss):
     decision_threshold = None  # the critic's scores have an arbitrary offset: their sign decides nothing
     why_no_targets = "the critic's outputs are scores whose difference estimates a distance, not probabilities"
 
-    def __init__(
-        self,
-        gradient_penalty_weight: float = 10.0,
-        flip_prob: float = 0.0,
-        real_target: float = 1.0,
-        r1_gamma: float = 0.0,
-    ) -> None:
-        super().__init__(flip_prob, real_target, r1_gamma)
-        if r1_gamma != 0:
+    def __init__(self, gradient_penalty_weight: float = 10.0, **knobs: float) -> None:
+        """`knobs`: AdversarialLoss's (flip_prob, real_target, fake_target, r1_gamma), each refused unless off."""
+        super().__init__(**knobs)
+        if self.r1_gamma != 0:
             raise ValueError(
-                f"r1_gamma = {r1_gamma} (loss.r1_gamma): wgan_gp already penalizes the critic's gradient "
+                f"r1_gamma = {self.r1_gamma} (loss.r1_gamma): wgan_gp already penalizes the critic's gradient "
                 "(loss.gradient_penalty_weight); use one of the two penalties"
             )
         if not (is_number(gradient_penalty_weight) and gradient_penalty_weight >= 0):
