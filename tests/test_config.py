@@ -104,6 +104,8 @@ REFUSED = {
     ("smooth", "hinge"): r"real_target = 0.9 \(loss.real_target\) has no meaning for the hinge loss",
     ("flip", "wgan_gp"): r"flip_prob = 0.1 \(loss.flip_prob\) has no meaning for the wgan_gp loss",
     ("smooth", "wgan_gp"): r"real_target = 0.9 \(loss.real_target\) has no meaning for the wgan_gp loss",
+    ("smooth_two_sided", "hinge"): r"real_target = 0.9 \(loss.real_target\) has no meaning for the hinge loss",
+    ("smooth_two_sided", "wgan_gp"): r"real_target = 0.9 \(loss.real_target\) has no meaning for the wgan_gp loss",
     ("r1", "wgan_gp"): r"r1_gamma = 10.0 \(loss.r1_gamma\): wgan_gp already penalizes the critic's gradient",
 }
 
