@@ -75,3 +75,28 @@ def test_g_updates_compute_no_gradient_for_d_and_leave_every_weight_trainable(ma
     trainer.fit(module, datamodule=datamodule)
     assert gradients == [i for i in range(ITERATIONS) for _ in range(2)]  # D's two updates only, not G's
     assert all(p.requires_grad for p in [*module.generator.parameters(), *module.discriminator.parameters()])
+
+
+def test_reuse_noise_feeds_one_noise_batch_to_every_update_of_an_iteration(make_config, monkeypatch):
+    """Kim's toy GAN draws Z_batch once per iteration and feeds it to its 10 D and 10 G updates."""
+    from ganlab.build import build_run
+
+    drawn = []
+    for reuse in (False, True):
+        overrides = ["experiment=toy_curve", "trainer=debug", "trainer.max_steps=1", "metric=none"]
+        datamodule, module, trainer = build_run(make_config(*overrides, f"reuse_noise={reuse}"))
+        sample, noises = module.latent.sample, []
+
+        def training_draws(*args, sample=sample, noises=noises, **kwargs):
+            noise = sample(*args, **kwargs)
+            if kwargs.get("generator") is None:  # pictures draw from generators of their own
+                noises.append(noise)
+            return noise
+
+        monkeypatch.setattr(module.latent, "sample", training_draws)
+        trainer.fit(module, datamodule=datamodule)
+        assert module.iteration == 1
+        drawn.append(noises)
+    fresh, reused = drawn
+    assert len(fresh) == 20 and len({tensor.sum().item() for tensor in fresh}) == 20  # 10 D and 10 G updates
+    assert len(reused) == 1  # one batch, drawn once, for all 20 updates

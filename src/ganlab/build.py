@@ -169,6 +169,7 @@ def build_module(cfg: DictConfig, data_shape: tuple[int, ...]) -> GANModule:
         config=OmegaConf.to_container(cfg, resolve=True),
         compile_options=compile_options,
         channels_last=bool(cfg.get("channels_last", False)),
+        reuse_noise=bool(cfg.get("reuse_noise", False)),
     )
 
 

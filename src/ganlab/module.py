@@ -2,10 +2,12 @@
 
 One training step (an *iteration*) is Algorithm 1 of Goodfellow et al. (as Raschka's lecture gives it): `d_steps`
 discriminator updates, each on the batch's real data and fresh noise, then `g_steps` generator updates
-on fresh noise. Every architecture, the loss, the latent prior and the optimizers are injected, so this
-file never names a concrete network. An iteration's losses and accuracies stay on the device and reach
-the loggers in blocks (`ganlab.training_rows`), never through Lightning's `self.log`: the progress bar shows
-the last written row's losses (`written_losses`), so Lightning's logged-metrics collection stays empty.
+on fresh noise; with `reuse_noise` one noise batch serves every update of the iteration, as Kim's toy GAN feeds
+its `Z_batch` to all 10 D and 10 G updates. Every architecture, the loss, the latent prior and the optimizers
+are injected, so this file never names a concrete network. An iteration's losses and accuracies stay on the
+device and reach the loggers in blocks (`ganlab.training_rows`), never through Lightning's `self.log`: the
+progress bar shows the last written row's losses (`written_losses`), so Lightning's logged-metrics collection
+stays empty.
 
 Step accounting. Lightning's `global_step` counts `optimizer.step()` calls, so one iteration advances it
 by `d_steps + g_steps`; the Trainer's `max_steps` is set from the user's iteration budget accordingly
@@ -67,6 +69,7 @@ class GANModule(pl.LightningModule):
         config: dict | None = None,
         compile_options: dict | None = None,
         channels_last: bool = False,
+        reuse_noise: bool = False,
     ) -> None:
         """`tricks` (by config name) act at their hooks, in order; each configures the networks here.
         `config` (the run's resolved configuration) and `data_shape` are kept in checkpoints, so the module
@@ -81,7 +84,7 @@ class GANModule(pl.LightningModule):
         self.latent = latent
         self.generator_optimizer = generator_optimizer
         self.discriminator_optimizer = discriminator_optimizer
-        self.d_steps, self.g_steps = int(d_steps), int(g_steps)
+        self.d_steps, self.g_steps, self.reuse_noise = int(d_steps), int(g_steps), bool(reuse_noise)
         self.tricks = nn.ModuleDict(tricks or {})
         self.compile_options, self.channels_last = compile_options, bool(channels_last)
         self._networks_configured = False
@@ -175,9 +178,10 @@ class GANModule(pl.LightningModule):
         # D's updates see G's samples through no_grad; G's freeze D's weights, so that no gradient is computed for
         # them (Lightning's toggled_optimizer would walk every parameter of both optimizers to do it)
         d_losses, penalties, accuracies = [], [], []
+        shared_noise = self.latent.sample(n, device=real.device) if self.reuse_noise else None
         for _ in range(self.d_steps):
             with torch.no_grad():
-                fake = self.generator(self.latent.sample(n, device=real.device))
+                fake = self.generator(self._noise(n, real.device, shared_noise))
             real_in, fake_in = self.discriminator_input(real, iteration), self.discriminator_input(fake, iteration)
             real_out, fake_out = self.discriminator(real_in), self.discriminator(fake_in)
             d_loss = self.loss.discriminator_loss(real_out, fake_out)
@@ -194,7 +198,7 @@ class GANModule(pl.LightningModule):
         g_losses = []
         with frozen(self.discriminator):
             for _ in range(self.g_steps):
-                fake = self.generator(self.latent.sample(n, device=real.device))
+                fake = self.generator(self._noise(n, real.device, shared_noise))
                 g_loss = self.loss.generator_loss(self.discriminator(self.discriminator_input(fake, iteration)))
                 g_opt.zero_grad(set_to_none=True)
                 self.manual_backward(g_loss)
@@ -222,6 +226,9 @@ class GANModule(pl.LightningModule):
         if len(self.training_rows) >= self.training_rows.block:
             self.write_metrics()
 
+    def _noise(self, n: int, device: torch.device, shared: torch.Tensor | None) -> torch.Tensor:
+        return shared if shared is not None else self.latent.sample(n, device=device)
+
     def write_metrics(self, reduce: bool = True) -> dict[str, float]:
         """Hand the iterations' rows kept so far to the loggers (see `ganlab.training_rows`); returns the last.
         `reduce=False` where not every DDP process gets here (a run stopping on an error)."""
@@ -237,4 +244,3 @@ class GANModule(pl.LightningModule):
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
         self.write_metrics()  # the rows up to the checkpoint belong with it: a resumed run continues after them
-

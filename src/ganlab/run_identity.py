@@ -24,7 +24,10 @@ from typing import Any
 from ganlab.dotted_keys import flatten
 
 # the top-level keys that define what a run trains
-TRAINING_GROUPS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "seed")
+TRAINING_GROUPS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "reuse_noise", "seed")
+# keys added to ganlab after runs were made without them, with the value those runs trained with: a checkpoint
+# written before a key existed is read as having it (a run of 2026-12-04 did not reuse noise)
+LATER_KEYS = {"reuse_noise": False}
 # data keys that say where the files are, not which data they hold
 DATA_LOCATION_KEYS = ("root", "download")
 # data keys that say how the images are served to training, not which images the data set holds: the scores'
@@ -43,7 +46,7 @@ def training_identity(config: dict[str, Any]) -> dict[str, Any]:
     """{dotted key: value} of what a checkpoint's config must match for a run to continue from it."""
     ignored = {f"data.{key}" for key in DATA_LOCATION_KEYS} | {"metric.scores.evaluation_limit"}
     return {
-        key: value for key, value in flatten(config).items()
+        key: value for key, value in flatten({**LATER_KEYS, **config}).items()
         if key.split(".")[0] in TRAINING_GROUPS and key not in ignored
     }  # fmt: skip
 

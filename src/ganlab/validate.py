@@ -79,6 +79,7 @@ RULES: list[Rule] = [
     (("seed",), lambda v: is_int(v) and v >= 0, "a non-negative integer"),
     (("cpu_threads",), is_thread_count, THREAD_COUNT_ALLOWED),
     (("d_steps", "g_steps"), lambda v: is_int(v) and v >= 1, "a positive integer (updates per iteration)"),
+    (("reuse_noise",), lambda v: isinstance(v, bool), "true or false"),
     (("*.batch_size",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (
         ("trainer.max_steps",),

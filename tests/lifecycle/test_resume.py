@@ -284,3 +284,9 @@ def test_a_damaged_status_json_is_never_trained_over(tmp_path, damaged):
         with pytest.raises(ConfigError, match=r"status.json cannot be read as a run's record .* left as it is"):
             job_plan(tmp_path, ["seed=1"], None, False, sweep=sweep)
     assert (tmp_path / "metrics.csv").read_text() == "step,train/d_loss\n0,1.3\n"
+
+
+def test_a_checkpoint_from_before_reuse_noise_existed_continues_as_a_run_that_drew_fresh_noise():
+    before = {"seed": 0, "d_steps": 1, "model": {"latent": {"dim": 2}}}
+    assert differing_keys({**before, "reuse_noise": False}, before) == []
+    assert differing_keys({**before, "reuse_noise": True}, before) == ["reuse_noise"]
