@@ -1,0 +1,1 @@
+"""Sequential studies: seeds added round by round until each comparison is decided (docs/studies.md)."""
