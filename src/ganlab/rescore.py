@@ -80,6 +80,7 @@ def relocated(config: dict[str, Any], data_dir: Path) -> dict[str, Any]:
 
 def rescore_run(run_dir: Path, arguments: argparse.Namespace) -> dict[str, Any]:
     """The run's final evaluation made again on the pinned yardstick; its record, as final_scores.json holds it."""
+    import torch
     from omegaconf import OmegaConf
 
     from ganlab.build import build_evaluation, build_module, make_datamodule
@@ -117,6 +118,8 @@ def rescore_run(run_dir: Path, arguments: argparse.Namespace) -> dict[str, Any]:
     count = limited_count(metric.final_num_samples, limit, metric.batch_size)
     generator = module.sampling_generator
     with evaluating(generator, module.discriminator):
+        # IS's splits and KID's subsets are drawn from torch's global RNG: seeded, a rescore repeats itself
+        torch.manual_seed(int(metric.seed))
         reference = scores.set_real(real, metric.batch_size)
         values, _ = score_generator(scores, generator, module.latent, count, metric.batch_size, metric.seed,
                                     module.device)  # fmt: skip
