@@ -38,6 +38,7 @@ def write_run(
     max_iterations: int = STEPS[-1],
     sizes: bool = True,
     final_scores: dict | None = None,
+    study: dict | None = None,
     **status_fields,
 ) -> Path:
     """`curve`: {column: [(iteration, value)]}, written as Lightning's CSVLogger writes training and evaluation
@@ -48,6 +49,8 @@ def write_run(
     config = {"seed": seed, "metric": metric or CLASSIFIER_METRIC, "data": {"_target_": "digits", "batch_size": 64}}
     if report is not None:
         config["report"] = report
+    if study is not None:
+        config["study"] = study
     (path / ".hydra" / "config.yaml").write_text(yaml.safe_dump(config))
     (path / ".hydra" / "overrides.yaml").write_text(yaml.safe_dump([*overrides, f"seed={seed}"]))
     columns = sorted(curve)

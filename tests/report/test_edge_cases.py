@@ -72,7 +72,7 @@ def test_zero_spread_from_three_seeds_is_no_finding(tmp_path):
         flip = primary_rows(write_report(sweep))["trick=flip"]["vs_baseline"]
         assert flip["verdict"] == "inconclusive" and flip["p_value"] >= 0.1
         assert flip["detectable"] is None  # 2 / C(6, 3) = 0.1: no effect can reach 0.05
-        assert flip["seeds_needed"] >= 4
+        assert flip["planned"]["seeds_needed"] >= 4
     markdown = (tmp_path / "constant" / "report.md").read_text()
     assert "no effect can reach significance with the current seeds" in markdown
 

@@ -6,6 +6,7 @@ import json
 import math
 
 import pytest
+from scipy import stats
 
 from ganlab.report.__main__ import main, write_report
 from ganlab.report.cells import ReportError
@@ -41,20 +42,31 @@ def test_a_heavy_tailed_cell_worse_on_every_seed_is_called_worse(tmp_path, capsy
     assert "every seed worse than every baseline seed (6 seeds against 6); p = 0.0043 (Holm)" in markdown
 
 
-def test_an_inconclusive_comparison_says_how_many_seeds_would_decide_it(tmp_path):
+def test_an_inconclusive_comparison_plans_its_power_for_the_declared_effect_never_the_observed_one(tmp_path):
     report = write_report(write_cells(tmp_path / "sweep", HEAVY_TAILED))
     relu = next(row for row in report["groups"][0]["scores"][0]["rows"] if row["cell"] == "trick=act_relu")
     comparison = relu["vs_baseline"]
-    # P(better) from the 36 pairs; Noether's n = (z(1 - 0.025/2) + z(0.8))^2 / (6 (P - 1/2)^2) at alpha 0.05 / 2
     relu_finals, base_finals = HEAVY_TAILED["trick=act_relu"], HEAVY_TAILED["trick=base"]
     wins = sum(base > relu_value for relu_value in relu_finals for base in base_finals)
     assert comparison["probability"] == pytest.approx(wins / 36)
-    needed = math.ceil((2.2414027 + 0.8416212) ** 2 / (6 * (wins / 36 - 0.5) ** 2))
-    assert comparison["seeds_needed"] == needed
+    # Noether for the declared P(better) = 0.71 at alpha 0.05 / 2 (Holm's strictest step over 2 comparisons):
+    # n = (z(1 - 0.0125) + z(0.8))^2 / (6 * 0.21^2); at 6 against 6, Phi(0.21 sqrt(12 * 1/4 * 12) - z(1 - 0.0125))
+    planned = comparison["planned"]
+    assert planned["effect"] == 0.71 and "seeds_needed" not in comparison
+    assert planned["seeds_needed"] == math.ceil((2.2414027 + 0.8416212) ** 2 / (6 * 0.21**2)) == 36
+    assert planned["power"] == pytest.approx(stats.norm.cdf(0.21 * 6 - 2.2414027), abs=1e-6)
     markdown = (tmp_path / "sweep" / "report.md").read_text()
-    assert f"About {needed} seeds per cell would decide an effect of this size at 80% power." in markdown
-    # Noether at 6 against 6, alpha 0.025: (2.2414 + 0.8416) / sqrt(12 * 1/4 * 12) = 0.514, past a complete separation
-    # (an exact test still reaches alpha with one pair swapped: the sentence is about 80% power, and says so)
+    assert ("The declared effect, P(better) = 0.71 or 0.29 (study.effect), needs about 36 seeds a cell for 80% power; "
+            "these seeds had 16% power for it.") in markdown  # fmt: skip
+    assert "would decide an effect of this size" not in markdown  # the observed effect sizes nothing
+    # another declared effect, from the command line or the runs' study.effect, with the study's maximum
+    other = write_report(tmp_path / "sweep", effect=0.8)["groups"][0]["scores"][0]["rows"]
+    assert next(row for row in other if row["cell"] == "trick=act_relu")["vs_baseline"]["planned"]["effect"] == 0.8
+    declared = write_cells(tmp_path / "declared", HEAVY_TAILED, study={"effect": 0.8, "max_seeds": 20})
+    write_report(declared)
+    assert ("The declared effect, P(better) = 0.80 or 0.20 (study.effect), needs about 18 seeds a cell for 80% power; "
+            "these seeds had 33% power for it, the study's maximum of 20 a cell 85%.") in (
+        declared / "report.md").read_text()  # fmt: skip
     assert "As it stands, the current seeds find with 80% power only effects as large as a complete separation." in (
         markdown
     )

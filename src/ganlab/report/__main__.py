@@ -62,7 +62,14 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         help="pace: the target is this share of the way from the baseline's median first to final value (0.9)",
     )  # fmt: skip
     parser.add_argument("--confidence", type=float, default=0.95, help="of intervals and tests (0.95)")
+    parser.add_argument(
+        "--effect", type=float, metavar="P",
+        help="the smallest effect of interest, as a P(better), that an inconclusive verdict's power is planned for "
+        "(default: the runs' study.effect, else 0.71)",
+    )  # fmt: skip
     arguments = parser.parse_args(argv)
+    if arguments.effect is not None and not (0 < arguments.effect < 1 and arguments.effect != 0.5):
+        parser.error(f"--effect = {arguments.effect}: must be a P(better) in (0, 1), not 0.5")
     for name in ("fraction", "confidence"):
         if not 0 < getattr(arguments, name) < 1:
             parser.error(f"--{name} = {getattr(arguments, name)}: must be strictly between 0 and 1")
@@ -107,8 +114,8 @@ def _unreadable_list(unreadable: list[UnreadableRun], directory: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
-    options = {key: getattr(arguments, key) for key in
-               ("title", "baseline", "scores", "primary", "margin", "paired", "confidence", "fraction")}  # fmt: skip
+    keys = ("title", "baseline", "scores", "primary", "margin", "paired", "confidence", "fraction", "effect")
+    options = {key: getattr(arguments, key) for key in keys}
     try:
         report = write_report(arguments.directory, **options)
     except ReportError as error:

@@ -42,6 +42,7 @@ class Options:
     paired: bool = False
     confidence: float = 0.95
     fraction: float = 0.9
+    effect: float | None = None  # the declared smallest effect of interest; None: the runs' study.effect
 
 
 def analyse(runs: Sequence[Run], groups: Sequence[tuple[dict[str, Any], list[Cell]]], options: Options) -> dict:
@@ -81,8 +82,10 @@ def _analyse_group(cells: list[Cell], setting: dict[str, Any], options: Options)
     if unknown := [score for score in chosen if score not in available]:
         raise ReportError(f"--scores {' '.join(unknown)}: no run logged it; the runs have: {', '.join(available)}")
     margin = options.margin if options.margin is not None else _agreed(runs, "margin")
+    effect = options.effect or _agreed(runs, "effect", "study") or comparison.DECLARED_EFFECT
+    planned = {"effect": effect, "max_seeds": _agreed(runs, "max_seeds", "study")}
     tables = [
-        _score_table(cells, base, score, directions.get(score), options, primary=score == primary, margin=margin)
+        _score_table(cells, base, score, directions.get(score), options, score == primary, margin, planned)
         for score in [primary, *[score for score in chosen if score != primary]]
         if score is not None
     ]
@@ -99,9 +102,9 @@ def _analyse_group(cells: list[Cell], setting: dict[str, Any], options: Options)
     return group
 
 
-def _agreed(runs: Sequence[Run], key: str) -> Any:
-    """The runs' `report.<key>` (their experiment's), when they all give one value; else None."""
-    given = {repr(value): value for run in runs if (value := (run.config.get("report") or {}).get(key)) is not None}
+def _agreed(runs: Sequence[Run], key: str, section: str = "report") -> Any:
+    """The runs' `<section>.<key>` (their experiment's), when they all give one value; else None."""
+    given = {repr(value): value for run in runs if (value := (run.config.get(section) or {}).get(key)) is not None}
     return next(iter(given.values())) if len(given) == 1 else None
 
 
@@ -130,7 +133,14 @@ def _choose_primary(
 
 
 def _score_table(
-    cells: list[Cell], base: Cell, score: str, better: str | None, options: Options, primary: bool, margin: Any
+    cells: list[Cell],
+    base: Cell,
+    score: str,
+    better: str | None,
+    options: Options,
+    primary: bool,
+    margin: Any,
+    planned: dict[str, Any],
 ) -> dict[str, Any]:
     rows = [_row(cell, score, options) for cell in cells]
     references = [run.references[score] for run in base.runs if score in run.references]
@@ -169,7 +179,7 @@ def _score_table(
         result.effect = comparison.describe_effect(outcomes, base_outcomes, level)
         if primary:
             result.p_adjusted = adjusted[index]
-            comparison.judge(result, outcomes, base_outcomes, better, alpha, family, margin_units)
+            comparison.judge(result, outcomes, base_outcomes, better, alpha, family, margin_units, **planned)
         else:
             result.verdict = "exploratory"
         row["vs_baseline"] = result.as_dict()

@@ -1,10 +1,14 @@
 """One cell against the baseline on one score: the probability of improvement and its test, the effect in the
-score's units, equivalence within a margin, and the verdict in words with the seeds that would decide it.
+score's units, equivalence within a margin, and the verdict in words with the power planned for the study's
+declared effect.
 
 A verdict is one of four words. *better* or *worse*: the permutation test of P(improvement) = 1/2 rejects
 at 1 - confidence after Holm's correction over the cells compared. *equivalent*: otherwise, when a margin is
 declared and the interval of the median difference (at 1 - 2 alpha / comparisons: two one-sided tests,
-Bonferroni over the family) lies inside it. *inconclusive*: neither, with the seeds that would decide.
+Bonferroni over the family) lies inside it. *inconclusive*: neither. Then the report says what power these seeds
+had for the smallest effect the study declared of interest (`study.effect`), and how many seeds it needs. It
+never sizes a study from the effect it observed: that is post-hoc power (Hoenig & Heisey 2001), which only
+restates the p-value.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from ganlab.report import statistics
 from ganlab.report.outcomes import VALUE, Outcome, goodness
 
 BETTER, WORSE, EQUIVALENT, INCONCLUSIVE = "better", "worse", "equivalent", "inconclusive"
+DECLARED_EFFECT = 0.71  # conf/train.yaml's study.effect: a seed of one cell beats one of the other 7 times in 10
 
 
 @dataclass
@@ -31,7 +36,9 @@ class Comparison:
     effect: dict[str, Any] | None = None  # ratio or difference of the medians of the values, with an interval
     equivalence: dict[str, Any] | None = None
     verdict: str = ""
-    seeds_needed: int | None = None  # per cell, for an effect of this size at statistics.POWER
+    # planned, not observed: the declared smallest effect of interest (study.effect), the seeds a cell it needs
+    # at statistics.POWER, and the power these seeds and the study's maximum give it
+    planned: dict[str, Any] | None = None
     detectable: float | None = None  # the smallest |P - 1/2| the current seeds find at statistics.POWER
 
     def as_dict(self) -> dict[str, Any]:
@@ -103,9 +110,12 @@ def judge(
     alpha: float,
     family: int,
     margin: float | None,
+    effect: float = DECLARED_EFFECT,
+    max_seeds: int | None = None,
 ) -> None:
-    """Fill in the verdict, the equivalence test and the seed counts, once `p_adjusted` is known (Holm over
-    `family` comparisons at level `alpha`)."""
+    """Fill in the verdict, the equivalence test and, for an inconclusive one, the planned power for the declared
+    `effect` (a P(better)) at these seeds and at `max_seeds` a cell, once `p_adjusted` is known (Holm over `family`
+    comparisons at level `alpha`)."""
     per_test = alpha / max(family, 1)  # Holm's strictest step: what the power and equivalence statements use
     if margin is not None:
         mine, theirs = counted_goodness(cell, baseline, better, comparison.paired)
@@ -121,7 +131,12 @@ def judge(
         comparison.verdict = EQUIVALENT
         return
     comparison.verdict = INCONCLUSIVE
-    comparison.seeds_needed = statistics.seeds_needed(comparison.probability, per_test, comparison.paired)
-    comparison.detectable = statistics.smallest_detectable(
-        comparison.n_cell, comparison.n_baseline, per_test, comparison.paired
-    )
+    paired, n_cell, n_baseline = comparison.paired, comparison.n_cell, comparison.n_baseline
+    comparison.planned = {
+        "effect": effect,
+        "seeds_needed": statistics.seeds_needed(effect, per_test, paired),
+        "power": statistics.power(effect, n_cell, n_baseline, per_test, paired),
+        "max_seeds": max_seeds,
+        "power_at_max": max_seeds and statistics.power(effect, max_seeds, max_seeds, per_test, paired),
+    }
+    comparison.detectable = statistics.smallest_detectable(n_cell, n_baseline, per_test, paired)

@@ -63,7 +63,7 @@ def read_config(path: Path) -> dict[str, Any]:
         raise Unreadable(f"{name}: a {_kind(config)}, not a mapping of settings")
     if not is_int(config.get("seed")):
         raise Unreadable(f"{name}: seed = {config.get('seed')!r}, not an integer")
-    for group in ("metric", "data", "trainer", "report"):
+    for group in ("metric", "data", "trainer", "report", "study"):
         if config.get(group) is not None and not isinstance(config[group], dict):
             raise Unreadable(f"{name}: {group} is a {_kind(config[group])}, not a mapping")
     report = config.get("report") or {}
@@ -72,6 +72,12 @@ def read_config(path: Path) -> dict[str, Any]:
         raise Unreadable(f"{name}: report.primary_score = {primary!r}, not a score's name")
     if margin is not None and not ((is_number(margin) and margin > 0) or is_share(margin)):
         raise Unreadable(f"{name}: report.margin = {margin!r}, not a positive number or a share such as 10%")
+    study = config.get("study") or {}
+    effect, most = study.get("effect"), study.get("max_seeds")
+    if effect is not None and not (is_number(effect) and 0 < effect < 1 and effect != 0.5):
+        raise Unreadable(f"{name}: study.effect = {effect!r}, not a P(better) in (0, 1) other than 0.5")
+    if most is not None and not (is_int(most) and most >= 2):
+        raise Unreadable(f"{name}: study.max_seeds = {most!r}, not an integer >= 2")
     return config
 
 

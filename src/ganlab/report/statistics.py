@@ -200,6 +200,22 @@ def seeds_needed(probability: float, alpha: float, paired: bool = False, at_most
     return needed if needed <= at_most else None
 
 
+def power(probability: float, n_cell: int, n_baseline: int, alpha: float, paired: bool = False) -> float:
+    """The chance that the test at level `alpha` finds an effect of P(improvement) = `probability` with these seeds,
+    by Noether's (1987) approximation (the sign test's, paired); 0 where no effect can reach `alpha` at all."""
+    from scipy import stats
+
+    if smallest_p(n_cell, n_baseline, paired) > alpha:
+        return 0.0
+    effect = abs(probability - 0.5)
+    if paired:
+        z = 2 * effect * math.sqrt(n_cell)
+    else:
+        total = n_cell + n_baseline
+        z = effect * math.sqrt(12 * (n_cell / total) * (n_baseline / total) * total)
+    return float(stats.norm.cdf(z - stats.norm.ppf(1 - alpha / 2)))
+
+
 def smallest_detectable(n_cell: int, n_baseline: int, alpha: float, paired: bool = False) -> float | None:
     """The distance |P(improvement) - 1/2| the current seeds find with POWER at level `alpha` (Noether's
     formulas turned round); None when no effect can reach `alpha` at these counts."""

@@ -51,14 +51,22 @@ def _probability_text(comparison: dict[str, Any]) -> str:
     return f"P(better) = {share(probability)} {shown} ({counts})".replace("  ", " ")
 
 
+def percent(chance: float) -> str:
+    return f"{round(100 * chance)}%"
+
+
 def _power_text(comparison: dict[str, Any]) -> str:
-    needed, detectable = comparison.get("seeds_needed"), comparison.get("detectable")
-    if comparison["probability"] == 0.5:
-        decide = "The seeds show no effect at all: more would not decide it; a margin (--margin) tests equivalence."
-    elif needed is None:
-        decide = "More than 1000 seeds per cell would be needed to decide an effect this small."
-    else:
-        decide = f"About {needed} seeds per cell would decide an effect of this size at 80% power."
+    planned, detectable = comparison.get("planned") or {}, comparison.get("detectable")
+    decide = ""
+    if planned:
+        effect = planned["effect"]
+        declared = f"The declared effect, P(better) = {share(effect)} or {share(1 - effect)} (study.effect)"
+        needed = planned["seeds_needed"]
+        needs = f"needs about {needed} seeds a cell" if needed else "needs more than 1000 seeds a cell"
+        decide = f"{declared}, {needs} for 80% power; these seeds had {percent(planned['power'])} power for it"
+        if planned.get("max_seeds"):
+            decide += f", the study's maximum of {planned['max_seeds']} a cell {percent(planned['power_at_max'])}"
+        decide += "."
     if detectable is None:
         now = "no effect can reach significance with the current seeds (a complete separation is not enough)"
     elif detectable >= 0.5:  # Noether's approximation at these counts; an exact test may still reach alpha below it
@@ -68,7 +76,7 @@ def _power_text(comparison: dict[str, Any]) -> str:
             f"the current seeds find with 80% power P(better) below {share(0.5 - detectable)} or above "
             f"{share(0.5 + detectable)}"
         )
-    return f"{decide} As it stands, {now}."
+    return f"{decide} As it stands, {now}.".lstrip()
 
 
 def _equivalence_text(comparison: dict[str, Any], margin_given: Any) -> str:
