@@ -38,6 +38,8 @@ BAD_INPUTS = [
     # probabilities and other ranges
     (["trick=flip", "loss.flip_prob=-0.1"], "loss.flip_prob = -0.1: must be a probability in [0, 0.5)"),
     (["trick=smooth", "loss.real_target=1.1"], "loss.real_target = 1.1: must be a target in (0.5, 1] (1: no smooth"),
+    (["study.effect=0.5"], "study.effect = 0.5: must be a P(better) in (0, 1) other than 0.5"),
+    (["study.max_seeds=1"], "study.max_seeds = 1: must be an integer >= 2 (seeds a cell at most)"),
     (["trick=smooth_two_sided", "loss.fake_target=0.5"], "loss.fake_target = 0.5: must be a target in [0, 0.5) (0: n"),
     (["loss=hinge", "trick=smooth_two_sided", "loss.real_target=1.0"], "fake_target = 0.1 (loss.fake_target) has no"),
     (["loss=wgan_gp", "trick=smooth_two_sided", "loss.real_target=1"], "fake_target = 0.1 (loss.fake_target) has no"),

@@ -80,6 +80,13 @@ RULES: list[Rule] = [
     (("cpu_threads",), is_thread_count, THREAD_COUNT_ALLOWED),
     (("d_steps", "g_steps"), lambda v: is_int(v) and v >= 1, "a positive integer (updates per iteration)"),
     (("reuse_noise",), lambda v: isinstance(v, bool), "true or false"),
+    (("study.max_seeds",), lambda v: is_int(v) and v >= 2, "an integer >= 2 (seeds a cell at most)"),
+    (("study.round",), lambda v: is_int(v) and v >= 1, "an integer >= 1 (new seeds a cell per round)"),
+    (
+        ("study.effect",),
+        lambda v: is_number(v) and 0 < v < 1 and v != 0.5,
+        "a P(better) in (0, 1) other than 0.5: the smallest effect of interest",
+    ),
     (("*.batch_size",), lambda v: is_int(v) and v >= 1, "a positive integer"),
     (
         ("trainer.max_steps",),
