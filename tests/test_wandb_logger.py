@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from ganlab.train import run
 from ganlab.wandb_logger import has_credentials, wandb_logger
 
 WANDB_VARIABLES = ("WANDB_API_KEY", "WANDB_MODE", "WANDB_BASE_URL", "WANDB_DIR", "HYDRA_FULL_ERROR")
@@ -91,3 +92,22 @@ def test_a_resumed_run_continues_its_own_wandb_run(tmp_path, monkeypatch):
     run_id = (tmp_path / "run" / "wandb" / "ganlab_run_id").read_text().strip()
     # offline-run-<time>-<id>, with -1 added when both started in the same second
     assert all(piece.name.split("-")[3] == run_id for piece in pieces)
+
+
+def test_each_scores_summary_is_its_best_by_the_direction_its_metric_declares(make_config, monkeypatch):
+    """W&B keeps a score's last value as its summary; a lower-is-better FID is summarized by its minimum."""
+    import wandb
+
+    declared = {}
+    define_metric = wandb.Run.define_metric
+
+    def recording(self, name, *args, **kwargs):
+        if "summary" in kwargs:
+            declared[name] = (kwargs["summary"], kwargs.get("step_metric"))
+        return define_metric(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(wandb.Run, "define_metric", recording)
+    run(make_config("logger=wandb", "trainer=debug", "trainer.max_steps=2"))
+    assert declared["val/classifier_fid"] == ("min", "trainer/global_step")
+    assert declared["val/classifier_score"] == ("max", "trainer/global_step")
+    assert declared["val/modes_covered"] == ("max", "trainer/global_step")

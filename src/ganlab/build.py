@@ -28,6 +28,7 @@ from ganlab.models.activations import output_range
 from ganlab.module import GANModule
 from ganlab.tricks.base import Trick
 from ganlab.validate import ConfigError, InvalidValue, several_devices_problem
+from ganlab.wandb_logger import RunEndingWandbLogger
 
 log = logging.getLogger(__name__)
 
@@ -203,6 +204,9 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
         )
     # an entry set to null (callbacks.samples=null) switches that logger or callback off
     loggers = [_instantiate(node, f"logger.{name}") for name, node in cfg.logger.items() if node is not None]
+    for logger in loggers:  # W&B's summary of each score: its best, by the direction its metric declares
+        if isinstance(logger, RunEndingWandbLogger) and evaluation is not None:
+            logger.follow_directions(evaluation.score_directions)
     callbacks = [_instantiate(node, f"callbacks.{name}") for name, node in cfg.callbacks.items() if node is not None]
     # the evaluation first: its end-of-training scores come before the pictures and curves that show them;
     # None entries are factories that declined (no progress bar when trainer.enable_progress_bar=false); the

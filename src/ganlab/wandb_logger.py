@@ -41,6 +41,16 @@ class RunEndingWandbLogger(WandbLogger):
 
     _finished = False
 
+    def follow_directions(self, directions: dict[str, str]) -> None:
+        """Each score's W&B summary is its best value in the direction its metric declares (`val/classifier_fid`:
+        lower, so the smallest), where W&B would keep the last; the final value is the report's (final_scores.json)."""
+        if self._experiment is None:  # a process of DDP other than the first: no W&B run here
+            return
+        for key, way in directions.items():
+            self._experiment.define_metric(
+                key, step_metric="trainer/global_step", step_sync=True, summary="min" if way == "lower" else "max"
+            )
+
     def finalize(self, status: str) -> None:
         super().finalize(status)
         # the finished run stays referenced: were it None, a late log would start a new, empty W&B run
