@@ -82,6 +82,7 @@ def write_report(directory: Path, **options: Any) -> dict[str, Any]:
     directory = Path(directory)
     if not directory.is_dir():
         raise ReportError(f"{directory}: no such directory")
+    sequential = options.pop("sequential", None)  # study.json's record, from python -m ganlab.study
     settings = Options(directory=directory, title=options.pop("title", None) or str(directory), **options)
     runs, unreadable = find_runs(directory)
     if not runs and unreadable:
@@ -89,6 +90,8 @@ def write_report(directory: Path, **options: Any) -> dict[str, Any]:
     groups = comparable_groups(runs)
     report = analyse(runs, groups, settings)
     report["unreadable"] = [{"path": relative(run.path, directory), "why": run.why} for run in unreadable]
+    if sequential is not None:
+        report["sequential"] = sequential
     pictures = []
     panels = [
         (score["score"].removeprefix("val/") + (f" (group {index + 1})" if len(groups) > 1 else ""),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganlab.report import environment, yardsticks
+from ganlab.report import environment, sequential, yardsticks
 from ganlab.report.rounding import counted, p_value, share, significant, with_interval
 from ganlab.report.wording import verdict_sentence
 
@@ -31,7 +31,9 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
         lines += ["", f"**{len(unreadable)} run{'s' if len(unreadable) > 1 else ''} could not be read and "
                   f"{'are' if len(unreadable) > 1 else 'is'} left out of every count**: "
                   + "; ".join(f"`{run['path']}`: {run['why']}" for run in unreadable) + "."]  # fmt: skip
-    lines += ["", "## Verdicts"]
+    if record := report.get("sequential"):
+        lines += sequential.lines(record)
+    lines += ["", "## Fixed-sample verdicts (for reading only)" if report.get("sequential") else "## Verdicts"]
     groups = report["groups"]
     for number, group in enumerate(groups, start=1):
         if len(groups) > 1:

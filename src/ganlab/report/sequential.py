@@ -1,0 +1,36 @@
+"""The sequential verdicts in report.md: a study run by `python -m ganlab.study` decides by its looks
+(ganlab.sequential), so these come first. The report's own fixed-sample p-values take no account of the looks and
+are left for reading only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ganlab.report.rounding import p_value, share
+
+
+def lines(record: dict[str, Any]) -> list[str]:
+    """report.md's section on study.json's `record`."""
+    design = record["design"]
+    looks = ", ".join(str(seeds) for seeds in record["looks_planned"])
+    out = [
+        "", "## Sequential verdicts", "",
+        f"Decided by the study's looks at {looks} seeds a cell (`python -m ganlab.study`): |P(better) - 1/2| on "
+        f"{record['primary'].removeprefix('val/')} against boundaries that spend alpha {design['alpha']} by the "
+        f"{design['spending'].replace('_', '-')} function over the looks and split it over {design['comparisons']} "
+        f"comparison(s); futile where even the declared effect, P(better) = {share(design['effect'])}, could no "
+        f"longer reach the last boundary. The study {record['state']}. The fixed-sample verdicts further down take "
+        "no account of the looks and are for reading only.", "",
+        "| cell against the baseline | verdict | at look (seeds a cell) | P(better) | p at that look | its level |",
+        "|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for label, history in record["comparisons"].items():
+        if not history:
+            out.append(f"| {label} | not looked at | | | | |")
+            continue
+        last = history[-1]
+        verdict = f"**{last['state']}**" if last["state"] in ("better", "worse") else last["state"]
+        level = p_value(last["level"]) if last["boundary"] is not None else "unreachable"
+        out.append(f"| {label} | {verdict} | {last['look']} ({last['seeds']}) | {share(last['p_better'])} "
+                   f"| {p_value(last['p'])} | {level} |")  # fmt: skip
+    return out

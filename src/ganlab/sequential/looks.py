@@ -1,0 +1,65 @@
+"""A look at a sequential study: its runs read from the study's directory, and each open comparison judged.
+
+The runs are read as the report reads them (ganlab.report.runs), and each counts as the report counts it: a value,
+or a failure tied at the worst (ganlab.report.outcomes). A look at n seeds a cell takes seeds 0 to n - 1 of each cell,
+the seeds its rounds have run. A seed that is still running, was refused before training, or is missing stops the
+study with its name, since the look would otherwise test fewer seeds than its boundary was computed for.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ganlab.report.cells import _setting
+from ganlab.report.outcomes import FAILURE, VALUE, goodness, outcome
+from ganlab.report.runs import Run, find_runs
+from ganlab.sequential.decision import OPEN, Look, judge
+from ganlab.sequential.plan import StudyError, StudyPlan
+
+
+def _belongs(run: Run, cell: tuple[str, ...], fixed: tuple[str, ...]) -> bool:
+    given = {_setting(item) for item in run.overrides}
+    return all(_setting(item) in given for item in (*cell, *fixed) if not item.startswith(("hydra.", "hydra/")))
+
+
+def cell_goodness(plan: StudyPlan, runs: list[Run], cell: tuple[str, ...], seeds: int) -> list[float]:
+    """The goodness of seeds 0 to `seeds` - 1 of `cell` on the primary score (higher is better, a failure -inf)."""
+    mine = {run.seed: run for run in runs if _belongs(run, cell, plan.fixed)}
+    values = []
+    for seed in range(seeds):
+        run = mine.get(seed)
+        if run is None:
+            raise StudyError(f"{plan.label(cell)} seed {seed}: no run in {plan.directory}; run the study again")
+        item = outcome(run, plan.primary)
+        if item.kind not in (VALUE, FAILURE):
+            raise StudyError(
+                f"{plan.label(cell)} seed {seed} ({run.path}): {item.kind}, {item.why}; a look needs every seed of its "
+                "round ended: run the study again to finish it"
+            )
+        values.append(goodness(item, run.better.get(plan.primary)))
+    return values
+
+
+def look(plan: StudyPlan, index: int, states: dict[str, str]) -> dict[str, Look]:
+    """Look `index` at every comparison still open in `states` (cell label: state)."""
+    runs, unreadable = find_runs(plan.directory)
+    if unreadable:
+        raise StudyError(f"{unreadable[0].path}: {unreadable[0].why}; the study cannot count that seed")
+    seeds = plan.design.looks[index]
+    baseline = cell_goodness(plan, runs, plan.baseline, seeds)
+    return {
+        plan.label(cell): judge(plan.design, index, cell_goodness(plan, runs, cell, seeds), baseline)
+        for cell in plan.cells[1:]
+        if states[plan.label(cell)] == OPEN
+    }
+
+
+def as_record(found: Look) -> dict[str, Any]:
+    """A look as study.json keeps it (strict JSON: an unreachable boundary is null)."""
+    return {
+        "look": found.index + 1, "seeds": found.seeds, "state": found.state,
+        "p_better": found.probability, "p": found.p, "level": found.level,
+        "boundary": found.boundary if math.isfinite(found.boundary) else None,
+        "conditional_power": found.conditional_power,
+    }  # fmt: skip

@@ -1,0 +1,125 @@
+"""`python -m ganlab.study experiment=X [overrides]`: a study that adds seeds round by round until each comparison
+with the baseline is decided, at a false-alarm rate proved by simulation (docs/studies.md, the sequential rule).
+
+Each round runs `study.round` new seeds of every cell still undecided, and of the baseline, as ordinary sweep jobs of
+`python -m ganlab.train --multirun` (so every launcher works: basic, joblib, Ray, SLURM). Every job is an
+ordinary run directory below `hydra.sweep.dir`, named by its overrides. Then the rule looks at every open
+comparison. The study stops when every comparison is decided (better, worse, futile) or has reached
+`study.max_seeds`, or when `study.max_hours` have passed. It keeps study.json current in the directory, prints
+where it stands, and ends by writing the report with its sequential verdicts. Run again with the same arguments
+and `hydra.sweep.dir`, it skips the runs already done and continues.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from ganlab.atomic_files import write_text_atomically
+from ganlab.report.cells import ReportError
+from ganlab.sequential.decision import OPEN
+from ganlab.sequential.plan import StudyError, StudyPlan, make_plan
+
+Launch = Callable[[StudyPlan, tuple[str, ...], list[int]], None]
+
+
+def launch_sweep(plan: StudyPlan, cell: tuple[str, ...], seeds: list[int]) -> None:
+    """The cell's new seeds as one `--multirun` of ganlab.train into the study's directory; a job that fails is
+    recorded in its run directory (the look counts it a failure), a command stopped by a signal stops the study."""
+    # each job's directory is named by what varies, its cell and seed: the study's fixed overrides are left out
+    shared = ",".join(item.split("=", 1)[0].lstrip("+~") for item in plan.fixed)
+    command = [
+        sys.executable, "-m", "ganlab.train", "--multirun", *plan.fixed, *cell, f"seed={','.join(map(str, seeds))}",
+        f"hydra.sweep.dir={plan.directory}", "hydra.sweep.subdir=${hydra.job.override_dirname}",
+        f"hydra.job.config.override_dirname.exclude_keys=[{shared}]",
+    ]  # fmt: skip
+    finished = subprocess.run(command, check=False)
+    if finished.returncode > 128:  # 128 + the signal's number: a pre-emption, or Ctrl-C
+        raise SystemExit(finished.returncode)
+
+
+def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str], None] = print) -> dict[str, Any]:
+    """Rounds and looks until the study stops; returns study.json's record."""
+    from ganlab.sequential.looks import as_record, look
+
+    started, design = time.monotonic(), plan.design
+    states = {plan.label(cell): OPEN for cell in plan.cells[1:]}
+    record: dict[str, Any] = {
+        "design": {key: getattr(design, key) for key in ("max_seeds", "round", "alpha", "comparisons", "spending",
+                                                         "effect", "futility_power")},  # fmt: skip
+        "looks_planned": list(design.looks),
+        "boundaries": [bound if bound != float("inf") else None for bound in design.boundaries],
+        "baseline": plan.label(plan.baseline), "primary": plan.primary, "state": "running",
+        "comparisons": {label: [] for label in states},
+    }  # fmt: skip
+    plan.directory.mkdir(parents=True, exist_ok=True)
+    for index, seeds in enumerate(design.looks):
+        first = design.looks[index - 1] if index else 0
+        cells = [plan.baseline, *[cell for cell in plan.cells[1:] if states[plan.label(cell)] == OPEN]]
+        say(f"round {index + 1} of at most {len(design.looks)}: seeds {first} to {seeds - 1} of {len(cells)} cells "
+            f"({len(cells) * (seeds - first)} runs){_time_left(started, index, len(design.looks))}")  # fmt: skip
+        for cell in cells:
+            launch(plan, cell, list(range(first, seeds)))
+        for label, found in look(plan, index, states).items():
+            states[label] = found.state
+            record["comparisons"][label].append(as_record(found))
+        record["look"] = index + 1
+        _save(plan, record)
+        for label, looks in record["comparisons"].items():
+            say(_line(label, looks[-1], index))
+        if OPEN not in states.values():
+            break
+        if plan.max_hours is not None and time.monotonic() - started > plan.max_hours * 3600:
+            record["state"] = f"stopped: study.max_hours = {plan.max_hours} spent"
+            break
+    if record["state"] == "running":
+        record["state"] = "finished"
+    _save(plan, record)
+    return record
+
+
+def _time_left(started: float, index: int, looks: int) -> str:
+    if index == 0:
+        return ""
+    per_round = (time.monotonic() - started) / index
+    return f"; at most {per_round * (looks - index) / 60:.0f} minutes left, by the rounds so far"
+
+
+def _line(label: str, last: dict[str, Any], index: int) -> str:
+    if last["look"] != index + 1:  # decided at an earlier look
+        return f"  {label}: {last['state']} at look {last['look']}"
+    level = f"{last['level']:.2g}" if last["boundary"] is not None else "none reachable yet"
+    return f"  {label}: {last['state']}; P(better) {last['p_better']:.2f}, p = {last['p']:.2g} against {level}"
+
+
+def _save(plan: StudyPlan, record: dict[str, Any]) -> None:
+    record["updated"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    write_text_atomically(plan.directory / "study.json", json.dumps(record, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None, launch: Launch = launch_sweep) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if any(argument in ("-h", "--help") for argument in arguments):
+        print(__doc__.split("\n\n")[0].replace("`", ""))
+        return 0
+    try:
+        plan = make_plan(arguments)
+        print(f"study directory: {plan.directory} (run again with hydra.sweep.dir={plan.directory} to continue)")
+        record = run_study(plan, launch)
+        from ganlab.report.__main__ import write_report
+
+        write_report(plan.directory, baseline=list(plan.baseline), sequential=record)
+    except (StudyError, ReportError) as error:
+        print(f"ganlab.study: {error}", file=sys.stderr)
+        return 2
+    print(f"{record['state']}; wrote {plan.directory / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""`python -m ganlab.study`: rounds of seeds until each comparison is decided. The loop is tested with a launcher
+that writes run directories of planted scores (tests.report.sweeps), so a look's decision is known; the slow test
+runs real sweeps of Kim's toy GAN."""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from ganlab.sequential.plan import StudyError, make_plan
+from ganlab.study import main, run_study
+from tests.report.sweeps import fid_curve, write_run
+
+
+def planted_launcher(ratios: dict[str, float], seed: int = 0):
+    """A launch function writing each job as a completed run whose final FID is lognormal, times the cell's ratio."""
+    rng = np.random.default_rng(seed)
+    launched = []
+
+    def launch(plan, cell, seeds):
+        for run_seed in seeds:
+            value = float(np.exp(rng.normal(3.0, 1.0))) * ratios.get(plan.label(cell), 1.0)
+            name = "-".join((*cell, f"seed={run_seed}")).replace("/", "_")
+            write_run(plan.directory / name, [*plan.fixed, *cell], run_seed, fid_curve(value))
+            launched.append((plan.label(cell), run_seed))
+
+    return launch, launched
+
+
+def plan_for(tmp_path, *overrides):
+    return make_plan(["experiment=dcgan_mnist_tricks", "trick=base,flip", f"hydra.sweep.dir={tmp_path / 'study'}",
+                      *overrides])  # fmt: skip
+
+
+def test_a_large_planted_effect_stops_the_study_before_its_maximum(tmp_path):
+    plan = plan_for(tmp_path)
+    assert plan.design.looks == (4, 8, 12, 16, 20) and plan.primary == "val/classifier_fid"
+    launch, launched = planted_launcher({"trick=flip": 20.0})
+    record = run_study(plan, launch, say=lambda line: None)
+    (history,) = record["comparisons"].values()
+    assert history[-1]["state"] == "worse" and history[-1]["seeds"] < 20
+    assert len(launched) == 2 * history[-1]["seeds"]  # both cells, no more seeds than the look needed
+    saved = json.loads((tmp_path / "study" / "study.json").read_text())
+    assert saved["state"] == "finished" and saved["comparisons"] == record["comparisons"]
+
+
+def test_no_effect_is_never_called_better_or_worse(tmp_path):
+    for seed in range(3):
+        plan = plan_for(tmp_path / str(seed))
+        launch, _ = planted_launcher({}, seed=seed)
+        (history,) = run_study(plan, launch, say=lambda line: None)["comparisons"].values()
+        assert history[-1]["state"] in ("futile", "inconclusive at its maximum")
+
+
+def test_the_report_leads_with_the_sequential_verdicts_and_the_command_says_where_it_stands(tmp_path, capsys):
+    launch, _ = planted_launcher({"trick=flip": 20.0})
+    arguments = ["experiment=dcgan_mnist_tricks", "trick=base,flip", f"hydra.sweep.dir={tmp_path / 'study'}"]
+    assert main(arguments, launch) == 0
+    out = capsys.readouterr().out
+    assert "round 1 of at most 5: seeds 0 to 3 of 2 cells (8 runs)" in out
+    assert "trick=flip: worse" in out or "trick=flip: open" in out
+    report = (tmp_path / "study" / "report.md").read_text()
+    assert report.index("## Sequential verdicts") < report.index("## Fixed-sample verdicts (for reading only)")
+    assert "| trick=flip | **worse** |" in report
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    (["experiment=dcgan_mnist_tricks", "seed=0,1"], "seed=0,1: a study chooses its seeds itself"),
+    (["experiment=toy_curve"], "a study compares cells: give it a sweep axis"),
+    (["experiment=toy_activations", "study.round=30"], "study.round = 30: must be an integer from 1 to max_seeds"),
+    (["experiment=toy_activations", "study.baseline=['trick=flip']"], "study.baseline = ['trick=flip']: no cell has"),
+    (["experiment=toy_activations", "study.baseline=[trick=flip]"], "the overrides are not Hydra's grammar: no viable"),
+])  # fmt: skip
+def test_a_study_that_cannot_run_is_one_line(arguments, message, capsys):
+    with pytest.raises(StudyError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        make_plan(arguments)
+    assert main(arguments) == 2 and capsys.readouterr().err.startswith(f"ganlab.study: {message}")
+
+
+@pytest.mark.slow
+def test_kims_toy_gan_with_a_frozen_generator_is_found_worse_before_the_maximum(tmp_path):
+    """The issue's planted effect: a generator whose learning rate is 1e-9 against the experiment's own."""
+    command = [sys.executable, "-m", "ganlab.study", "experiment=toy_curve", "optim.generator.lr=0.001,1e-9",
+               "trainer.max_steps=300", "metric.every_n_steps=100", "study.max_seeds=12", "study.round=4",
+               "callbacks.samples.every_n_steps=0", "callbacks.feature_space=null", "callbacks.curves=null",
+               "hydra/launcher=joblib", f"hydra.sweep.dir={tmp_path / 'study'}"]  # fmt: skip
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=1500)
+    assert result.returncode == 0, result.stderr[-2000:]
+    record = json.loads((tmp_path / "study" / "study.json").read_text())
+    (history,) = record["comparisons"].values()
+    assert history[-1]["state"] == "worse" and history[-1]["seeds"] < 12 and not math.isnan(history[-1]["p"])
