@@ -26,8 +26,9 @@ from ganlab.dotted_keys import flatten
 # the top-level keys that define what a run trains
 TRAINING_GROUPS = ("model", "data", "loss", "trick", "optim", "metric", "d_steps", "g_steps", "reuse_noise", "seed")
 # keys added to ganlab after runs were made without them, with the value those runs trained with: a checkpoint
-# written before a key existed is read as having it (a run of 2026-12-04 did not reuse noise)
-LATER_KEYS = {"reuse_noise": False}
+# written before a key existed is read as having it (a run of 2026-12-04 did not reuse noise, and was scored by a
+# classifier trained on its machine: it resumes with metric.scores.pinned=false, its curve on one yardstick)
+LATER_KEYS = {"reuse_noise": False, "metric.scores.pinned": False}
 # data keys that say where the files are, not which data they hold
 DATA_LOCATION_KEYS = ("root", "download")
 # data keys that say how the images are served to training, not which images the data set holds: the scores'

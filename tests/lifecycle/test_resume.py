@@ -290,3 +290,8 @@ def test_a_checkpoint_from_before_reuse_noise_existed_continues_as_a_run_that_dr
     before = {"seed": 0, "d_steps": 1, "model": {"latent": {"dim": 2}}}
     assert differing_keys({**before, "reuse_noise": False}, before) == []
     assert differing_keys({**before, "reuse_noise": True}, before) == ["reuse_noise"]
+    # and one scored by a classifier trained on its machine continues as metric.scores.pinned=false
+    classifier = {**before, "metric": {"scores": {"epochs": 10}}}
+    pinned = {**classifier, "metric": {"scores": {"epochs": 10, "pinned": True}}}
+    assert differing_keys(pinned, classifier) == ["metric.scores.pinned"]
+    assert differing_keys({**pinned, "metric": {"scores": {"epochs": 10, "pinned": False}}}, classifier) == []
