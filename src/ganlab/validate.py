@@ -43,6 +43,11 @@ def is_number(value: Any) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
+def is_effect(value: Any) -> bool:
+    """A declared smallest effect of interest: a P(better) in (0, 1) other than 0.5 (study.effect)."""
+    return is_number(value) and 0 < value < 1 and value != 0.5
+
+
 def is_thread_count(value: Any) -> bool:
     """`cpu_threads`: null (torch's choice) or a positive integer."""
     return value is None or (is_int(value) and value >= 1)
@@ -84,7 +89,7 @@ RULES: list[Rule] = [
     (("study.round",), lambda v: is_int(v) and v >= 1, "an integer >= 1 (new seeds a cell per round)"),
     (
         ("study.effect",),
-        lambda v: is_number(v) and 0 < v < 1 and v != 0.5,
+        is_effect,
         "a P(better) in (0, 1) other than 0.5: the smallest effect of interest",
     ),
     (("*.batch_size",), lambda v: is_int(v) and v >= 1, "a positive integer"),

@@ -15,7 +15,7 @@ from ganlab.report.cells import ReportError, comparable_groups
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
 from ganlab.report.runs import UnreadableRun, find_runs
-from ganlab.validate import is_share
+from ganlab.validate import is_effect, is_share
 
 
 def _margin(text: str) -> str | float:
@@ -68,7 +68,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "(default: the runs' study.effect, else 0.71)",
     )  # fmt: skip
     arguments = parser.parse_args(argv)
-    if arguments.effect is not None and not (0 < arguments.effect < 1 and arguments.effect != 0.5):
+    if arguments.effect is not None and not is_effect(arguments.effect):
         parser.error(f"--effect = {arguments.effect}: must be a P(better) in (0, 1), not 0.5")
     for name in ("fraction", "confidence"):
         if not 0 < getattr(arguments, name) < 1:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from ganlab.logged_columns import SAMPLE_COUNT
-from ganlab.validate import is_int, is_number, is_share
+from ganlab.validate import is_effect, is_int, is_number, is_share
 
 STATES = ("running", "completed", "diverged", "failed", "interrupted", "config_error")
 DIRECTIONS = ("higher", "lower")
@@ -74,7 +74,7 @@ def read_config(path: Path) -> dict[str, Any]:
         raise Unreadable(f"{name}: report.margin = {margin!r}, not a positive number or a share such as 10%")
     study = config.get("study") or {}
     effect, most = study.get("effect"), study.get("max_seeds")
-    if effect is not None and not (is_number(effect) and 0 < effect < 1 and effect != 0.5):
+    if effect is not None and not is_effect(effect):
         raise Unreadable(f"{name}: study.effect = {effect!r}, not a P(better) in (0, 1) other than 0.5")
     if most is not None and not (is_int(most) and most >= 2):
         raise Unreadable(f"{name}: study.max_seeds = {most!r}, not an integer >= 2")

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ganlab.sequential.boundaries import SPENDING, boundaries, nominal_p
+from ganlab.validate import is_effect
 
 BETTER, WORSE, FUTILE, OPEN, MAXIMUM = "better", "worse", "futile", "open", "inconclusive at its maximum"
 
@@ -41,7 +42,7 @@ class Design:
             ("alpha", self.alpha, 0 < self.alpha < 1, "a level in (0, 1)"),
             ("comparisons", self.comparisons, self.comparisons >= 1, "an integer >= 1"),
             ("spending", self.spending, self.spending in SPENDING, f"one of {', '.join(SPENDING)}"),
-            ("effect", self.effect, 0 < self.effect < 1 and self.effect != 0.5, "a P(better) in (0, 1), not 0.5"),
+            ("effect", self.effect, is_effect(self.effect), "a P(better) in (0, 1), not 0.5"),
             ("futility_power", self.futility_power, 0 <= self.futility_power < 1, "a chance in [0, 1)"),
         ):
             if not ok:
