@@ -98,11 +98,14 @@ class Run:
         return {"curve": known[0] if known else metric.get("num_samples"), "final": final, "real": real}
 
     @property
+    def yardstick_record(self) -> dict[str, Any]:
+        """What the run recorded of the yardstick its final values were measured with (final_scores.json's, else
+        status.json's); {} when it recorded none (ganlab before 2026-12-05)."""
+        return self.final_scores.get("yardstick") or self.status.get("yardstick") or {}
+
+    @property
     def yardstick(self) -> str | None:
-        """The id of the yardstick the final values were measured with (final_scores.json's, else status.json's);
-        None when the run does not record one (ganlab before 2026-12-05)."""
-        recorded = self.final_scores.get("yardstick") or self.status.get("yardstick") or {}
-        return recorded.get("id")
+        return self.yardstick_record.get("id")
 
     @property
     def curve_yardstick(self) -> str | None:

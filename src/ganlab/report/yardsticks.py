@@ -20,8 +20,7 @@ def summarize(runs: Sequence[Run]) -> dict[str, dict[str, Any]]:
     """{yardstick id: {"runs": how many runs' final values it measured, and what the runs recorded of it}}."""
     found: dict[str, dict[str, Any]] = {}
     for run in runs:
-        recorded = run.final_scores.get("yardstick") or run.status.get("yardstick") or {}
-        entry = found.setdefault(run.yardstick or UNRECORDED, {"runs": 0, **recorded})
+        entry = found.setdefault(run.yardstick or UNRECORDED, {"runs": 0, **run.yardstick_record})
         entry["runs"] += 1
     return found
 
