@@ -83,33 +83,25 @@ def rescore_run(run_dir: Path, arguments: argparse.Namespace) -> dict[str, Any]:
     import torch
     from omegaconf import OmegaConf
 
-    from ganlab.build import build_evaluation, build_module, make_datamodule
+    from ganlab.build import build_evaluation, make_datamodule
     from ganlab.callbacks.evaluation import REFERENCE_AT_LEAST, limited_count, score_generator
     from ganlab.callbacks.isolation import evaluating
-    from ganlab.declared_targets import UndeclaredTarget, check_stored_config
-    from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
+    from ganlab.stored_networks import NotRebuilt, rebuild
     from ganlab.validate import ConfigError
 
-    checkpoint_path = run_dir / "checkpoints" / "last.ckpt"
+    folders = [f"file://{folder}" for folder in arguments.config_dir]
     try:
-        checkpoint = read_checkpoint(checkpoint_path)
-    except CheckpointRefused as error:
+        stored = rebuild(run_dir / "checkpoints" / "last.ckpt", folders, arguments.trust_checkpoint)
+    except NotRebuilt as error:
         raise RescoreError(str(error)) from None
-    hparams = checkpoint.get("hyper_parameters") or {}
-    config, data_shape = hparams.get("config"), hparams.get("data_shape")
-    if not isinstance(config, dict) or data_shape is None or "state_dict" not in checkpoint:
-        raise RescoreError(f"{checkpoint_path}: not a ganlab checkpoint with its config, data shape and weights")
+    module, checkpoint = stored.module, stored.checkpoint
+    cfg = OmegaConf.create(relocated(stored.config, arguments.data_dir))
+    if not cfg.get("metric"):
+        raise RescoreError(f"{run_dir}: the run has no metric (metric=none): nothing to score")
     try:
-        if not arguments.trust_checkpoint:
-            check_stored_config(config, str(checkpoint_path), [f"file://{folder}" for folder in arguments.config_dir])
-        cfg = OmegaConf.create(relocated(config, arguments.data_dir))
-        if not cfg.get("metric"):
-            raise RescoreError(f"{run_dir}: the run has no metric (metric=none): nothing to score")
-        module = build_module(cfg, tuple(data_shape))
-        module.load_state_dict(checkpoint["state_dict"])
         datamodule = make_datamodule(cfg)
         evaluation = build_evaluation(cfg, datamodule)
-    except (UndeclaredTarget, ConfigError, RuntimeError) as error:  # RuntimeError: weights that do not fit
+    except ConfigError as error:
         raise RescoreError(f"{run_dir}: {error}") from None
     module.to(arguments.device)
     scores, metric, limit = evaluation.scores.to(module.device), cfg.metric, cfg.trainer.get("limit_val_batches")

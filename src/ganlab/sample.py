@@ -16,13 +16,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.lightning_fastpath.process_exit import run_then_exit
-from ganlab.validate import ConfigError
 
 if TYPE_CHECKING:
     import torch
@@ -64,33 +63,16 @@ def load_generator(
     """(generator in eval mode, its latent prior, its output range, whether a trick replaced G for sampling:
     G's moving average). The stored config's targets must be declared by ganlab's configs or the `search_path`
     folders, unless `trust`."""
-    from ganlab.declared_targets import UndeclaredTarget, check_stored_config
-    from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
     from ganlab.models.activations import output_range
+    from ganlab.stored_networks import NotRebuilt, rebuild
 
     try:
-        checkpoint = read_checkpoint(checkpoint_to_sample(checkpoint_path))
-    except CheckpointRefused as error:
-        raise SampleError(f"ckpt = {checkpoint_path}: {error.reason}") from None
-    hparams: dict[str, Any] = checkpoint.get("hyper_parameters", {})
-    config, data_shape = hparams.get("config"), hparams.get("data_shape")
-    if config is None or data_shape is None:
-        raise SampleError(f"ckpt = {checkpoint_path}: not a ganlab checkpoint with its config and data shape")
-    if not trust:
-        try:
-            check_stored_config(config, f"ckpt = {checkpoint_path}", search_path)
-        except UndeclaredTarget as error:
-            raise SampleError(str(error)) from None
-    from ganlab.build import build_module
-
-    try:
-        module = build_module(OmegaConf.create(config), tuple(data_shape))
-        module.load_state_dict(checkpoint["state_dict"])
-    except (ConfigError, RuntimeError) as error:  # RuntimeError: the weights do not fit the networks
-        message = f"ckpt = {checkpoint_path}: cannot rebuild its networks with this ganlab ({error})"
-        raise SampleError(message) from error
+        stored = rebuild(checkpoint_to_sample(checkpoint_path), search_path, trust)
+    except NotRebuilt as error:
+        raise SampleError(f"ckpt = {error}") from None
+    module = stored.module
     generator = module.sampling_generator
-    value_range = output_range(config["model"]["generator"]["output_activation"])
+    value_range = output_range(stored.config["model"]["generator"]["output_activation"])
     return generator.eval(), module.latent, value_range, generator is not module.generator
 
 
