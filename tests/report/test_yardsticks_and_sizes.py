@@ -80,3 +80,14 @@ def test_runs_of_older_ganlab_without_sizes_keep_their_final_apart_from_the_curv
     assert [seed["value"] for seed in table["rows"][0]["seeds"]] == [20, 21, 22]
     # the curve ends at iteration 20, the last evaluation before the final one: 300 -> 113.3 (seed 0's)
     assert table["pace_target"] == json.loads(json.dumps(300 + 0.9 * ((300 + (21 - 300) * 20 / 30) - 300)))
+
+
+def test_a_score_the_final_record_does_not_hold_is_read_from_metrics_csv(tmp_path):
+    """The memorization audit logs val/copies at the end itself; final_scores.json holds the Evaluation's scores."""
+    curve = {**fid_curve(60.0), "val/copies": [(STEPS[-1], 0.01)]}
+    final = {"iteration": STEPS[-1], "samples": 200, "real_samples": 200, "yardstick": A,
+             "scores": {"classifier_fid": 60.0}, "real": {}}  # fmt: skip
+    write_run(tmp_path / "sweep" / "0", ["trick=base"], 0, curve, yardstick=A, final_scores=final)
+    report = write_report(tmp_path / "sweep")
+    copies = next(table for table in report["groups"][0]["scores"] if table["score"] == "val/copies")
+    assert copies["rows"][0]["seeds"][0]["value"] == 0.01 and copies["rows"][0]["failures"] == 0

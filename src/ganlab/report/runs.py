@@ -66,10 +66,11 @@ class Run:
     def final(self, score: str) -> float | None:
         """The score at the run's final evaluation (final_scores.json's, else metrics.csv's with
         `metric.final_num_samples` at the last iteration), or None when the run has no value there: an earlier
-        value, drawn with fewer samples, is not a final one."""
-        if self.final_scores:
-            value = self.final_scores["scores"].get(score.removeprefix("val/"))
-            return None if value is None else float(value)
+        value, drawn with fewer samples, is not a final one. A score logged by another observer at the end (the
+        memorization audit's val/copies) is metrics.csv's."""
+        value = self.final_scores.get("scores", {}).get(score.removeprefix("val/"))
+        if value is not None:
+            return float(value)
         last = self.last_iteration
         pairs = zip(self.scores.get(score, []), self._sizes(score), strict=True)
         entries = [(size or 0, index, value) for index, ((step, value), size) in enumerate(pairs) if step == last]
