@@ -14,7 +14,7 @@ from PIL import Image
 from torchvision.utils import make_grid
 
 from ganlab.images import enlarge_for_display, to_unit_interval
-from ganlab.logged_columns import is_score, read_columns
+from ganlab.logged_columns import SAMPLE_COUNT, is_score, read_columns
 
 PNG_COMPRESS_LEVEL = 1
 
@@ -86,13 +86,22 @@ def save_training_curves(metrics_csv: Path, out_dir: Path) -> list[Path]:
         cols = min(3, len(scores))
         rows = math.ceil(len(scores) / cols)
         figure = Figure(figsize=(4 * cols, 3 * rows), dpi=100)
+        counts = [count for _, count in columns.get(SAMPLE_COUNT, [])]
         for index, key in enumerate(scores):
             panel = figure.add_subplot(rows, cols, index + 1)
-            steps, values = zip(*columns[key], strict=True)
-            panel.plot(steps, values, marker="o", markersize=3, label="generated")
+            curve, final = columns[key], []
+            if len(counts) == len(curve):  # the Evaluation's own score: each value's row says its sample count
+                final = [entry for entry, count in zip(curve, counts, strict=True) if count != counts[0]]
+                curve = [entry for entry, count in zip(curve, counts, strict=True) if count == counts[0]]
+                panel.set(ylabel=f"{counts[0]:.0f} samples an evaluation")
+            panel.plot(*zip(*curve, strict=True), marker="o", markersize=3, label="generated")
+            if final:  # the final evaluation draws more samples, and FID falls as they grow: not a point of the curve
+                panel.plot(*zip(*final, strict=True), marker="*", markersize=9, linestyle="none",
+                           label=f"final, {max(counts):.0f} samples")  # fmt: skip
             reference = columns.get(key.replace("val/", "val/real_", 1))
             if reference:
                 panel.axhline(reference[0][1], linestyle="--", color="grey", label="real data")
+            if reference or final:
                 panel.legend(loc="best", fontsize="small")
             panel.set(title=key.removeprefix("val/"), xlabel="iteration")
         figure.tight_layout()

@@ -47,7 +47,9 @@ def score_figure(panels: Sequence[tuple[str, list[Cell], str, str | None]]):
             by_step: dict[int, list[float]] = {}
             drawn = 0
             for item in cell.outcomes(score):
-                history = [(step, value) for step, value in item.run.scores.get(score, []) if math.isfinite(value)]
+                # the curve at one sample size: the final evaluation, of more samples, is no point of it (FID falls
+                # as samples grow), and its value is in the report's tables
+                history = [(step, value) for step, value in item.run.curve(score) if math.isfinite(value)]
                 if not item.counted or not history:
                     continue
                 # a score measured once (the memorization audit, at the end) is a point: a line alone would not show
