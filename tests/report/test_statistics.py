@@ -78,3 +78,12 @@ def test_numbers_are_rounded_to_their_intervals_precision():
     assert significant(5.759e-05) == "5.76e-05" and significant(17.893) == "17.9" and significant(-0.0) == "0"
     assert significant(12.0) == "12" and significant(1234.5) == "1230"
     assert p_value(0.01587) == "0.016" and p_value(2e-5) == "< 0.001"
+
+
+def test_a_value_far_below_its_intervals_width_keeps_two_significant_digits():
+    """Two collapsed seeds of five gave a median FID of 6.6 with an interval up to 4992: it printed as 0."""
+    from ganlab.report.rounding import rounded_like, with_interval
+
+    assert with_interval(6.623, [4.785, 4992.4]) == "6.6 [4.8, 5000]"
+    assert rounded_like(6.623, [4.785, 4992.4]) == "6.6"
+    assert with_interval(230, [31, 920]) == "230 [30, 920]" and with_interval(0.0, [-5, 5]) == "0 [-5, 5]"

@@ -14,6 +14,9 @@ def _decimals(width: float) -> int:
 
 
 def _fixed(value: float, decimals: int) -> str:
+    if value != 0 and math.isfinite(value) and round(value, decimals) == 0:
+        # a value far below its interval's width (6.6 in [4.8, 4992]) would print as 0: two significant digits
+        decimals = 1 - math.floor(math.log10(abs(value)))
     rounded = round(value, decimals) + 0.0  # + 0.0: -0.0 prints as 0
     text = f"{rounded:.{max(decimals, 0)}f}"
     return text[1:] if text.startswith("-") and text.strip("-0.") == "" else text
