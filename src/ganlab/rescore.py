@@ -25,6 +25,7 @@ from typing import Any
 
 from ganlab.lifecycle.status_file import FINAL_SCORES, read_status
 from ganlab.lightning_fastpath.process_exit import run_then_exit
+from ganlab.report.run_files import Unreadable, read_final_scores
 
 
 class RescoreError(Exception):
@@ -135,8 +136,8 @@ def write_record(run_dir: Path, record: dict[str, Any]) -> str:
     before = read_status(run_dir).get("yardstick", {}).get("id", "unrecorded")
     if path.is_file():
         try:
-            before = json.loads(path.read_text(encoding="utf-8"))["yardstick"]["id"]
-        except (ValueError, KeyError, TypeError):
+            before = read_final_scores(path)["yardstick"]["id"]
+        except Unreadable:
             before = "unreadable"
         if before != record["yardstick"]["id"]:
             os.replace(path, path.with_name(f"final_scores.{before}.json"))

@@ -80,20 +80,22 @@ def comparable_groups(runs: Sequence[Run]) -> list[tuple[dict[str, Any], list[Ce
     """The runs split by metric setting and yardstick, each part as (setting, its cells), in order of first
     appearance."""
     settings: dict[str, tuple[dict[str, Any], set[int]]] = {}
+
+    def group_of(setting: dict[str, Any]) -> set[int]:
+        return settings.setdefault(repr(sorted(setting.items(), key=str)), (setting, set()))[1]
+
     # the yardstick too: values measured with different feature networks do not compare (ganlab.rescore brings a
     # run onto another). A run that measured nothing (refused, killed before its first evaluation) records none and
     # joins the first group of its metric setting, where it is listed as not run or pending.
     measured = [run for run in runs if run.yardstick or run.scores]
-    for run in [*measured, *(run for run in runs if not (run.yardstick or run.scores))]:
-        setting = {**score_setting(run.config), "yardstick": run.yardstick}
-        if run.yardstick is None:
-            joined = [key for key, (found, _) in settings.items()
-                      if {**found, "yardstick": None} == setting] if not run.scores else []  # fmt: skip
-            setting["yardstick"] = UNRECORDED
-            if joined:
-                settings[joined[0]][1].add(id(run))
-                continue
-        settings.setdefault(repr(sorted(setting.items(), key=str)), (setting, set()))[1].add(id(run))
+    for run in measured:
+        group_of({**score_setting(run.config), "yardstick": run.yardstick or UNRECORDED}).add(id(run))
+    for run in (run for run in runs if not (run.yardstick or run.scores)):
+        setting = score_setting(run.config)
+        homes = [
+            members for found, members in settings.values() if found == {**setting, "yardstick": found["yardstick"]}
+        ]  # its metric setting, any yardstick
+        (homes[0] if homes else group_of({**setting, "yardstick": UNRECORDED})).add(id(run))
     all_cells = make_cells(runs)
     groups = []
     for setting, members in settings.values():

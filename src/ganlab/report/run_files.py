@@ -120,16 +120,22 @@ _STATUS_FIELDS = {
 }
 
 
+def _record(path: Path) -> dict[str, Any]:
+    """A JSON file holding one record (status.json, final_scores.json)."""
+    try:
+        record = json.loads(_text(path, path.name))
+    except json.JSONDecodeError as error:
+        raise Unreadable(f"{path.name}: not JSON ({error.msg} at line {error.lineno})") from None
+    if not isinstance(record, dict):
+        raise Unreadable(f"{path.name}: a {_kind(record)}, not a record")
+    return record
+
+
 def read_status(path: Path) -> dict[str, Any]:
     """status.json, its fields checked; {} when the run wrote none (stopped before training)."""
     if not path.is_file():
         return {}
-    try:
-        status = json.loads(_text(path, "status.json"))
-    except json.JSONDecodeError as error:
-        raise Unreadable(f"status.json: not JSON ({error.msg} at line {error.lineno})") from None
-    if not isinstance(status, dict):
-        raise Unreadable(f"status.json: a {_kind(status)}, not a record")
+    status = _record(path)
     if "status" not in status:
         raise Unreadable("status.json: no status field")
     for key, (check, allowed) in _STATUS_FIELDS.items():
@@ -175,12 +181,7 @@ def read_final_scores(path: Path) -> dict[str, Any]:
     name = path.name
     if not path.is_file():
         return {}
-    try:
-        record = json.loads(_text(path, name))
-    except json.JSONDecodeError as error:
-        raise Unreadable(f"{name}: not JSON ({error.msg} at line {error.lineno})") from None
-    if not isinstance(record, dict):
-        raise Unreadable(f"{name}: a {_kind(record)}, not a record")
+    record = _record(path)
     for key in ("iteration", "samples", "real_samples"):
         if not (is_int(record.get(key)) and record[key] >= 0):
             raise Unreadable(f"{name}: {key} = {_short(record.get(key))}, not an integer >= 0")

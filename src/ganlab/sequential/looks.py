@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ganlab.report.cells import _setting
+from ganlab.report.cells import _has_settings, _setting
 from ganlab.report.outcomes import FAILURE, VALUE, goodness, outcome
 from ganlab.report.runs import Run, find_runs
 from ganlab.sequential.decision import OPEN, Look, judge
@@ -19,8 +19,9 @@ from ganlab.sequential.plan import StudyError, StudyPlan
 
 
 def _belongs(run: Run, cell: tuple[str, ...], fixed: tuple[str, ...]) -> bool:
-    given = {_setting(item) for item in run.overrides}
-    return all(_setting(item) in given for item in (*cell, *fixed) if not item.startswith(("hydra.", "hydra/")))
+    """Whether `run` was given the cell's and the study's overrides (Hydra's own are not a run's)."""
+    wanted = [_setting(item) for item in (*cell, *fixed) if not item.startswith(("hydra.", "hydra/"))]
+    return _has_settings(run, wanted)
 
 
 def cell_goodness(plan: StudyPlan, runs: list[Run], cell: tuple[str, ...], seeds: int) -> list[float]:
