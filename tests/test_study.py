@@ -67,6 +67,31 @@ def test_the_report_leads_with_the_sequential_verdicts_and_the_command_says_wher
     assert "| trick=flip | **worse** |" in report
 
 
+def test_a_key_the_command_line_gives_one_value_is_no_axis_as_in_multirun():
+    plan = make_plan(["experiment=raschka_mnist", "model.batchnorm=true"])
+    assert plan.cells == (("trick=base",), ("trick=smooth",)) and "model.batchnorm=true" in plan.fixed
+
+
+def test_an_earlier_sweeps_runs_in_the_directory_are_read_not_run_again(tmp_path):
+    """A plain --multirun of the same settings (numbered job directories) ran seeds 0 to 4 of both cells, and one
+    run with a setting more; the study's first round reads four seeds a cell and its second runs only 5 to 7."""
+    plan = plan_for(tmp_path, "study.max_seeds=12")  # the study's own declarations change no run
+    fixed = [item for item in plan.fixed if item.startswith("experiment=")]
+    job = 0
+    for cell, final in (("trick=base", 40.0), ("trick=flip", 800.0)):
+        for seed in range(5):
+            write_run(plan.directory / str(job), [*fixed, cell], seed, fid_curve(final + seed))
+            job += 1
+    write_run(plan.directory / "other", [*fixed, "trick=flip", "trainer.max_steps=10"], 5, fid_curve(1.0))
+    launch, launched = planted_launcher({"trick=flip": 20.0})
+    lines = []
+    record = run_study(plan, launch, say=lines.append)
+    assert "  8 of the round's runs have ended in" in lines[1]
+    assert sorted(launched) == [(cell, seed) for cell in ("trick=base", "trick=flip") for seed in (5, 6, 7)]
+    (history,) = record["comparisons"].values()
+    assert history[0]["p_better"] == 0.0  # seeds 0-3 read from the earlier sweep: flip's 800s against 40s
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
     (["experiment=dcgan_mnist_tricks", "seed=0,1"], "seed=0,1: a study chooses its seeds itself"),
     (["experiment=toy_curve"], "a study compares cells: give it a sweep axis"),

@@ -7,7 +7,8 @@ ordinary run directory below `hydra.sweep.dir`, named by its overrides. Then the
 comparison. The study stops when every comparison is decided (better, worse, futile) or has reached
 `study.max_seeds`, or when `study.max_hours` have passed. It keeps study.json current in the directory, prints
 where it stands, and ends by writing the report with its sequential verdicts. Run again with the same arguments
-and `hydra.sweep.dir`, it skips the runs already done and continues.
+and `hydra.sweep.dir`, it skips the runs already done and continues. A run that an earlier sweep left in the
+directory, with the same settings and seed, is read as that seed's run rather than run again.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def launch_sweep(plan: StudyPlan, cell: tuple[str, ...], seeds: list[int]) -> No
 
 def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Rounds and looks until the study stops; returns study.json's record."""
-    from ganlab.sequential.looks import as_record, look
+    from ganlab.report.runs import find_runs
+    from ganlab.sequential.looks import as_record, look, seeds_ended
 
     started, design = time.monotonic(), plan.design
     states = {plan.label(cell): OPEN for cell in plan.cells[1:]}
@@ -63,8 +65,14 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
         cells = [plan.baseline, *[cell for cell in plan.cells[1:] if states[plan.label(cell)] == OPEN]]
         say(f"round {index + 1} of at most {len(design.looks)}: seeds {first} to {seeds - 1} of {len(cells)} cells "
             f"({len(cells) * (seeds - first)} runs){_time_left(started, index, len(design.looks))}")  # fmt: skip
+        ended = {cell: seeds_ended(plan, find_runs(plan.directory)[0], cell) for cell in cells}
+        found = sum(len(ended[cell] & set(range(first, seeds))) for cell in cells)
+        if found:
+            say(f"  {found} of the round's runs have ended in {plan.directory} already; they are read, not run again")
         for cell in cells:
-            launch(plan, cell, list(range(first, seeds)))
+            missing = [seed for seed in range(first, seeds) if seed not in ended[cell]]
+            if missing:
+                launch(plan, cell, missing)
         for label, found in look(plan, index, states).items():
             states[label] = found.state
             record["comparisons"][label].append(as_record(found))

@@ -1,9 +1,9 @@
 """What a sequential study runs: its cells, its baseline, its design and its directory, from the command line.
 
 `python -m ganlab.study experiment=X [overrides]` takes what `--multirun` takes. Its sweep axes are the
-experiment's (`hydra.sweeper.params`, less its `seed`) and the command line's comma lists
-(`optim.generator.lr=0.001,1e-9`); each combination is a cell. The study chooses the seeds itself, so a `seed`
-axis on the command line is refused. The design comes from the
+experiment's (`hydra.sweeper.params`, less its `seed` and any key the command line gives one value) and the
+command line's comma lists (`optim.generator.lr=0.001,1e-9`); each combination is a cell. The study chooses
+the seeds itself, so a `seed` axis on the command line is refused. The design comes from the
 config's `study:` node (ganlab.sequential.decision.Design), with one comparison for each cell but the baseline.
 """
 
@@ -66,8 +66,12 @@ def make_plan(arguments: list[str]) -> StudyPlan:
         config = compose_study([*fixed, *located])
     except HydraException as error:
         raise StudyError(str(error).splitlines()[0]) from None
-    # the experiment's seed axis is for --multirun: a study chooses its seeds itself, round by round
-    params = {key: str(value) for key, value in (config.hydra.sweeper.params or {}).items() if key != "seed"}
+    # as --multirun reads them: an axis the command line gives one value is no axis (model.batchnorm=true fixes
+    # the experiment's model.batchnorm: false,true); the experiment's seed axis is for --multirun, since a study
+    # chooses its seeds itself, round by round
+    given = {override.key_or_group for override in parsed if not override.is_sweep_override()}
+    params = {key: str(value) for key, value in (config.hydra.sweeper.params or {}).items()
+              if key != "seed" and key not in given}  # fmt: skip
     params.update({override.get_key_element(): override.input_line.split("=", 1)[1] for override in swept})
     if "seed" in params:
         raise StudyError(
