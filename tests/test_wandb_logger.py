@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +11,8 @@ import time
 import pytest
 
 from ganlab.train import run
-from ganlab.wandb_logger import has_credentials, wandb_logger
+from ganlab.wandb_logger import wandb_logger
+from ganlab.wandb_record import has_credentials
 
 WANDB_VARIABLES = ("WANDB_API_KEY", "WANDB_MODE", "WANDB_BASE_URL", "WANDB_DIR", "HYDRA_FULL_ERROR")
 
@@ -89,7 +91,9 @@ def test_a_resumed_run_continues_its_own_wandb_run(tmp_path, monkeypatch):
     run(compose_config(tmp_path / "run", *quick, "trainer.max_steps=4", f"ckpt_path={tmp_path / 'run'}"))
     pieces = sorted((tmp_path / "run" / "wandb").glob("offline-run-*"))
     assert len(pieces) == 2  # offline, each start writes its piece, under the run's one id
-    run_id = (tmp_path / "run" / "wandb" / "ganlab_run_id").read_text().strip()
+    record = json.loads((tmp_path / "run" / "wandb" / "ganlab_run.json").read_text())
+    run_id = record["id"]
+    assert record["project"] == "ganlab" and record["group"] is None  # a single run: no group
     # offline-run-<time>-<id>, with -1 added when both started in the same second
     assert all(piece.name.split("-")[3] == run_id for piece in pieces)
 

@@ -11,8 +11,9 @@ WANDB_MODE, when set, wins. Each run is finished when its fit ends (Lightning's 
 of a sweep never share a W&B run.
 
 A run that continues (`ckpt_path=`, or a sweep rerun that resumes a job) continues its own W&B run: the
-run's id is kept in <run>/wandb/ganlab_run_id and passed back to W&B with `resume="allow"`, online and
-offline alike (offline, the pieces share the id and `wandb sync` joins them). A run that starts over
+run's id, project, entity and group are kept in <run>/wandb/ganlab_run.json and the id passed back to W&B
+with `resume="allow"`, online and offline alike (offline, the pieces share the id and `wandb sync` joins
+them). `python -m ganlab.report` reads the same record to put its verdicts in the runs' group. A run that starts over
 has its earlier files, this one among them, set aside (ganlab.lifecycle.plan), and so gets a new W&B run.
 
 Under DDP every process builds the run's loggers; only rank 0 starts (and finishes) the W&B run, the other
@@ -21,19 +22,20 @@ processes get a logger that never starts one, as Lightning's own does for them.
 
 from __future__ import annotations
 
+import json
 import logging
-import netrc
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 from pytorch_lightning.loggers import WandbLogger
+
+from ganlab.atomic_files import write_text_atomically
+from ganlab.wandb_record import RUN_RECORD, earlier_run_id, has_credentials
 
 log = logging.getLogger(__name__)
 MODES = ("auto", "online", "offline", "disabled")
 GROUPS_AS_TAGS = ("model", "data", "loss", "optim", "metric", "experiment")
-RUN_ID_FILE = "ganlab_run_id"  # in <run>/wandb: the W&B run this ganlab run logs to
 
 
 class RunEndingWandbLogger(WandbLogger):
@@ -57,17 +59,6 @@ class RunEndingWandbLogger(WandbLogger):
         if self._experiment is not None and not self._finished:
             self._experiment.finish(exit_code=0 if status == "success" else 1)
             self._finished = True
-
-
-def has_credentials() -> bool:
-    """Whether W&B can log in without asking: an API key in the environment or in ~/.netrc (`wandb login`)."""
-    if os.environ.get("WANDB_API_KEY"):
-        return True
-    host = urlparse(os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai")).hostname
-    try:
-        return netrc.netrc().authenticators(host) is not None
-    except (FileNotFoundError, netrc.NetrcParseError):
-        return False
 
 
 def run_identity() -> dict[str, Any]:
@@ -115,9 +106,10 @@ def wandb_logger(
         "name": name or identity.get("name"), "group": group or identity.get("group"),
         "tags": [*identity.get("tags", []), *(tags or [])],
     }  # fmt: skip
-    id_file = Path(save_dir) / "wandb" / RUN_ID_FILE
-    if id_file.is_file():  # this run directory has logged to W&B before: the run continues there
-        settings.update(id=id_file.read_text().strip(), resume="allow")
+    record_file = Path(save_dir) / "wandb" / RUN_RECORD
+    earlier = earlier_run_id(record_file.parent)
+    if earlier:  # this run directory has logged to W&B before: the run continues there
+        settings.update(id=earlier, resume="allow")
     if wandb.run is not None:  # a run some earlier code left open must not absorb this one
         wandb.finish()
     mode, warned = os.environ.get("WANDB_MODE", mode), False
@@ -139,8 +131,9 @@ def wandb_logger(
     if "id" in settings:
         log.info("W&B run %s continues (resumed)", run.id)
     elif mode != "disabled":
-        id_file.parent.mkdir(parents=True, exist_ok=True)
-        id_file.write_text(run.id + "\n")
+        record = {"id": run.id, "project": project, "entity": entity, "group": settings["group"]}
+        record_file.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(record_file, json.dumps(record, indent=2) + "\n")
     if mode == "online":
         log.info("W&B run %s: %s", run.name, run.url)
     elif mode == "offline" and not warned:

@@ -1,5 +1,6 @@
 """`python -m ganlab.report DIR [--baseline trick=base] [--primary fid] [--margin 10%] ...`: report.md,
-report.json, score_vs_step.png and samples.png, written into DIR (see docs/studies.md, The report)."""
+report.json, score_vs_step.png and samples.png, written into DIR (see docs/studies.md, The report), and sent to
+the runs' W&B group when they logged to W&B (ganlab.report.dashboard)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 from ganlab.atomic_files import write_text_atomically
 from ganlab.report.analysis import Options, analyse, relative, strict_json
 from ganlab.report.cells import ReportError, comparable_groups
+from ganlab.report.dashboard import publish
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
 from ganlab.report.runs import UnreadableRun, find_runs
@@ -108,6 +110,7 @@ def write_report(directory: Path, **options: Any) -> dict[str, Any]:
     report = strict_json(report)
     write_text_atomically(directory / "report.json", json.dumps(report, indent=2, allow_nan=False) + "\n")
     write_text_atomically(directory / "report.md", render(report, pictures))
+    publish(directory, report, runs)
     return report
 
 

@@ -1,0 +1,46 @@
+"""Where a run logged to W&B, as the run directory keeps it: read by the W&B logger to continue a run's W&B run,
+and by the report to join the runs' group, without importing Lightning or W&B (the report starts in a fraction of
+a second)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import netrc
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+log = logging.getLogger(__name__)
+RUN_RECORD = "ganlab_run.json"  # in <run>/wandb: the W&B run's id, project, entity and group
+OLD_RUN_ID_FILE = "ganlab_run_id"  # its id alone, as runs before 2026-12-06 kept it
+
+
+def has_credentials() -> bool:
+    """Whether W&B can log in without asking: an API key in the environment or in ~/.netrc (`wandb login`)."""
+    if os.environ.get("WANDB_API_KEY"):
+        return True
+    host = urlparse(os.environ.get("WANDB_BASE_URL", "https://api.wandb.ai")).hostname
+    try:
+        return netrc.netrc().authenticators(host) is not None
+    except (FileNotFoundError, netrc.NetrcParseError):
+        return False
+
+
+def earlier_run_id(folder: Path, name: str = RUN_RECORD) -> str | None:
+    """The id of the W&B run that the directory whose wandb/ folder is `folder` logged to before, as its record
+    `name` keeps it, if any. A record that cannot be read costs the W&B run's continuity, never the run or the
+    report: a new W&B run starts, with a warning."""
+    record_file, old_file = folder / name, folder / OLD_RUN_ID_FILE
+    try:
+        if record_file.is_file():
+            found = json.loads(record_file.read_text(encoding="utf-8")).get("id")
+            if isinstance(found, str) and found.strip():
+                return found.strip()
+            raise ValueError("no run id in it")
+        if name == RUN_RECORD and old_file.is_file():
+            return old_file.read_text(encoding="utf-8").strip() or None
+        return None
+    except (OSError, ValueError, AttributeError) as error:
+        log.warning("W&B: %s cannot be read (%s); a new W&B run starts", record_file, error)
+        return None
