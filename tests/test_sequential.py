@@ -1,13 +1,15 @@
 """The sequential study's decision rule keeps its false-alarm rate over every look and comparison, proved by
 simulation; its power stays near the fixed design's at the same maximum while it stops early on large effects."""
 
+import math
+
 import numpy as np
 import pytest
 from scipy import stats
 
 from ganlab.sequential.boundaries import boundaries, nominal_p, spent, statistic_paths
 from ganlab.sequential.calibration import calibrate
-from ganlab.sequential.decision import BETTER, FUTILE, MAXIMUM, OPEN, WORSE, Design, judge
+from ganlab.sequential.decision import BETTER, EQUIVALENT, FUTILE, MAXIMUM, OPEN, WORSE, Design, judge
 
 DEFAULT = Design(max_seeds=20, round=4)  # conf/study's defaults (docs/studies.md)
 
@@ -77,6 +79,14 @@ def test_a_look_says_better_worse_futile_open_or_inconclusive_at_its_maximum():
         Design(max_seeds=8, round=9)
 
 
+def test_a_look_whose_repeated_interval_rules_out_the_declared_effect_both_ways_is_equivalent():
+    design = Design(max_seeds=60, round=30)  # 60 seeds a cell: the last boundary is narrower than 0.71 - 1/2
+    cell, baseline = [2 * i for i in range(60)], [2 * i + 1 for i in range(60)]  # interleaved: P(better) near 1/2
+    found = judge(design, 1, cell, baseline)
+    assert found.state == EQUIVALENT and 0.29 < found.interval[0] < found.interval[1] < 0.71
+    assert judge(Design(max_seeds=8, round=4), 1, cell[:8], baseline[:8]).state == MAXIMUM  # 8 seeds cannot
+
+
 def test_with_failures_and_three_comparisons_the_family_keeps_its_alpha():
     """A few hundred planted studies: a quick check that nothing is grossly off; the slow test measures it."""
     result = calibrate(Design(max_seeds=12, round=4, comparisons=3), "lognormal", 1.0, failures=0.2, studies=300)
@@ -92,6 +102,16 @@ def test_no_effect_calls_nothing_better_or_worse_above_alpha(planted, failures, 
     design = Design(max_seeds=20, round=4, comparisons=comparisons)
     result = calibrate(design, planted, 1.0, failures=failures, studies=4000, seed=11)
     assert result.decided <= 0.05 + 2.6 * result.error
+
+
+@pytest.mark.slow
+def test_an_effect_of_the_declared_size_is_called_equivalent_at_most_alpha():
+    """Lognormal seeds 2.19x worse: P(better) = 0.29, the declared effect itself, at a maximum where equivalence
+    can be reached."""
+    design = Design(max_seeds=60, round=12)
+    declared = math.exp(math.sqrt(2) * stats.norm.ppf(0.71))
+    result = calibrate(design, "lognormal", declared, studies=4000, seed=14)
+    assert result.equivalent <= 0.05 + 2.6 * math.sqrt(0.05 * 0.95 / 4000)
 
 
 @pytest.mark.slow

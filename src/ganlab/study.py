@@ -4,7 +4,7 @@ with the baseline is decided, at a false-alarm rate proved by simulation (docs/s
 Each round runs `study.round` new seeds of every cell still undecided, and of the baseline, as ordinary sweep jobs of
 `python -m ganlab.train --multirun` (so every launcher works: basic, joblib, Ray, SLURM). Every job is an
 ordinary run directory below `hydra.sweep.dir`, named by its overrides. Then the rule looks at every open
-comparison. The study stops when every comparison is decided (better, worse, futile) or has reached
+comparison. The study stops when every comparison is decided (better, worse, equivalent, futile) or has reached
 `study.max_seeds`, or when `study.max_hours` have passed. It keeps study.json current in the directory, prints
 where it stands, and ends by writing the report with its sequential verdicts. Run again with the same arguments
 and `hydra.sweep.dir`, it skips the runs already done and continues. A run that an earlier sweep left in the

@@ -18,19 +18,22 @@ def lines(record: dict[str, Any]) -> list[str]:
         f"Decided by the study's looks at {looks} seeds a cell (`python -m ganlab.study`): |P(better) - 1/2| on "
         f"{record['primary'].removeprefix('val/')} against boundaries that spend alpha {design['alpha']} by the "
         f"{design['spending'].replace('_', '-')} function over the looks and split it over {design['comparisons']} "
-        f"comparison(s); futile where even the declared effect, P(better) = {share(design['effect'])}, could no "
+        f"comparison(s); equivalent where the look's repeated confidence interval for P(better) rules out the "
+        f"declared effect, P(better) = {share(design['effect'])}, both ways; futile where even that effect could no "
         f"longer reach the last boundary. The study {record['state']}. The fixed-sample verdicts further down take "
         "no account of the looks and are for reading only.", "",
-        "| cell against the baseline | verdict | at look (seeds a cell) | P(better) | p at that look | its level |",
-        "|---|---|---|---|---|---|",
+        "| cell against the baseline | verdict | at look (seeds a cell) | P(better) | repeated CI | p at that look "
+        "| its level |",
+        "|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for label, history in record["comparisons"].items():
         if not history:
-            out.append(f"| {label} | not looked at | | | | |")
+            out.append(f"| {label} | not looked at | | | | | |")
             continue
         last = history[-1]
-        verdict = f"**{last['state']}**" if last["state"] in ("better", "worse") else last["state"]
+        verdict = f"**{last['state']}**" if last["state"] in ("better", "worse", "equivalent") else last["state"]
         level = p_value(last["level"]) if last["boundary"] is not None else "unreachable"
+        low, high = last.get("interval") or (0.0, 1.0)  # study.json before 2026-12-06 kept no interval
         out.append(f"| {label} | {verdict} | {last['look']} ({last['seeds']}) | {share(last['p_better'])} "
-                   f"| {p_value(last['p'])} | {level} |")  # fmt: skip
+                   f"| [{share(low)}, {share(high)}] | {p_value(last['p'])} | {level} |")  # fmt: skip
     return out

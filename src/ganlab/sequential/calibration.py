@@ -5,7 +5,8 @@ Planted scores are lower-is-better, as FID is: a cell with effect r has its scor
 three times worse). `lognormal` draws exp(N(0, sigma^2)) with sigma 1, the heavy tail of GAN seeds; `normal`
 draws N(0, 1) shifted by r - 1 standard deviations; `failures` makes a share of every cell's seeds fail, tied at
 the worst. With several comparisons every cell but the first has no effect, so a false alarm on any of them
-counts against the family.
+counts against the family. A planted effect at the declared P(better) itself (lognormal, sigma 1: r = 2.19 for
+P = 0.29) measures how often a real effect of that size is wrongly called equivalent.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganlab.sequential.boundaries import boundaries
-from ganlab.sequential.decision import BETTER, OPEN, WORSE, Design, judge
+from ganlab.sequential.decision import BETTER, EQUIVALENT, OPEN, WORSE, Design, judge
 
 PLANTED = ("normal", "lognormal")
 
@@ -28,6 +29,7 @@ class Calibration:
     expected_seeds: float  # a cell's seeds when the study stopped, on average
     fixed_decided: float  # the same for the fixed design at max_seeds
     fixed_right: float
+    equivalent: float = 0.0  # share of studies in which the first comparison was called equivalent
 
     @property
     def error(self) -> float:
@@ -61,7 +63,7 @@ def calibrate(
     """Run `studies` planted studies through the sequential rule and the fixed design."""
     rng = np.random.default_rng(seed)
     fixed_bound = boundaries((design.max_seeds,), design.alpha / design.comparisons, design.spending)[0]
-    decided = right = fixed_decided = fixed_right = 0
+    decided = right = fixed_decided = fixed_right = equivalent = 0
     seeds_used = []
     planted_sign = 1 if effect < 1 else -1  # lower scores are better: a smaller multiple is better
     for _ in range(studies):
@@ -77,12 +79,13 @@ def calibrate(
         seeds_used.append(n)
         decided += any(state in (BETTER, WORSE) for state in states)
         right += states[0] == (BETTER if planted_sign > 0 else WORSE) and effect != 1
+        equivalent += states[0] == EQUIVALENT
         probabilities = [_probability(goodness[row], goodness[0]) for row in range(1, design.comparisons + 1)]
         fixed_decided += any(abs(p - 0.5) >= fixed_bound - 1e-12 for p in probabilities)
         fixed_right += (probabilities[0] - 0.5) * planted_sign >= fixed_bound - 1e-12 and effect != 1
     return Calibration(
         studies, decided / studies, right / studies, float(np.mean(seeds_used)), fixed_decided / studies,
-        fixed_right / studies,
+        fixed_right / studies, equivalent / studies,
     )  # fmt: skip
 
 

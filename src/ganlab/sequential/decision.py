@@ -5,7 +5,11 @@ over every look and comparison, the spending function, and the smallest effect o
 improvement (0.71: a seed of one cell beats a seed of the other seven times in ten). Each comparison gets
 alpha / comparisons (Bonferroni across the family), spent over its looks (ganlab.sequential.boundaries).
 
-At a look, a comparison is *better* or *worse* when |P - 1/2| reaches the look's boundary. It is *futile*, before
+At a look, a comparison is *better* or *worse* when |P - 1/2| reaches the look's boundary. It is *equivalent* when
+the look's repeated confidence interval for P, P +- the boundary, lies inside (1 - effect, effect): the declared
+effect is ruled out both ways. Repeated confidence intervals built on a group-sequential boundary cover the true P
+at every look at once with chance 1 - alpha (Jennison & Turnbull 1989; 2000, ch. 9), so a true effect of the declared
+size is called equivalent with chance at most alpha per comparison (the calibration plants it). It is *futile*, before
 the last look, when even the declared effect would reach the last look's boundary with less than
 `futility_power` chance from where it stands: conditional power on the Brownian approximation of the rank
 statistic (Lan & Wittes 1988; Jennison & Turnbull 2000, ch. 10). Futility never rejects anything, so stopping
@@ -22,7 +26,8 @@ from dataclasses import dataclass
 from ganlab.sequential.boundaries import SPENDING, boundaries, nominal_p
 from ganlab.validate import is_effect
 
-BETTER, WORSE, FUTILE, OPEN, MAXIMUM = "better", "worse", "futile", "open", "inconclusive at its maximum"
+BETTER, WORSE, EQUIVALENT, FUTILE, OPEN = "better", "worse", "equivalent", "futile", "open"
+MAXIMUM = "inconclusive at its maximum"
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Look:
     boundary: float  # of |P - 1/2|; infinite where these seeds cannot reach it
     p: float  # the look's own fixed-sample p-value, for the reader
     level: float  # the p-value its boundary corresponds to at these seeds (0 where unreachable)
+    interval: tuple[float, float]  # the repeated confidence interval for P at this look, clipped to [0, 1]
     conditional_power: float | None  # of the declared effect, before the last look
     state: str  # better, worse, futile, open or inconclusive at its maximum
 
@@ -100,8 +106,12 @@ def judge(design: Design, index: int, cell: Sequence[float], baseline: Sequence[
     statistic, boundary = abs(probability - 0.5), design.boundaries[index]
     last = index == len(design.looks) - 1
     power = None if last else conditional_power(design, index, probability)
+    interval = (max(0.0, probability - boundary), min(1.0, probability + boundary))
+    reach = abs(design.effect - 0.5)
     if statistic >= boundary - 1e-12:
         state = BETTER if probability > 0.5 else WORSE
+    elif 0.5 - reach < interval[0] and interval[1] < 0.5 + reach:
+        state = EQUIVALENT
     elif last:
         state = MAXIMUM
     elif power < design.futility_power:
@@ -109,4 +119,4 @@ def judge(design: Design, index: int, cell: Sequence[float], baseline: Sequence[
     else:
         state = OPEN
     level = nominal_p(boundary, seeds) if math.isfinite(boundary) else 0.0
-    return Look(index, seeds, probability, boundary, nominal_p(statistic, seeds), level, power, state)
+    return Look(index, seeds, probability, boundary, nominal_p(statistic, seeds), level, interval, power, state)

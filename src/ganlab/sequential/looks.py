@@ -88,7 +88,7 @@ def as_record(found: Look) -> dict[str, Any]:
     """A look as study.json keeps it (strict JSON: an unreachable boundary is null)."""
     return {
         "look": found.index + 1, "seeds": found.seeds, "state": found.state,
-        "p_better": found.probability, "p": found.p, "level": found.level,
+        "p_better": found.probability, "p": found.p, "level": found.level, "interval": list(found.interval),
         "boundary": found.boundary if math.isfinite(found.boundary) else None,
         "conditional_power": found.conditional_power,
     }  # fmt: skip
