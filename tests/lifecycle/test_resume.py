@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -214,6 +215,21 @@ def test_a_sweep_rerun_into_its_directory_continues_what_is_unfinished(
     record["updated"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 60 * age_minutes))
     (tmp_path / "status.json").write_text(json.dumps(record))
     assert job_plan(tmp_path, ["seed=1"], None, rerun_failed, sweep=True)[0] == plan
+
+
+def test_a_run_whose_process_is_gone_from_this_machine_is_dead_at_once_and_elsewhere_after_30_minutes(tmp_path):
+    """A machine rebooted, a session ended, a job killed with SIGKILL: its rerun need not wait for the heartbeat."""
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    write_status(tmp_path / "status.json", "running", overrides=["seed=1"])
+    record = json.loads((tmp_path / "status.json").read_text())
+    assert record["process"] == {"host": platform.node(), "pid": os.getpid()}
+    record["process"]["pid"] = int(ended.stdout)
+    (tmp_path / "status.json").write_text(json.dumps(record))
+    assert job_plan(tmp_path, ["seed=1"], None, False, sweep=True) == ("resume", "stale: killed without warning")
+    record["process"]["host"] = "another-node"  # its process cannot be asked: the heartbeat decides
+    (tmp_path / "status.json").write_text(json.dumps(record))
+    with pytest.raises(ConfigError, match=r"when its process is gone from this machine, or 30 minutes after"):
+        job_plan(tmp_path, ["seed=1"], None, False, sweep=True)
 
 
 def test_hydra_writes_its_files_only_into_a_directory_that_holds_no_run(tmp_path):

@@ -96,7 +96,8 @@ def job_plan(
 def _busy(output_dir: Path, status: dict[str, Any]) -> str:
     return (
         f"{output_dir} holds a run that is still running (status.json written {age_seconds(status):.0f} s ago); "
-        f"a run is taken as dead {STALE_AFTER_SECONDS // 60} minutes after its last heartbeat"
+        f"a run is taken as dead when its process is gone from this machine, or {STALE_AFTER_SECONDS // 60} minutes "
+        "after its last heartbeat"
     )
 
 

@@ -8,6 +8,8 @@ written atomically (ganlab.atomic_files): a reader never sees it half-written.
 from __future__ import annotations
 
 import json
+import os
+import platform
 import signal
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +18,8 @@ from typing import Any
 from ganlab.atomic_files import write_text_atomically
 
 # A `running` status not rewritten for this long belongs to a run killed without warning (SIGKILL, a node lost):
-# the status callback rewrites it at least every `lifecycle.status.heartbeat_seconds` (60) while training.
+# the status callback rewrites it at least every `lifecycle.status.heartbeat_seconds` (60) while training. On the
+# machine that wrote it, the writer's process id tells at once: a run whose process is gone is dead now.
 STALE_AFTER_SECONDS = 30 * 60
 # beside status.json: a completed run's final evaluation (scores, sample sizes, yardstick), which the report reads
 FINAL_SCORES = "final_scores.json"
@@ -40,8 +43,10 @@ class Interrupted(SystemExit):
 
 
 def write_status(path: Path, status: str, **fields: Any) -> None:
-    """Write {"status": ..., "updated": <UTC ISO time>, **fields} atomically (never a half-written file)."""
-    record = {"status": status, "updated": datetime.now(timezone.utc).isoformat(timespec="seconds"), **fields}
+    """Write {"status": ..., "updated": <UTC ISO time>, "process": {host, pid}, **fields} atomically (never a
+    half-written file)."""
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    record = {"status": status, "updated": now, "process": {"host": platform.node(), "pid": os.getpid()}, **fields}
     write_text_atomically(path, json.dumps(record, indent=2) + "\n")
 
 
@@ -77,5 +82,24 @@ def age_seconds(status: dict[str, Any]) -> float:
 
 
 def is_stale(status: dict[str, Any]) -> bool:
-    """Whether a status says `running` but its run has stopped rewriting it: killed without warning."""
-    return status.get("status") == "running" and age_seconds(status) > STALE_AFTER_SECONDS
+    """Whether a status says `running` but its run was killed without warning: it has stopped rewriting it, or
+    it was written on this machine by a process that no longer exists."""
+    return status.get("status") == "running" and (age_seconds(status) > STALE_AFTER_SECONDS or _writer_gone(status))
+
+
+def _writer_gone(status: dict[str, Any]) -> bool:
+    """Whether this machine wrote `status` from a process that has ended; False wherever that cannot be told (another
+    machine, a status written before 2026-12-06 without its process, a process id taken again by another)."""
+    process = status.get("process")
+    if not isinstance(process, dict) or process.get("host") != platform.node():
+        return False
+    pid = process.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: asks only whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, under another user
+        return False
+    return False
