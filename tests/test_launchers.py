@@ -44,9 +44,10 @@ def statuses(directory: Path) -> list[str]:
 def test_the_entry_point_returns_the_optimized_score(make_config, tmp_path):
     trainer = run(make_config("trainer.max_steps=3", "optimized_metric=val/classifier_score"))
     last = read_metrics(tmp_path / "run", "val/classifier_score")[-1]
-    assert final_score(trainer, "val/classifier_score") == pytest.approx(float(last["val/classifier_score"]))
+    record = trainer.lightning_module.record
+    assert final_score(record, "val/classifier_score") == pytest.approx(float(last["val/classifier_score"]))
     with pytest.raises(ConfigError, match=r"optimized_metric = 'val/fid': this run's metric logged val/classifier_"):
-        final_score(trainer, "val/fid")
+        final_score(record, "val/fid")
     with pytest.raises(ConfigError, match=r"optimized_metric = 'val/fid': the run has no metric \(metric=none\)"):
         run(make_config("metric=none", "optimized_metric=val/fid", output_dir=tmp_path / "unscored"))
 

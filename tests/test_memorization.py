@@ -10,10 +10,10 @@ import torch
 from torch import nn
 
 from ganlab.build import build_datamodule
-from ganlab.callbacks.evaluation import Evaluation
 from ganlab.callbacks.memorization import MemorizationAudit
 from ganlab.latent import LatentPrior
 from ganlab.metrics.memorization import audit_copies, nearest
+from ganlab.run_record import RunRecord
 from ganlab.train import run
 from tests.helpers import compose_config, read_metrics
 
@@ -60,12 +60,12 @@ def test_the_audit_of_a_copying_generator_says_copies_and_draws_them(tmp_path, m
     datamodule = build_datamodule(compose_config(tmp_path / "run", "metric=none", "data.limit=300"))
     training = datamodule.training_images.float() / 127.5 - 1  # the data's range, [-1, 1]
     logged = []
-    evaluation = Evaluation(scores=lambda **_: None)  # never prepared: no features to read, pixels alone
+    record = RunRecord(yardstick={"id": "pixels"})  # a metric without a feature space: pixels alone
     logger = SimpleNamespace(log_metrics=lambda metrics, step: logged.append(metrics))
     trainer = SimpleNamespace(datamodule=datamodule, world_size=1, is_global_zero=True, limit_val_batches=1.0,
-                              callbacks=[evaluation], loggers=[logger])
+                              loggers=[logger])
     module = SimpleNamespace(sampling_generator=CopyingGenerator(training), discriminator=nn.Identity(),
-                             latent=LatentPrior(4), device=torch.device("cpu"), iteration=7)  # fmt: skip
+                             latent=LatentPrior(4), device=torch.device("cpu"), iteration=7, record=record)  # fmt: skip
     audit = MemorizationAudit(dirpath=str(tmp_path / "memorization"), num_samples=200)
     audit.on_train_end(trainer, module)
     assert logged == [{"val/copies": 1.0}]  # held-out: the 1497 digits outside data.limit

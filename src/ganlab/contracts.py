@@ -18,6 +18,7 @@ from torch import nn
 if TYPE_CHECKING:
     from ganlab.latent import LatentPrior
     from ganlab.losses.base import AdversarialLoss
+    from ganlab.run_record import RunRecord
     from ganlab.training_rows import TrainingRows
 
 
@@ -51,6 +52,7 @@ class TrainingState(Protocol):
     latest_losses: dict[str, torch.Tensor]
     written_losses: dict[str, float]  # train/d_loss and train/g_loss of the last row handed to the loggers
     training_rows: TrainingRows  # the training rows not yet handed to the loggers
+    record: RunRecord  # what the run's parts publish about it (ganlab.run_record), one per run
 
     def write_metrics(self, reduce: bool = True) -> dict[str, float]:
         """Hand the training rows kept on the device to the loggers now (before a row of one's own, or when a

@@ -29,6 +29,7 @@ from torch import nn
 
 from ganlab.latent import LatentPrior
 from ganlab.losses.base import AdversarialLoss
+from ganlab.run_record import RunRecord
 from ganlab.training_rows import TrainingRows
 from ganlab.tricks.base import Trick
 
@@ -91,6 +92,7 @@ class GANModule(pl.LightningModule):
         self.latest_losses: dict[str, torch.Tensor] = {}
         self.written_losses: dict[str, float] = {}  # the losses of the last row handed to the loggers
         self.training_rows = TrainingRows(block=50)  # the iterations' metrics.csv rows, written 50 at a time
+        self.record = RunRecord()  # what this run's parts publish about it: status.json is written from it
         for trick in self.tricks.values():
             trick.configure_networks(generator, discriminator)
         self.save_hyperparameters("d_steps", "g_steps", "data_shape", "config")

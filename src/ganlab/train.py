@@ -27,6 +27,8 @@ from ganlab.validate import ConfigError, validate_config
 if TYPE_CHECKING:
     import pytorch_lightning as pl
 
+    from ganlab.run_record import RunRecord
+
 log = logging.getLogger(__name__)
 
 # hydra.run.dir goes through it (conf/train.yaml): a resumed run's own directory, or a new one per run
@@ -65,12 +67,9 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
     return trainer
 
 
-def final_score(trainer: pl.Trainer, name: str) -> float:
+def final_score(record: RunRecord, name: str) -> float:
     """The value of score `name` (val/classifier_score) at the run's last evaluation."""
-    from ganlab.callbacks.evaluation import Evaluation
-    from ganlab.lightning_fastpath.callback_group import find_callback
-
-    latest = evaluation.latest if (evaluation := find_callback(trainer, Evaluation)) is not None else {}
+    latest = record.latest.scores if record.latest is not None else {}
     key = name.removeprefix("val/")
     if key not in latest:
         logged = ", ".join(f"val/{score}" for score in latest) or "nothing"
@@ -126,7 +125,9 @@ def main(cfg: DictConfig) -> float | None:
     _quiet_misleading_warnings()
     try:
         trainer = run(cfg)
-        return final_score(trainer, cfg.optimized_metric) if trainer and cfg.get("optimized_metric") else None
+        if trainer is None or not cfg.get("optimized_metric"):
+            return None
+        return final_score(trainer.lightning_module.record, cfg.optimized_metric)
     except Interrupted as interrupted:  # a SystemExit: in a sweep too it ends the process, with its code
         print(f"ganlab: {interrupted}", file=sys.stderr)
         raise

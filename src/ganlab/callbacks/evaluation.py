@@ -27,7 +27,7 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.callbacks.isolation import evaluating
-from ganlab.contracts import Scores, TrainingState
+from ganlab.contracts import FeatureScores, Scores, TrainingState
 from ganlab.validate import InvalidValue, is_int
 
 log = logging.getLogger(__name__)
@@ -68,14 +68,8 @@ class Evaluation(pl.Callback):
         self.scores: Scores | None = None
         self.score_directions: dict[str, str] = {}  # val/<score>: higher or lower, once prepared
         self.yardstick: dict[str, Any] = {}  # the scores' declared yardstick, once prepared
-        self.latest: dict[str, float] = {}  # the last evaluation's values, by score name (no val/ prefix)
-        self.latest_iteration, self.latest_samples = -1, 0  # ... the iteration it was made at, and its samples
         self.reference: dict[str, float] = {}  # the real data's own scores
-        # the final evaluation as final_scores.json records it (the lifecycle writes it), once made
-        self.final_record: dict[str, Any] | None = None
         self._done: set[tuple[int, int]] = set()
-        # seconds of the reference and of the latest evaluation of each size, for status.json (RunStatus)
-        self.timings: dict[str, Any] = {}
 
     def prepare(self, datamodule: pl.LightningDataModule, data_config: dict[str, Any]) -> None:
         self.scores = self.make_scores(datamodule=datamodule, data_config=data_config, **self.options)
@@ -91,6 +85,11 @@ class Evaluation(pl.Callback):
     def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         if self.scores is None:
             raise RuntimeError("Evaluation.prepare(datamodule, data_config) must run before fit")
+        # the run's record carries what the scores are and how they are read: status.json, the audit, the findings
+        record = pl_module.record
+        record.declare_directions(self.score_directions)
+        record.yardstick = self.yardstick
+        record.features = self.scores if isinstance(self.scores, FeatureScores) else None
         reference_count = self._limited(trainer, self.final_num_samples, REFERENCE_AT_LEAST)
         if reference_count == 0:
             log.info("trainer.limit_val_batches=0: no evaluations")
@@ -100,7 +99,7 @@ class Evaluation(pl.Callback):
         self.real = trainer.datamodule.validation_sample(reference_count)
         with evaluating():  # only the scores' own (eval-mode) feature network runs: no_grad, RNG put back
             self.reference = reference = self.scores.set_real(self.real, self.batch_size)
-        self.timings["reference_seconds"] = round(time.monotonic() - started, 2)
+        record.add_timing("reference_seconds", round(time.monotonic() - started, 2))
         if trainer.ckpt_path is not None:  # resumed: the reference and this iteration's scores are in metrics.csv
             return
         if trainer.is_global_zero:
@@ -119,13 +118,15 @@ class Evaluation(pl.Callback):
         # at one sample size; then the final scores (FID, IS and the rest are biased by the sample count)
         self._evaluate(trainer, pl_module, self.num_samples)
         self._evaluate(trainer, pl_module, self.final_num_samples)
-        if self.latest_iteration == pl_module.iteration and self.latest_samples:
-            self.final_record = {
+        latest = pl_module.record.latest
+        if latest is not None and latest.iteration == pl_module.iteration and latest.samples:
+            # the final evaluation as final_scores.json records it (the lifecycle writes it)
+            pl_module.record.final_scores = {
                 "iteration": pl_module.iteration,
-                "samples": self.latest_samples,
+                "samples": latest.samples,
                 "real_samples": len(self.real),
                 "yardstick": self.yardstick,
-                "scores": dict(self.latest),
+                "scores": dict(latest.scores),
                 "real": dict(self.reference),
             }
 
@@ -144,8 +145,8 @@ class Evaluation(pl.Callback):
             )  # fmt: skip
             metrics.update(self._discriminator_accuracy(trainer, pl_module, first_batch))
         drawn, seconds = min(count, per_rank * trainer.world_size), round(time.monotonic() - started, 2)
-        self.latest, self.latest_iteration, self.latest_samples = metrics, iteration, drawn
-        self.timings.setdefault("evaluation_seconds", {})[str(drawn)] = seconds
+        pl_module.record.evaluated(metrics, iteration, drawn)
+        pl_module.record.add_timing("evaluation_seconds", seconds, size=drawn)
         pl_module.write_metrics()  # the training rows up to here first: metrics.csv stays in iteration order
         if trainer.is_global_zero:
             log.info("iteration %d, %d samples (%.1f s): %s", iteration, drawn, seconds, _format(metrics))
@@ -186,7 +187,12 @@ def limited_count(count: int, limit: float | int | None, batch_size: int, at_lea
 
 
 def score_generator(
-    scores: Scores, generator: torch.nn.Module, latent: Any, count: int, batch_size: int, seed: int,
+    scores: Scores,
+    generator: torch.nn.Module,
+    latent: Any,
+    count: int,
+    batch_size: int,
+    seed: int,
     device: torch.device | str,
 ) -> tuple[dict[str, float], torch.Tensor]:
     """`scores` of `count` samples of `generator` from latents seeded by `seed`, drawn `batch_size` at a time

@@ -27,10 +27,9 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.utilities import rank_zero_only
 
-from ganlab.callbacks.evaluation import Evaluation
 from ganlab.contracts import TrainingState
 from ganlab.lifecycle.status_file import Diverged
-from ganlab.lightning_fastpath.callback_group import find_callback
+from ganlab.run_record import RunRecord
 from ganlab.validate import InvalidValue, is_int, is_number
 
 log = logging.getLogger(__name__)
@@ -64,7 +63,7 @@ class TrainingFindings(pl.Callback):
         self.collapse_patience = mode_collapse["patience"]
         if not (is_int(self.collapse_patience) and self.collapse_patience >= 0):
             raise InvalidValue("mode_collapse.patience", self.collapse_patience, "a number of iterations >= 0")
-        self.findings: list[dict[str, Any]] = []  # RunStatus writes them into status.json
+        self.findings: list[dict[str, Any]] = []  # kept in checkpoints, and published to the run's record
         # the episodes under way: since when D has been winning and since when the modes have been lost (None:
         # they are not), and whether the loss of modes has been recorded
         self._winning_since: int | None = None
@@ -72,7 +71,7 @@ class TrainingFindings(pl.Callback):
         self._collapse_found = False
         self._evaluated_at = -1  # the iteration of the last evaluation looked at
         self._blocks_read = 0  # the metrics rows' blocks looked at so far
-        self._evaluation: Evaluation | None = None
+        self._record: RunRecord | None = None
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -86,8 +85,10 @@ class TrainingFindings(pl.Callback):
         self.findings, self._winning_since = list(state_dict["findings"]), state_dict["winning_since"]
         self._collapsed_since, self._collapse_found = state_dict["collapsed_since"], state_dict["collapse_found"]
 
-    def setup(self, trainer: pl.Trainer, pl_module: TrainingState, stage: str) -> None:
-        self._evaluation = find_callback(trainer, Evaluation)  # looked for once, not at every iteration
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        # a resumed run's findings were restored by now (load_state_dict); status.json writes them from the record
+        self._record = pl_module.record
+        self._record.findings.extend(self.findings)
 
     def on_train_batch_end(self, trainer, pl_module: TrainingState, outputs, batch, batch_idx) -> None:
         self._read_rows(trainer, pl_module)
@@ -131,11 +132,11 @@ class TrainingFindings(pl.Callback):
         short, and whose evaluation may share its iteration with the last scheduled one."""
         if self.collapse_action == "off":
             return
-        evaluation = self._evaluation
-        modes = evaluation.latest.get("modes_covered") if evaluation is not None else None
-        if modes is None or (evaluation.latest_iteration == self._evaluated_at and not final):
+        latest = self._record.latest if self._record is not None else None
+        modes = latest.scores.get("modes_covered") if latest is not None else None
+        if modes is None or (latest.iteration == self._evaluated_at and not final):
             return  # no mode count, or nothing new
-        iteration = self._evaluated_at = evaluation.latest_iteration
+        iteration = self._evaluated_at = latest.iteration
         if iteration == 0:  # the untrained G's samples: nothing has collapsed yet
             return
         if modes > self.modes_at_most:
@@ -154,7 +155,10 @@ class TrainingFindings(pl.Callback):
             self._found("mode_collapse", iteration, detail + end, self.collapse_action)
 
     def _found(self, kind: str, iteration: int, detail: str, action: str) -> None:
-        self.findings.append({"finding": kind, "iteration": iteration, "detail": detail})
+        finding = {"finding": kind, "iteration": iteration, "detail": detail}
+        self.findings.append(finding)
+        if self._record is not None:
+            self._record.findings.append(finding)
         if action == "stop":
             raise Diverged(f"{kind} at iteration {iteration}: {detail} (callbacks.findings.{kind}.action=stop)")
         if rank_zero_only.rank == 0:  # every DDP process finds the same (its rows are the processes' mean)

@@ -14,16 +14,13 @@ import logging
 import math
 import time
 from pathlib import Path
-from typing import Any
 
 import pytorch_lightning as pl
 import torch
 
-from ganlab.callbacks.evaluation import Evaluation
 from ganlab.callbacks.isolation import evaluating
 from ganlab.contracts import FeatureScores, TrainingImages, TrainingState
 from ganlab.images import is_image_shape, uint8_to_range
-from ganlab.lightning_fastpath.callback_group import find_callback
 from ganlab.metrics.memorization import audit_copies
 from ganlab.plots import save_image_grid
 from ganlab.validate import InvalidValue, is_int
@@ -39,12 +36,14 @@ class MemorizationAudit(pl.Callback):
         self.dirpath, self.num_samples, self.pairs = Path(dirpath), num_samples, pairs
         self.batch_size, self.seed = batch_size, int(seed)
         self.score_directions = {"val/copies": "lower", "val/copies_features": "lower"}
-        self.timings: dict[str, Any] = {}
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
+        pl_module.record.declare_directions(self.score_directions)
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         datamodule = trainer.datamodule
-        evaluation = find_callback(trainer, Evaluation)
-        if evaluation is None:  # metric=none: a run that scores nothing
+        record = pl_module.record
+        if record.yardstick is None:  # metric=none: a run that scores nothing
             return
         if not (is_image_shape(datamodule.data_shape) and isinstance(datamodule, TrainingImages)):
             log.info("memorization audit skipped: it needs images held in memory")
@@ -61,11 +60,10 @@ class MemorizationAudit(pl.Callback):
         held_out = None if held_out is None else uint8_to_range(held_out, datamodule.value_range)
         in_pixels = audit_copies(generated, training, held_out)
         found = {"copies": in_pixels.fraction}
-        scores = evaluation.scores
-        if isinstance(scores, FeatureScores):
-            features = [self._features(scores, images) for images in (generated, training, held_out)]
+        if record.features is not None:
+            features = [self._features(record.features, images) for images in (generated, training, held_out)]
             found["copies_features"] = audit_copies(*features).fraction
-        self.timings["memorization_audit_seconds"] = round(time.monotonic() - started, 2)
+        record.add_timing("memorization_audit_seconds", round(time.monotonic() - started, 2))
         against = "held-out images" if in_pixels.held_out else "training images' nearest other training image"
         log.info("memorization audit of %d samples against %d training images (threshold: 1st percentile of %s, "
                  "%.4g in pixels): %s", len(generated), len(training), against, in_pixels.threshold, found)  # fmt: skip

@@ -30,13 +30,19 @@ def lifecycle_callbacks(cfg: DictConfig) -> list[pl.Callback]:
     settings = OmegaConf.to_container(cfg.lifecycle, resolve=True)
     output_dir = Path(cfg.paths.output_dir)
     checkpoint = settings["checkpoint"] or {}
+    preemption = _made("", Preemption, checkpoint=str(output_dir / CHECKPOINT), signals=settings["signals"])
     return [
         # another key under lifecycle.checkpoint goes to ModelCheckpoint (+lifecycle.checkpoint.verbose=true)
         _made(
-            "checkpoint.", RunCheckpoint, dirpath=str(output_dir / CHECKPOINT.parent), filename=CHECKPOINT.stem,
-            save_top_k=1, enable_version_counter=False, **checkpoint,
+            "checkpoint.",
+            RunCheckpoint,
+            dirpath=str(output_dir / CHECKPOINT.parent),
+            filename=CHECKPOINT.stem,
+            save_top_k=1,
+            enable_version_counter=False,
+            **checkpoint,
         ),  # fmt: skip
-        _made("", Preemption, checkpoint=str(output_dir / CHECKPOINT), signals=settings["signals"]),
-        _made("status.", RunStatus, path=str(output_dir / "status.json"), **settings["status"]),
+        preemption,
+        _made("status.", RunStatus, path=str(output_dir / "status.json"), preemption=preemption, **settings["status"]),
         RandomStates(),
     ]

@@ -33,7 +33,6 @@ from ganlab.atomic_files import write_text_atomically
 from ganlab.contracts import TrainingState
 from ganlab.lifecycle.signals import Preemption
 from ganlab.lifecycle.status_file import FINAL_SCORES, Diverged, hydra_overrides, read_status, write_status
-from ganlab.lightning_fastpath.callback_group import every_callback, find_callback
 from ganlab.validate import InvalidValue, is_int, is_number
 
 
@@ -82,11 +81,13 @@ _first_run_of_process = True  # the imports and interpreter start belong to the 
 class RunStatus(pl.Callback):
     """Keeps <path> current: `running` (with the iteration), then `completed`, `diverged` (with the reason),
     `failed` (with the error) or `interrupted` (with the signal). Each record also holds the job's
-    overrides, when and at which iterations it was started and resumed, the findings of callbacks that
-    keep a `findings` list (DivergenceGuard's: D winning, modes lost), and which way each score improves
-    (`better`, from the metric: what the report draws its verdicts on)."""
+    overrides, when and at which iterations it was started and resumed, and what the run's record holds
+    (ganlab.run_record): the findings (D winning, modes lost), the parts' timings, which way each score
+    improves (`better`, from the metric: what the report draws its verdicts on) and the yardstick."""
 
-    def __init__(self, path: str, every_n_steps: int = 1000, heartbeat_seconds: float = 60) -> None:
+    def __init__(
+        self, path: str, every_n_steps: int = 1000, heartbeat_seconds: float = 60, preemption: Preemption | None = None
+    ) -> None:
         if not (is_int(every_n_steps) and every_n_steps >= 0):
             raise InvalidValue("every_n_steps", every_n_steps, "an integer >= 0 (0: only the heartbeat)")
         if not (is_number(heartbeat_seconds) and heartbeat_seconds > 0):
@@ -97,18 +98,14 @@ class RunStatus(pl.Callback):
         global _first_run_of_process
         self._started = time.monotonic() - (process_age() if _first_run_of_process else 0.0)
         _first_run_of_process = False
-        self.timings: dict[str, Any] = {}
         self.environment: dict[str, Any] = {}  # the first sitting's
+        self.preemption = preemption  # the run's signal handler (ganlab.lifecycle.attach): which signal stopped it
 
     def _write(self, trainer: pl.Trainer, pl_module: TrainingState, status: str, **fields: Any) -> None:
         if not trainer.is_global_zero:
             return
         iterations = pl_module.planned_iterations or -1
-        callbacks = list(every_callback(trainer))
-        findings = [finding for callback in callbacks for finding in getattr(callback, "findings", [])]
-        timings = {key: value for callback in callbacks for key, value in getattr(callback, "timings", {}).items()}
-        better = {key: way for callback in callbacks for key, way in getattr(callback, "score_directions", {}).items()}
-        yardstick = next((found for callback in callbacks if (found := getattr(callback, "yardstick", None))), None)
+        record = pl_module.record
         write_status(
             self.path,
             status,
@@ -118,10 +115,10 @@ class RunStatus(pl.Callback):
             started=self.starts[0]["at"] if self.starts else _now(),
             **({"resumed": self.starts[1:]} if len(self.starts) > 1 else {}),
             **({"overrides": overrides} if (overrides := hydra_overrides()) is not None else {}),
-            **({"findings": findings} if findings else {}),
-            **({"timings": timings} if timings else {}),
-            **({"better": better} if better else {}),
-            **({"yardstick": yardstick} if yardstick else {}),
+            **({"findings": record.findings} if record.findings else {}),
+            **({"timings": record.timings} if record.timings else {}),
+            **({"better": record.score_directions} if record.score_directions else {}),
+            **({"yardstick": record.yardstick} if record.yardstick else {}),
             **({"environment": self.environment} if self.environment else {}),
             **fields,
         )
@@ -140,8 +137,8 @@ class RunStatus(pl.Callback):
         self._write(trainer, pl_module, "running")
 
     def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
-        if "seconds_to_first_iteration" not in self.timings and trainer.ckpt_path is None:
-            self.timings["seconds_to_first_iteration"] = round(time.monotonic() - self._started, 2)
+        if "seconds_to_first_iteration" not in pl_module.record.timings and trainer.ckpt_path is None:
+            pl_module.record.add_timing("seconds_to_first_iteration", round(time.monotonic() - self._started, 2))
         periodic = self.every_n_steps and pl_module.iteration % self.every_n_steps == 0
         if periodic or time.monotonic() - self._written > self.heartbeat_seconds:
             self._write(trainer, pl_module, "running")
@@ -156,21 +153,20 @@ class RunStatus(pl.Callback):
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         self._save_every_row(trainer, pl_module, reduce=True)
-        self._save_final_scores(trainer)
+        self._save_final_scores(trainer, pl_module)
         self._write(trainer, pl_module, "completed")
 
-    def _save_final_scores(self, trainer: pl.Trainer) -> None:
+    def _save_final_scores(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         """final_scores.json: the final evaluation (what the report's verdicts read), with its sample sizes and
         yardstick, beside status.json; `python -m ganlab.rescore` writes it again on another yardstick."""
-        callbacks = every_callback(trainer)
-        records = [record for callback in callbacks if (record := getattr(callback, "final_record", None))]
-        if trainer.is_global_zero and records:
-            write_text_atomically(self.path.with_name(FINAL_SCORES), json.dumps(records[0], indent=2) + "\n")
+        final = pl_module.record.final_scores
+        if trainer.is_global_zero and final:
+            write_text_atomically(self.path.with_name(FINAL_SCORES), json.dumps(final, indent=2) + "\n")
 
     def on_exception(self, trainer: pl.Trainer, pl_module: TrainingState, exception: BaseException) -> None:
         self._save_every_row(trainer, pl_module, reduce=False)  # not every DDP process gets here
         if isinstance(exception, SIGTERMException):
-            preemption = find_callback(trainer, Preemption)
+            preemption = self.preemption
             name = preemption.signal_name if preemption is not None else "SIGTERM"
             saved = preemption is not None and preemption.checkpoint.is_file()
             self._write(trainer, pl_module, "interrupted", signal=name, checkpoint_saved=saved)

@@ -1,0 +1,51 @@
+"""One run's record: what the parts of a run publish about it, in one place that the others read.
+
+The parts of a run do not look each other up. The metric's Evaluation publishes which way each score improves,
+what the scores are measured with, each evaluation and the final one; the memorization audit its directions;
+the findings rules what they find; any part its timings. The status writer (ganlab.lifecycle.status) writes
+status.json and final_scores.json from the record alone, and the findings rules read the latest evaluation from
+it. Each part is handed the record through `TrainingState.record`: the run's module carries it, made with it,
+so a process that trains several runs holds one record for each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ganlab.contracts import FeatureScores
+
+
+@dataclass
+class Evaluated:
+    """One evaluation: its scores by name (no val/ prefix), the iteration and the samples it was made on."""
+
+    scores: dict[str, float]
+    iteration: int
+    samples: int
+
+
+@dataclass
+class RunRecord:
+    score_directions: dict[str, str] = field(default_factory=dict)  # val/<score>: higher or lower
+    yardstick: dict[str, Any] | None = None  # what the scores are measured with (ganlab.metrics.yardstick); None:
+    # the run measures nothing (metric=none)
+    features: FeatureScores | None = None  # the scores' feature space, where the metric has one (for the audit)
+    timings: dict[str, Any] = field(default_factory=dict)  # seconds of the parts' own work, for status.json
+    findings: list[dict[str, Any]] = field(default_factory=list)  # {finding, iteration, detail}, for status.json
+    latest: Evaluated | None = None  # the last evaluation
+    final_scores: dict[str, Any] | None = None  # the final evaluation as final_scores.json holds it
+
+    def declare_directions(self, directions: dict[str, str]) -> None:
+        self.score_directions.update(directions)
+
+    def evaluated(self, scores: dict[str, float], iteration: int, samples: int) -> None:
+        self.latest = Evaluated(dict(scores), iteration, samples)
+
+    def add_timing(self, key: str, seconds: float, size: int | None = None) -> None:
+        """`seconds` under `key`, or under `key`'s mapping by `size` (evaluation_seconds by sample count)."""
+        if size is None:
+            self.timings[key] = seconds
+        else:
+            self.timings.setdefault(key, {})[str(size)] = seconds
