@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from ganlab.build import build_run, lightning_max_steps
+from ganlab.build import build_run
+from ganlab.iterations import iterations_of, steps_of
 from ganlab.validate import ConfigError
 
 
@@ -13,10 +14,10 @@ def build_error(config) -> str:
     return caught.value.problems[0]
 
 
-def test_lightning_max_steps_counts_every_optimizer_step():
-    assert lightning_max_steps(100, 2) == 200
-    assert lightning_max_steps(7, 5) == 35
-    assert lightning_max_steps(-1, 2) == -1  # no step limit stays no step limit
+def test_iterations_and_optimizer_steps_convert_both_ways():
+    assert steps_of(100, 2) == 200 and steps_of(7, 5) == 35
+    assert steps_of(-1, 2) == -1  # no step limit stays no step limit
+    assert iterations_of(35, 5) == 7 and iterations_of(36, 5) == 7  # a partial iteration is not completed
 
 
 def test_unknown_activation_names_the_network(make_config):

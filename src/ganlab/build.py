@@ -22,6 +22,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ganlab.atomic_files import write_text_atomically
 from ganlab.callbacks.evaluation import Evaluation
+from ganlab.iterations import steps_of
 from ganlab.lifecycle.attach import lifecycle_callbacks
 from ganlab.lightning_fastpath.install import trainer_arguments
 from ganlab.models.activations import output_range
@@ -75,11 +76,6 @@ def build_tricks(cfg: DictConfig) -> dict[str, Trick]:
                     "subclasses it (see docs/architecture.md)"
                 )
     return tricks
-
-
-def lightning_max_steps(iterations: int, steps_per_iteration: int) -> int:
-    """Lightning's `max_steps` for a budget of `iterations` (each makes `steps_per_iteration` optimizer steps)."""
-    return iterations * steps_per_iteration if iterations > 0 else iterations
 
 
 def build_datamodule(cfg: DictConfig) -> pl.LightningDataModule:
@@ -217,7 +213,7 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
         cfg.trainer,
         "trainer",
         logger=loggers,
-        max_steps=lightning_max_steps(cfg.trainer.max_steps, module.optimizer_steps_per_iteration),
+        max_steps=steps_of(cfg.trainer.max_steps, module.optimizer_steps_per_iteration),
         **trainer_arguments(callbacks, cfg.trainer.get("profiler")),  # the callbacks and profiler, made cheaper
     )
     # trainer.devices=-1 or auto on a machine with several GPUs: counted only now (ganlab.validate counts the rest)

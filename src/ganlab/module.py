@@ -11,7 +11,7 @@ stays empty.
 
 Step accounting. Lightning's `global_step` counts `optimizer.step()` calls, so one iteration advances it
 by `d_steps + g_steps`; the Trainer's `max_steps` is set from the user's iteration budget accordingly
-(see `ganlab.build.lightning_max_steps`) and `iteration` reports iterations. Logged rows are indexed by
+(see `ganlab.iterations`) and `iteration` reports iterations. Logged rows are indexed by
 Lightning's per-batch counter, which is the iteration count.
 
 Tricks. The loss builds D's targets and penalty (label flipping and smoothing, R1, WGAN-GP). Every other
@@ -27,6 +27,7 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
+from ganlab.iterations import iterations_of
 from ganlab.latent import LatentPrior
 from ganlab.losses.base import AdversarialLoss
 from ganlab.run_record import RunRecord
@@ -104,13 +105,13 @@ class GANModule(pl.LightningModule):
     @property
     def iteration(self) -> int:
         """Completed training iterations (each = d_steps D updates + g_steps G updates)."""
-        return self.global_step // self.optimizer_steps_per_iteration
+        return iterations_of(self.global_step, self.optimizer_steps_per_iteration)
 
     @property
     def planned_iterations(self) -> int | None:
         """The iterations trainer.max_steps plans (Lightning counts it in optimizer steps); None without a limit."""
         max_steps = self.trainer.max_steps
-        return max_steps // self.optimizer_steps_per_iteration if max_steps and max_steps > 0 else None
+        return iterations_of(max_steps, self.optimizer_steps_per_iteration) if max_steps and max_steps > 0 else None
 
     @property
     def sampling_generator(self) -> nn.Module:

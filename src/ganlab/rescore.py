@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ganlab.iterations import iterations_of
 from ganlab.lifecycle.status_file import FINAL_SCORES, read_status
 from ganlab.lightning_fastpath.process_exit import run_then_exit
 from ganlab.report.run_files import Unreadable, read_final_scores
@@ -117,7 +118,7 @@ def rescore_run(run_dir: Path, arguments: argparse.Namespace) -> dict[str, Any]:
         values, _ = score_generator(scores, generator, module.latent, count, metric.batch_size, metric.seed,
                                     module.device)  # fmt: skip
     return {
-        "iteration": int(checkpoint["global_step"]) // module.optimizer_steps_per_iteration,
+        "iteration": iterations_of(int(checkpoint["global_step"]), module.optimizer_steps_per_iteration),
         "samples": count,
         "real_samples": len(real),
         "yardstick": evaluation.yardstick,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 
+from ganlab.iterations import iterations_of, steps_of
 from ganlab.lifecycle.directories import save_hydra_files
 from ganlab.lifecycle.plan import check_checkpoint, job_plan, resume_from
 from ganlab.lifecycle.status_file import Interrupted, hydra_overrides, read_status, write_status
@@ -73,7 +74,7 @@ def find_checkpoint(start: Start, cfg: DictConfig) -> None:
 
 def check_start(start: Start, steps_per_iteration: int) -> None:
     """The checkpoint's iteration, once the run is built and knows its optimizer steps per iteration."""
-    start.iteration = start.global_step // steps_per_iteration
+    start.iteration = iterations_of(start.global_step, steps_per_iteration)
 
 
 @contextmanager
@@ -106,7 +107,7 @@ def ready_to_fit(start: Start, cfg: DictConfig, trainer: pl.Trainer, steps_per_i
         return True
     log.info("resuming %s (%s) from %s at iteration %d", start.output_dir, start.reason, start.checkpoint,
              start.iteration)  # fmt: skip
-    if 0 < trainer.max_steps <= start.iteration * steps_per_iteration:
+    if 0 < trainer.max_steps <= steps_of(start.iteration, steps_per_iteration):
         # Lightning would return at once, without a hook that updates status.json
         log.info("nothing left to train: trainer.max_steps does not go past the checkpoint's iteration")
         record = read_status(start.output_dir)
