@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ganlab.errors import ConfigError
 from ganlab.train import run
-from ganlab.validate import ConfigError
 from tests.helpers import compose_config
 
 TOY = ("data=toy_quadratic", "model=mlp_toy")

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from ganlab.build import build_run
+from ganlab.errors import ConfigError
 from ganlab.iterations import iterations_of, steps_of
-from ganlab.validate import ConfigError
 
 
 def build_error(config) -> str:

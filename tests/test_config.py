@@ -8,8 +8,8 @@ import math
 import pytest
 import torch
 
+from ganlab.errors import ConfigError
 from ganlab.train import run
-from ganlab.validate import ConfigError
 from tests.helpers import group_options, read_metrics
 
 GROUPS = ["model", "data", "loss", "optim", "trainer", "logger", "callbacks", "trick", "metric", "experiment"]

@@ -12,9 +12,9 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from ganlab.build import build_run
 from ganlab.callbacks.divergence import DivergenceGuard
+from ganlab.errors import InvalidValue
 from ganlab.lifecycle.status_file import Diverged
 from ganlab.train import run
-from ganlab.validate import InvalidValue
 from tests.helpers import read_metrics
 from tests.lifecycle.test_resume import SignalAt
 

@@ -18,8 +18,8 @@ import pytorch_lightning as pl
 import yaml
 from hydra import compose, initialize_config_module
 
+from ganlab.errors import ConfigError
 from ganlab.train import final_score, plugin_installed, run
-from ganlab.validate import ConfigError
 from tests.helpers import read_metrics
 
 TINY = ["trainer=debug", "metric.every_n_steps=0", "metric.num_samples=100", "metric.final_num_samples=200",

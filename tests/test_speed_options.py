@@ -10,8 +10,8 @@ import pytorch_lightning as pl
 import torch
 
 from ganlab.build import build_run
+from ganlab.errors import ConfigError
 from ganlab.train import run
-from ganlab.validate import ConfigError
 from tests.helpers import read_metrics
 
 FAST = ["trainer=debug", "metric=none"]

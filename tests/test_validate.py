@@ -1,6 +1,7 @@
 import pytest
 
-from ganlab.validate import ConfigError, problems, validate_config
+from ganlab.errors import ConfigError
+from ganlab.validate import problems, validate_config
 
 
 def test_the_default_config_is_valid(make_config):

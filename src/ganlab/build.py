@@ -22,13 +22,14 @@ from omegaconf import DictConfig, OmegaConf
 
 from ganlab.atomic_files import write_text_atomically
 from ganlab.callbacks.evaluation import Evaluation
+from ganlab.errors import ConfigError, InvalidValue
 from ganlab.iterations import steps_of
 from ganlab.lifecycle.attach import lifecycle_callbacks
 from ganlab.lightning_fastpath.install import trainer_arguments
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
 from ganlab.tricks.base import Trick
-from ganlab.validate import ConfigError, InvalidValue, several_devices_problem
+from ganlab.validate import several_devices_problem
 from ganlab.wandb_logger import RunEndingWandbLogger
 
 log = logging.getLogger(__name__)

@@ -22,7 +22,7 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from ganlab.validate import THREAD_COUNT_ALLOWED, is_int, is_thread_count
+from ganlab.value_checks import THREAD_COUNT_ALLOWED, is_int, is_thread_count
 
 log = logging.getLogger(__name__)
 

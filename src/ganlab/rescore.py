@@ -88,8 +88,8 @@ def rescore_run(run_dir: Path, arguments: argparse.Namespace) -> dict[str, Any]:
     from ganlab.build import build_evaluation, make_datamodule
     from ganlab.callbacks.evaluation import REFERENCE_AT_LEAST, limited_count, score_generator
     from ganlab.callbacks.isolation import evaluating
+    from ganlab.errors import ConfigError
     from ganlab.stored_networks import NotRebuilt, rebuild
-    from ganlab.validate import ConfigError
 
     folders = [f"file://{folder}" for folder in arguments.config_dir]
     try:

@@ -32,8 +32,8 @@ def rebuild(path: str | Path, search_path: Sequence[str] = (), trust: bool = Fal
     from omegaconf import OmegaConf
 
     from ganlab.declared_targets import UndeclaredTarget, check_stored_config
+    from ganlab.errors import ConfigError
     from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
-    from ganlab.validate import ConfigError
 
     try:
         checkpoint = read_checkpoint(path)

@@ -18,11 +18,12 @@ from hydra.errors import CompactHydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.errors import ConfigError
 from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
 from ganlab.lifecycle.start import check_start, find_checkpoint, fit, plan_start, ready_to_fit, recording_failures
 from ganlab.lifecycle.status_file import Diverged, Interrupted
 from ganlab.lightning_fastpath.process_exit import run_then_exit
-from ganlab.validate import ConfigError, validate_config
+from ganlab.validate import validate_config
 
 if TYPE_CHECKING:
     import pytorch_lightning as pl

@@ -12,56 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
-from numbers import Real
 from typing import Any
 
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-
-class ConfigError(Exception):
-    """Configuration problems found before training, one line each naming the key, the value and what is allowed."""
-
-    def __init__(self, problems: list[str] | str) -> None:
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__(format_error(self.problems))
-
-
-class InvalidValue(ValueError):
-    """A constructor's refusal of one argument: `name = value: must be <allowed>`. `ganlab.build` reports it
-    under the config key the value came from (following an interpolation to the key the user sets)."""
-
-    def __init__(self, name: str, value: Any, allowed: str) -> None:
-        self.name, self.value, self.allowed = name, value, allowed
-        super().__init__(f"{name} = {value!r}: must be {allowed}")
-
-
-def is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
-
-
-def is_effect(value: Any) -> bool:
-    """A declared smallest effect of interest: a P(better) in (0, 1) other than 0.5 (study.effect)."""
-    return is_number(value) and 0 < value < 1 and value != 0.5
-
-
-def is_thread_count(value: Any) -> bool:
-    """`cpu_threads`: null (torch's choice) or a positive integer."""
-    return value is None or (is_int(value) and value >= 1)
-
-
-THREAD_COUNT_ALLOWED = "null (torch's choice) or a positive integer"
-
-
-def is_share(value: Any) -> bool:
-    """'10%': a positive share, written as a percentage (the report's equivalence margin)."""
-    try:
-        return isinstance(value, str) and value.endswith("%") and float(value[:-1]) > 0
-    except ValueError:
-        return False
+from ganlab.errors import ConfigError, InvalidValue  # noqa: F401 (InvalidValue: users' code imported it from here)
+from ganlab.value_checks import THREAD_COUNT_ALLOWED, is_effect, is_int, is_number, is_share, is_thread_count
 
 
 def _is_betas(value: Any) -> bool:
@@ -235,15 +191,6 @@ def _several(devices: Any) -> bool:
     if isinstance(devices, str) and devices.strip().isdigit():
         devices = int(devices)
     return is_int(devices) and devices > 1
-
-
-def format_error(lines: list[str]) -> str:
-    body = "\n".join(f"  {line}" for line in lines)
-    return (
-        f"invalid configuration, nothing was trained:\n{body}\n"
-        "Fix it on the command line (key=value) or in the YAML it comes from; "
-        "`python -m ganlab.train --cfg job` prints the composed config."
-    )
 
 
 def validate_config(cfg: DictConfig) -> None:

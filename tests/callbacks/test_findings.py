@@ -10,9 +10,9 @@ import pytest
 from ganlab.build import build_run
 from ganlab.callbacks.evaluation import Evaluation
 from ganlab.callbacks.findings import TrainingFindings
+from ganlab.errors import InvalidValue
 from ganlab.lifecycle.status_file import Diverged
 from ganlab.lightning_fastpath.callback_group import find_callback
-from ganlab.validate import InvalidValue
 
 CHECKS = ("callbacks.findings.d_wins.patience=20", "metric=none")
 

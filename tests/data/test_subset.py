@@ -9,8 +9,8 @@ import torch
 
 from ganlab.build import build_datamodule, build_run
 from ganlab.data.subset import subset_indices, subset_size
+from ganlab.errors import ConfigError, InvalidValue
 from ganlab.run_identity import score_setting, training_identity
-from ganlab.validate import ConfigError, InvalidValue
 from tests.helpers import compose_config
 
 IMAGE_SETS = ["digits", "mnist", "cifar10", "folder"]

@@ -6,12 +6,12 @@ import pytest
 from omegaconf import open_dict
 
 from ganlab.build import build_run
+from ganlab.errors import ConfigError
 from ganlab.lifecycle.checkpoints import RunCheckpoint
 from ganlab.lifecycle.random_state import RandomStates
 from ganlab.lifecycle.signals import Preemption
 from ganlab.lifecycle.status import RunStatus
 from ganlab.lightning_fastpath.callback_group import every_callback
-from ganlab.validate import ConfigError
 
 LIFECYCLE = (RunCheckpoint, Preemption, RunStatus, RandomStates)
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganlab.errors import ConfigError
 from ganlab.lifecycle.checkpoint_reading import CheckpointRefused, read_checkpoint
 from ganlab.sample import SampleError, load_generator
 from ganlab.train import run
-from ganlab.validate import ConfigError
 from tests.helpers import compose_config
 
 

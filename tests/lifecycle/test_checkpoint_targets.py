@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from ganlab.declared_targets import UndeclaredTarget, check_stored_config, declared_targets
+from ganlab.errors import ConfigError
 from ganlab.sample import SampleError, load_generator, sample
 from ganlab.train import run
-from ganlab.validate import ConfigError
 from tests.test_sample import sample_config
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "my_project"

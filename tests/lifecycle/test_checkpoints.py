@@ -9,8 +9,8 @@ import torch
 from pytorch_lightning.callbacks import ModelCheckpoint
 
 from ganlab.build import build_run
+from ganlab.errors import ConfigError
 from ganlab.lifecycle.checkpoints import RunCheckpoint
-from ganlab.validate import ConfigError
 
 FAST = ["trainer=debug", "metric=none"]
 EVERY_EPOCH = "lifecycle.checkpoint.min_seconds_between_saves=0"

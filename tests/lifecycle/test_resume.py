@@ -16,12 +16,12 @@ import pytorch_lightning as pl
 import torch
 from omegaconf import OmegaConf
 
+from ganlab.errors import ConfigError
 from ganlab.lifecycle import directories
 from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
 from ganlab.lifecycle.plan import differing_keys, job_plan, resume_from
 from ganlab.lifecycle.status_file import Interrupted, read_status, write_status
 from ganlab.train import run
-from ganlab.validate import ConfigError
 from tests.helpers import compose_config, read_metrics
 
 # 1797 digits in batches of 256: 7 iterations an epoch. EMA and instance noise keep state of their own.

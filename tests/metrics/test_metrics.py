@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ganlab.build import build_run
+from ganlab.errors import ConfigError
 from ganlab.metrics import domain_classifier
 from ganlab.metrics.cache import CacheNotWritten
 from ganlab.metrics.coverage import ModeCoverage
@@ -19,7 +20,6 @@ from ganlab.metrics.image_scores import FeatureExtractor, ImageScores
 from ganlab.metrics.inception import WEIGHTS_FILE, resolve_inception_weights
 from ganlab.metrics.toy import gaussian_mmd, sliced_wasserstein
 from ganlab.train import run
-from ganlab.validate import ConfigError
 from tests.data.on_disk import mnist_like, write_mnist_split
 from tests.helpers import read_metrics
 

@@ -7,12 +7,12 @@ import shutil
 import pytest
 import torch
 
+from ganlab.errors import ConfigError
 from ganlab.metrics import pinned
 from ganlab.metrics.domain_classifier import load_or_train, read_cached, train_domain_classifier
 from ganlab.metrics.pinned import pinned_classifier
 from ganlab.metrics.yardstick import weights_sha256
 from ganlab.train import run
-from ganlab.validate import ConfigError
 
 MANIFEST = {"classifiers": pinned.manifest()}
 

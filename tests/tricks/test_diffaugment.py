@@ -6,9 +6,9 @@ import pytest
 import torch
 
 from ganlab.build import build_run
+from ganlab.errors import ConfigError
 from ganlab.train import run
 from ganlab.tricks.diffaugment import DiffAugment, color
-from ganlab.validate import ConfigError
 from tests.helpers import read_metrics
 
 

@@ -8,12 +8,12 @@ from hydra.utils import instantiate
 from torch import nn
 
 from ganlab.build import build_run
+from ganlab.errors import ConfigError
 from ganlab.losses.cross_entropy import NonSaturatingLoss
 from ganlab.losses.targets import flip_labels, label_targets
 from ganlab.train import run
 from ganlab.tricks.ema import generator_average
 from ganlab.tricks.instance_noise import InstanceNoise
-from ganlab.validate import ConfigError
 from tests.helpers import read_metrics
 
 FAST = ["trainer=debug"]

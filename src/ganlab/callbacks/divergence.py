@@ -19,8 +19,9 @@ import math
 import pytorch_lightning as pl
 
 from ganlab.contracts import TrainingState
+from ganlab.errors import InvalidValue
 from ganlab.lifecycle.status_file import Diverged
-from ganlab.validate import InvalidValue, is_int
+from ganlab.value_checks import is_int
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ import torch
 
 from ganlab.callbacks.isolation import evaluating
 from ganlab.contracts import FeatureScores, Scores, TrainingState
-from ganlab.validate import InvalidValue, is_int
+from ganlab.errors import InvalidValue
+from ganlab.value_checks import is_int
 
 log = logging.getLogger(__name__)
 

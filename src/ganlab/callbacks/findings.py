@@ -28,9 +28,10 @@ import pytorch_lightning as pl
 from pytorch_lightning.utilities import rank_zero_only
 
 from ganlab.contracts import TrainingState
+from ganlab.errors import InvalidValue
 from ganlab.lifecycle.status_file import Diverged
 from ganlab.run_record import RunRecord
-from ganlab.validate import InvalidValue, is_int, is_number
+from ganlab.value_checks import is_int, is_number
 
 log = logging.getLogger(__name__)
 ACTIONS = ("warn", "stop", "off")

@@ -20,10 +20,11 @@ import torch
 
 from ganlab.callbacks.isolation import evaluating
 from ganlab.contracts import FeatureScores, TrainingImages, TrainingState
+from ganlab.errors import InvalidValue
 from ganlab.images import is_image_shape, uint8_to_range
 from ganlab.metrics.memorization import audit_copies
 from ganlab.plots import save_image_grid
-from ganlab.validate import InvalidValue, is_int
+from ganlab.value_checks import is_int
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
 from ganlab.callbacks.isolation import evaluating
 from ganlab.contracts import CurveData, FeatureDiscriminator, TrainingState
+from ganlab.errors import InvalidValue
 from ganlab.images import is_image_shape
 from ganlab.plots import save_image_grid, save_point_clouds
-from ganlab.validate import InvalidValue, is_int
+from ganlab.value_checks import is_int
 
 
 def log_picture(trainer: pl.Trainer, key: str, path: Path, step: int) -> None:

@@ -14,9 +14,10 @@ from PIL import Image
 from ganlab.callbacks.isolation import evaluating
 from ganlab.callbacks.pictures import log_picture
 from ganlab.contracts import TrainingState
+from ganlab.errors import InvalidValue
 from ganlab.images import is_image_shape, to_uint8, to_uint8_nhwc, uint8_to_range
 from ganlab.plots import PNG_COMPRESS_LEVEL, image_grid
-from ganlab.validate import InvalidValue, is_int, is_number
+from ganlab.value_checks import is_int, is_number
 
 
 class ProgressStrip(pl.Callback):

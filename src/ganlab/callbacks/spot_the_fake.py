@@ -10,9 +10,10 @@ import torch
 
 from ganlab.callbacks.pictures import PeriodicPicture
 from ganlab.contracts import TrainingState
+from ganlab.errors import InvalidValue
 from ganlab.images import is_image_shape
 from ganlab.plots import save_image_grid
-from ganlab.validate import InvalidValue, is_int
+from ganlab.value_checks import is_int
 
 
 class SpotTheFake(PeriodicPicture):

@@ -21,7 +21,7 @@ from torchvision.datasets.mnist import read_sn3_pascalvincent_tensor
 
 from ganlab.atomic_files import replaced_atomically
 from ganlab.data.downloadable import DownloadableImageDataModule
-from ganlab.validate import InvalidValue
+from ganlab.errors import InvalidValue
 
 PREFIXES = {"train": "train", "test": "t10k"}
 KINDS = ("images-idx3-ubyte", "labels-idx1-ubyte")

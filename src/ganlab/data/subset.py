@@ -13,7 +13,8 @@ import math
 import numpy as np
 import torch
 
-from ganlab.validate import InvalidValue, is_int, is_number
+from ganlab.errors import InvalidValue
+from ganlab.value_checks import is_int, is_number
 
 
 def subset_size(limit: int | float | None, total: int) -> int | None:

@@ -21,7 +21,7 @@ import torch
 
 from ganlab.data.batching import SampledBatches, iterations_done
 from ganlab.data.subset import subset_indices
-from ganlab.validate import InvalidValue
+from ganlab.errors import InvalidValue
 
 
 class ToyCurveDataModule(pl.LightningDataModule):

@@ -9,12 +9,12 @@ from typing import Any
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.errors import ConfigError, InvalidValue
 from ganlab.lifecycle.checkpoints import RunCheckpoint
 from ganlab.lifecycle.plan import CHECKPOINT
 from ganlab.lifecycle.random_state import RandomStates
 from ganlab.lifecycle.signals import Preemption
 from ganlab.lifecycle.status import RunStatus
-from ganlab.validate import ConfigError, InvalidValue
 
 
 def _made(key: str, make: Callable[..., pl.Callback], **arguments: Any) -> pl.Callback:

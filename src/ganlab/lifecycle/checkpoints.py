@@ -31,8 +31,9 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import ModelCheckpoint
 
+from ganlab.errors import InvalidValue
 from ganlab.lifecycle.plan import END_CHECKPOINT
-from ganlab.validate import InvalidValue, is_number
+from ganlab.value_checks import is_number
 
 log = logging.getLogger(__name__)
 

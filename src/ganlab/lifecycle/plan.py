@@ -22,10 +22,10 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.dotted_keys import flatten
+from ganlab.errors import ConfigError
 from ganlab.lifecycle.directories import set_failed_attempt_aside
 from ganlab.lifecycle.status_file import STALE_AFTER_SECONDS, age_seconds, is_stale, read_status, status_unreadable
 from ganlab.run_identity import training_identity
-from ganlab.validate import ConfigError
 
 CHECKPOINT = Path("checkpoints") / "last.ckpt"
 END_CHECKPOINT = CHECKPOINT.with_name("end.ckpt")  # the last iteration's, until the final scores are written

@@ -20,7 +20,7 @@ import pytorch_lightning as pl
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from ganlab.atomic_files import replaced_atomically
-from ganlab.validate import InvalidValue
+from ganlab.errors import InvalidValue
 
 log = logging.getLogger(__name__)
 

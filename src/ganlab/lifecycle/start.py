@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 
+from ganlab.errors import ConfigError
 from ganlab.iterations import iterations_of, steps_of
 from ganlab.lifecycle.directories import save_hydra_files
 from ganlab.lifecycle.plan import check_checkpoint, job_plan, resume_from
 from ganlab.lifecycle.status_file import Interrupted, hydra_overrides, read_status, write_status
-from ganlab.validate import ConfigError
 
 if TYPE_CHECKING:
     import pytorch_lightning as pl

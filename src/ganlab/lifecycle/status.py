@@ -31,9 +31,10 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from ganlab.atomic_files import write_text_atomically
 from ganlab.contracts import TrainingState
+from ganlab.errors import InvalidValue
 from ganlab.lifecycle.signals import Preemption
 from ganlab.lifecycle.status_file import FINAL_SCORES, Diverged, hydra_overrides, read_status, write_status
-from ganlab.validate import InvalidValue, is_int, is_number
+from ganlab.value_checks import is_int, is_number
 
 
 def _now() -> str:

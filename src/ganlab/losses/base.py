@@ -16,9 +16,10 @@ from abc import ABC, abstractmethod
 import torch
 from torch import nn
 
+from ganlab.errors import InvalidValue
 from ganlab.losses.penalties import r1_penalty
 from ganlab.losses.targets import flip_labels, label_targets
-from ganlab.validate import InvalidValue, is_number
+from ganlab.value_checks import is_number
 
 
 class AdversarialLoss(ABC):

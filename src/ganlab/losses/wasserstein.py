@@ -5,9 +5,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ganlab.errors import InvalidValue
 from ganlab.losses.base import AdversarialLoss
 from ganlab.losses.penalties import gradient_penalty
-from ganlab.validate import InvalidValue, is_number
+from ganlab.value_checks import is_number
 
 
 class WassersteinGPLoss(AdversarialLoss):

@@ -17,7 +17,7 @@ from ganlab.report.dashboard import publish
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
 from ganlab.report.runs import UnreadableRun, find_runs
-from ganlab.validate import is_effect, is_share
+from ganlab.value_checks import is_effect, is_share
 
 
 def _margin(text: str) -> str | float:

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from ganlab.logged_columns import SAMPLE_COUNT
-from ganlab.validate import is_effect, is_int, is_number, is_share
+from ganlab.value_checks import is_effect, is_int, is_number, is_share
 
 STATES = ("running", "completed", "diverged", "failed", "interrupted", "config_error")
 DIRECTIONS = ("higher", "lower")

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ganlab.sequential.boundaries import SPENDING, boundaries, nominal_p
-from ganlab.validate import is_effect
+from ganlab.value_checks import is_effect
 
 BETTER, WORSE, EQUIVALENT, FUTILE, OPEN = "better", "worse", "equivalent", "futile", "open"
 MAXIMUM = "inconclusive at its maximum"

@@ -17,7 +17,7 @@ D's target labels are not a hook: they belong to the loss (label flipping and sm
 
 A trick is an nn.Module, so whatever state it keeps as parameters, buffers or submodules (G's moving
 average) is saved in checkpoints under `tricks.<name>.`. It checks its own arguments in `__init__` and
-raises `ganlab.validate.InvalidValue`, which the run reports under the config key the value came from.
+raises `ganlab.errors.InvalidValue`, which the run reports under the config key the value came from.
 """
 
 from __future__ import annotations

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import torch
 
+from ganlab.errors import InvalidValue
 from ganlab.images import is_image_shape
 from ganlab.tricks.base import Trick
-from ganlab.validate import InvalidValue, is_number
+from ganlab.value_checks import is_number
 
 POLICIES = ("color", "translation", "cutout")
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from torch import nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
+from ganlab.errors import InvalidValue
 from ganlab.tricks.base import Trick
-from ganlab.validate import InvalidValue, is_number
+from ganlab.value_checks import is_number
 
 
 def generator_average(generator: nn.Module, decay: float) -> AveragedModel:

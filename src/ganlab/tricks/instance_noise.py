@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from ganlab.errors import InvalidValue
 from ganlab.tricks.base import Trick
-from ganlab.validate import InvalidValue, is_int, is_number
+from ganlab.value_checks import is_int, is_number
 
 
 class InstanceNoise(Trick):

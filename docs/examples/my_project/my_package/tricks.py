@@ -4,8 +4,8 @@ on real samples, which keeps D's outputs from drifting far from zero."""
 import torch
 from torch import nn
 
+from ganlab.errors import InvalidValue
 from ganlab.tricks.base import Trick
-from ganlab.validate import InvalidValue
 
 
 class DriftPenalty(Trick):
