@@ -236,6 +236,8 @@ class GANModule(pl.LightningModule):
         """Hand the iterations' rows kept so far to the loggers (see `ganlab.training_rows`); returns the last.
         `reduce=False` where not every DDP process gets here (a run stopping on an error)."""
         last = self.training_rows.write(self.trainer, reduce=reduce)
+        if last:
+            self.record.rows_written(self.training_rows.written)  # the guards and findings read them
         # for the progress bar, rather than self.log: a value logged once stays in Lightning's logged-metrics
         # collection, which it then computes twice an iteration for the rest of the epoch, and a logged tensor on
         # the GPU is read with .item() each time

@@ -6,15 +6,24 @@ the findings rules what they find; any part its timings. The status writer (ganl
 status.json and final_scores.json from the record alone, and the findings rules read the latest evaluation from
 it. Each part is handed the record through `TrainingState.record`: the run's module carries it, made with it,
 so a process that trains several runs holds one record for each.
+
+The module's training rows reach their readers through it too: each block of rows handed to the loggers
+(ganlab.training_rows) is passed, as numbers, to every reader that asked for them (the divergence guard, the
+findings rules), which may stop the run there by raising. A run ending on an error closes the record to readers
+before its last rows are written: what it saves then is not judged again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ganlab.contracts import FeatureScores
+
+
+Rows = list[tuple[int, int, dict[str, float]]]  # (step, epoch, values) as the loggers received them
 
 
 @dataclass
@@ -36,6 +45,18 @@ class RunRecord:
     findings: list[dict[str, Any]] = field(default_factory=list)  # {finding, iteration, detail}, for status.json
     latest: Evaluated | None = None  # the last evaluation
     final_scores: dict[str, Any] | None = None  # the final evaluation as final_scores.json holds it
+    row_readers: list[Callable[[Rows], None]] = field(default_factory=list)
+    closed: bool = False  # to the row readers: the run is ending on an error
+
+    def read_rows(self, reader: Callable[[Rows], None]) -> None:
+        """Pass `reader` every block of training rows written from now on: [(step, epoch, {column: value})]."""
+        if reader not in self.row_readers:  # a hook that runs again (a second fit of one module) asks once
+            self.row_readers.append(reader)
+
+    def rows_written(self, rows: Rows) -> None:
+        if rows and not self.closed:
+            for reader in self.row_readers:
+                reader(rows)
 
     def declare_directions(self, directions: dict[str, str]) -> None:
         self.score_directions.update(directions)

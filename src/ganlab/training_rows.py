@@ -7,8 +7,9 @@ every `block` iterations: one stack, one copy to the host (one reduction across 
 `log_metrics` call per row and logger, the same rows metrics.csv and W&B always received. The module
 writes the block at the end of training, before each checkpoint and before each evaluation (so rows stay
 in iteration order), and the status callback writes it when a run stops on an error or a signal: nothing
-recorded is lost between two writes. The last block written stays readable as numbers (`written`), so a
-callback that checks the losses (divergence, findings) reads them there without a wait of its own.
+recorded is lost between two writes. The module passes each block written, as numbers, to the readers of the
+run's record (ganlab.run_record): a callback that checks the losses (divergence, findings) reads them there
+without a wait of its own.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ class TrainingRows:
         self.block = int(block)
         self.rows: list[tuple[int, int, dict[str, torch.Tensor | float]]] = []  # (step, epoch, values)
         self.written: list[tuple[int, int, dict[str, float]]] = []  # the last block written, values as numbers
-        self.blocks_written = 0  # tells a reader of `written` whether a block is one it has not seen
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -47,5 +47,5 @@ class TrainingRows:
         for step, epoch, values in rows:
             for logger in trainer.loggers:
                 logger.log_metrics({**values, "epoch": epoch}, step=step)
-        self.written, self.blocks_written = rows, self.blocks_written + 1
+        self.written = rows
         return dict(rows[-1][2])

@@ -1,14 +1,14 @@
 """Stops a run whose losses are no longer finite: a diverged GAN trains on NaNs to the end otherwise.
 
-Reading a loss makes the host wait for the device, which on a GPU stops it queueing the next iteration's
-work. So the guard has no wait of its own while training: it checks the losses of each block of metrics rows
-as the module writes it (`ganlab.training_rows`: every 50 rows, so every 50 iterations at the default
-`trainer.log_every_n_steps` of 1), numbers on the host by then, and names the first iteration whose loss
-was not finite. A NaN stays in the weights, so the run stops at most a block after it, having lost only
-those iterations. It does wait before every checkpoint and at the end of training: it writes the rows not
-yet written, checks them and the latest losses, and stops the run there, so that no checkpoint ever holds
-diverged weights. `every_n_steps=n` also reads the latest losses every n iterations, one wait each (1 stops
-at the very iteration a loss turns non-finite).
+Reading a loss makes the host wait for the device, which on a GPU stops it queueing the next iteration's work.
+So the guard has no wait of its own while training: it checks the losses of each block of metrics rows as the
+module writes it (`ganlab.training_rows`: every 50 rows, so every 50 iterations at the default
+`trainer.log_every_n_steps` of 1), numbers on the host by then, which the run's record passes on
+(ganlab.run_record), and names the first iteration whose loss was not finite. A NaN stays in the weights, so
+the run stops at most a block after it, having lost only those iterations. It does wait before every
+checkpoint and at the end of training: it writes the rows not yet written, checks them and the latest losses,
+and stops the run there, so that no checkpoint ever holds diverged weights. `every_n_steps=n` also reads the
+latest losses every n iterations, one wait each (1 stops at the very iteration a loss turns non-finite).
 """
 
 from __future__ import annotations
@@ -32,10 +32,13 @@ class DivergenceGuard(pl.Callback):
             allowed = "null (no wait of its own) or a positive integer (iterations between reads)"
             raise InvalidValue("every_n_steps", every_n_steps, allowed)
         self.every_n_steps = every_n_steps
-        self._blocks_checked = 0  # the metrics rows' blocks looked at so far
+        self._module: TrainingState | None = None
+
+    def setup(self, trainer: pl.Trainer, pl_module: TrainingState, stage: str) -> None:
+        self._module = pl_module
+        pl_module.record.read_rows(self._check_rows)
 
     def on_train_batch_end(self, trainer, pl_module: TrainingState, outputs, batch, batch_idx) -> None:
-        self._check_written_rows(pl_module)
         if self.every_n_steps is not None and pl_module.iteration % self.every_n_steps == 0:
             self._check_latest_losses(trainer, pl_module)
 
@@ -54,21 +57,17 @@ class DivergenceGuard(pl.Callback):
         self._check_all(trainer, pl_module)
 
     def _check_all(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        pl_module.write_metrics()
-        self._check_written_rows(pl_module)
+        pl_module.write_metrics()  # the rows kept so far reach _check_rows
         self._check_latest_losses(trainer, pl_module)
 
-    def _check_written_rows(self, pl_module: TrainingState) -> None:
-        """The losses in the block of rows written last, unless it was checked already. The rows hold the mean
-        over the DDP processes (ganlab.training_rows), so every process decides alike."""
-        rows = pl_module.training_rows
-        if rows.blocks_written == self._blocks_checked:
-            return
-        self._blocks_checked = rows.blocks_written
-        for step, _, values in rows.written:
-            bad = _not_finite({key: values[key] for key in pl_module.latest_losses if key in values})
+    def _check_rows(self, rows) -> None:
+        """The losses in a block of rows as the module writes it. The rows hold the mean over the DDP processes
+        (ganlab.training_rows), so every process decides alike."""
+        module = self._module
+        for step, _, values in rows:
+            bad = _not_finite({key: values[key] for key in module.latest_losses if key in values})
             if bad:
-                _stop(step + 1, bad, pl_module.iteration)
+                _stop(step + 1, bad, module.iteration)
 
     def _check_latest_losses(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         losses = pl_module.latest_losses

@@ -3,7 +3,8 @@
 - `d_wins`: D's loss stays below `d_loss_below` for `patience` iterations in a row: D tells every real
   sample from every fake one and G's gradients vanish (the failure the DCGAN-on-MNIST write-up describes).
   It reads D's loss in the metrics rows as the module writes them (`ganlab.training_rows`: every row, in
-  blocks of 50, numbers on the host by then, so no wait for the device of its own). A loss whose D loss
+  blocks of 50, numbers on the host by then, so no wait for the device of its own), passed on by the run's
+  record (ganlab.run_record). A loss whose D loss
   has no floor (wasserstein) has no such level, and the rule does not apply to it; label smoothing raises
   the floor (about 0.33 at real_target 0.9), so raise `d_loss_below` with it.
 - `mode_collapse`: the metric's own `modes_covered` (metric=classifier, the toy curve's metric) stays at
@@ -71,8 +72,9 @@ class TrainingFindings(pl.Callback):
         self._collapsed_since: int | None = None
         self._collapse_found = False
         self._evaluated_at = -1  # the iteration of the last evaluation looked at
-        self._blocks_read = 0  # the metrics rows' blocks looked at so far
         self._record: RunRecord | None = None
+        self._rows_apart = 1  # trainer.log_every_n_steps: the iterations between two rows
+        self._d_loss_has_floor = True  # whether the loss's D loss has a level D wins below
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -86,31 +88,30 @@ class TrainingFindings(pl.Callback):
         self.findings, self._winning_since = list(state_dict["findings"]), state_dict["winning_since"]
         self._collapsed_since, self._collapse_found = state_dict["collapsed_since"], state_dict["collapse_found"]
 
+    def setup(self, trainer: pl.Trainer, pl_module: TrainingState, stage: str) -> None:
+        self._rows_apart = trainer.log_every_n_steps
+        self._d_loss_has_floor = pl_module.loss.decision_threshold is not None
+        pl_module.record.read_rows(self._read_rows)
+
     def on_fit_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         # a resumed run's findings were restored by now (load_state_dict); status.json writes them from the record
         self._record = pl_module.record
         self._record.findings.extend(self.findings)
 
     def on_train_batch_end(self, trainer, pl_module: TrainingState, outputs, batch, batch_idx) -> None:
-        self._read_rows(trainer, pl_module)
         self._check_modes()
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        pl_module.write_metrics()  # the last rows
-        self._read_rows(trainer, pl_module)
+        pl_module.write_metrics()  # the last rows reach _read_rows
         self._check_modes(final=True)
 
-    def _read_rows(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        """D's loss in the block of rows written last, unless it was read already."""
-        rows = pl_module.training_rows
-        if rows.blocks_written == self._blocks_read:
+    def _read_rows(self, rows) -> None:
+        """D's loss in a block of rows as the module writes it (ganlab.run_record)."""
+        if self.d_wins_action == "off" or not self._d_loss_has_floor:
             return
-        self._blocks_read = rows.blocks_written
-        if self.d_wins_action == "off" or pl_module.loss.decision_threshold is None:
-            return
-        for step, _, values in rows.written:
+        for step, _, values in rows:
             if "train/d_loss" in values:
-                self._check_d_wins(step + 1, values["train/d_loss"], trainer.log_every_n_steps)
+                self._check_d_wins(step + 1, values["train/d_loss"], self._rows_apart)
 
     def _check_d_wins(self, iteration: int, d_loss: float, iterations_between_rows: int) -> None:
         if d_loss >= self.d_loss_below:

@@ -127,6 +127,7 @@ class RunStatus(pl.Callback):
 
     def on_train_start(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
         # here, not at fit start: a resumed run's iteration is restored by now
+        pl_module.record.closed = False  # a fit of this module again: its rows are judged again
         previous = read_status(self.path.parent) if trainer.ckpt_path is not None else {}
         first = [{"at": previous["started"], "iteration": 0}] if previous.get("started") else []
         this_sitting = {"at": _now(), "iteration": pl_module.iteration}
@@ -165,6 +166,7 @@ class RunStatus(pl.Callback):
             write_text_atomically(self.path.with_name(FINAL_SCORES), json.dumps(final, indent=2) + "\n")
 
     def on_exception(self, trainer: pl.Trainer, pl_module: TrainingState, exception: BaseException) -> None:
+        pl_module.record.closed = True  # the rows saved now are kept, not judged again: the run is ending already
         self._save_every_row(trainer, pl_module, reduce=False)  # not every DDP process gets here
         if isinstance(exception, SIGTERMException):
             preemption = self.preemption
