@@ -28,6 +28,7 @@ from ganlab.lifecycle.attach import lifecycle_callbacks
 from ganlab.lightning_fastpath.install import trainer_arguments
 from ganlab.models.activations import output_range
 from ganlab.module import GANModule
+from ganlab.score_names import score_column
 from ganlab.tricks.base import Trick
 from ganlab.validate import several_devices_problem
 from ganlab.wandb_logger import RunEndingWandbLogger
@@ -185,7 +186,7 @@ def build_evaluation(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Eva
         raise ConfigError(f"metric: {error}") from error
     primary = OmegaConf.select(cfg, "report.primary_score")
     scores = evaluation.score_directions
-    if primary and scores and f"val/{primary.removeprefix('val/')}" not in scores:  # a study's hours for nothing
+    if primary and scores and score_column(primary) not in scores:  # a study's hours for nothing
         raise ConfigError(
             f"report.primary_score = {primary!r}: this run's metric scores {', '.join(scores)}"
         )

@@ -23,6 +23,7 @@ from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
 from ganlab.lifecycle.start import check_start, find_checkpoint, fit, plan_start, ready_to_fit, recording_failures
 from ganlab.lifecycle.status_file import Diverged, Interrupted
 from ganlab.lightning_fastpath.process_exit import run_then_exit
+from ganlab.score_names import score_column, score_name
 from ganlab.validate import validate_config
 
 if TYPE_CHECKING:
@@ -71,9 +72,9 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
 def final_score(record: RunRecord, name: str) -> float:
     """The value of score `name` (val/classifier_score) at the run's last evaluation."""
     latest = record.latest.scores if record.latest is not None else {}
-    key = name.removeprefix("val/")
+    key = score_name(name)
     if key not in latest:
-        logged = ", ".join(f"val/{score}" for score in latest) or "nothing"
+        logged = ", ".join(score_column(score) for score in latest) or "nothing"
         raise ConfigError(f"optimized_metric = {name!r}: this run's metric logged {logged}")
     return latest[key]
 

@@ -17,6 +17,7 @@ from typing import Any
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
 from ganlab.errors import ConfigError, InvalidValue  # noqa: F401 (InvalidValue: users' code imported it from here)
+from ganlab.score_names import score_name
 from ganlab.value_checks import THREAD_COUNT_ALLOWED, is_effect, is_int, is_number, is_share, is_thread_count
 
 
@@ -106,7 +107,7 @@ RULES: list[Rule] = [
     (("model.*.dropout",), lambda v: is_number(v) and 0 <= v < 1, "a dropout rate in [0, 1)"),
     (
         ("report.primary_score",),
-        lambda v: v is None or (isinstance(v, str) and v.removeprefix("val/") and not v.startswith("val/real_")),
+        lambda v: v is None or (isinstance(v, str) and score_name(v) and not v.startswith("val/real_")),
         "null (the metric's first score) or a score the run's metric logs, e.g. val/fid or classifier_fid",
     ),
     (

@@ -29,6 +29,7 @@ import torch
 from ganlab.callbacks.isolation import evaluating
 from ganlab.contracts import FeatureScores, Scores, TrainingState
 from ganlab.errors import InvalidValue
+from ganlab.score_names import score_column
 from ganlab.value_checks import is_int
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class Evaluation(pl.Callback):
         if wrong := {name: way for name, way in better.items() if way not in ("higher", "lower")}:
             raise ValueError(f"{type(self.scores).__name__}.better = {wrong}: each value must be higher or lower")
         # status.json carries them, so the report knows which way each val/ score improves ...
-        self.score_directions = {f"val/{name}": way for name, way in better.items()}
+        self.score_directions = {score_column(name): way for name, way in better.items()}
         # ... and what the scores are measured with (the report compares only runs that share it)
         declared = getattr(self.scores, "yardstick", None)
         self.yardstick = declared if isinstance(declared, dict) and isinstance(declared.get("id"), str) else UNDECLARED
@@ -172,7 +173,7 @@ class Evaluation(pl.Callback):
     @staticmethod
     def _log(trainer: pl.Trainer, metrics: dict[str, float], iteration: int) -> None:
         for logger in trainer.loggers:
-            logger.log_metrics({f"val/{key}": value for key, value in metrics.items()}, step=iteration)
+            logger.log_metrics({score_column(key): value for key, value in metrics.items()}, step=iteration)
 
 
 def limited_count(count: int, limit: float | int | None, batch_size: int, at_least: int = SAMPLES_AT_LEAST) -> int:

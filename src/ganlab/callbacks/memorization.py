@@ -24,6 +24,7 @@ from ganlab.errors import InvalidValue
 from ganlab.images import is_image_shape, uint8_to_range
 from ganlab.metrics.memorization import audit_copies
 from ganlab.plots import save_image_grid
+from ganlab.score_names import score_column
 from ganlab.value_checks import is_int
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class MemorizationAudit(pl.Callback):
         log.info("memorization audit of %d samples against %d training images (threshold: 1st percentile of %s, "
                  "%.4g in pixels): %s", len(generated), len(training), against, in_pixels.threshold, found)  # fmt: skip
         for logger in trainer.loggers:
-            logger.log_metrics({f"val/{key}": value for key, value in found.items()}, step=pl_module.iteration)
+            logger.log_metrics({score_column(key): value for key, value in found.items()}, step=pl_module.iteration)
         closest = in_pixels.distances.argsort()[: self.pairs]
         pairs = torch.stack([generated[closest], training[in_pixels.nearest_training[closest]]], dim=1).flatten(0, 1)
         save_image_grid(pairs, self.dirpath / "copies.png", datamodule.value_range, nrow=2)

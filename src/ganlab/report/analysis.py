@@ -23,6 +23,7 @@ from ganlab.report.grid import analyse_grid
 from ganlab.report.outcomes import FAILURE, NOT_RUN, PENDING, VALUE, Outcome
 from ganlab.report.pace import cell_pace, target
 from ganlab.report.runs import Run
+from ganlab.score_names import score_column
 
 # relative: one seed's real images, scored by the same network, agree to float rounding; another classifier
 # moves them well past that (docs/configs.md)
@@ -78,7 +79,7 @@ def _analyse_group(cells: list[Cell], setting: dict[str, Any], options: Options)
     available = list(dict.fromkeys(score for run in runs for score in run.scores))
     directions = {score: way for run in runs for score, way in run.better.items()}
     primary, primary_note = _choose_primary(runs, available, directions, options.primary)
-    chosen = [f"val/{name.removeprefix('val/')}" for name in options.scores] if options.scores else available
+    chosen = [score_column(name) for name in options.scores] if options.scores else available
     if unknown := [score for score in chosen if score not in available]:
         raise ReportError(f"--scores {' '.join(unknown)}: no run logged it; the runs have: {', '.join(available)}")
     margin = options.margin if options.margin is not None else _agreed(runs, "margin")
@@ -114,13 +115,13 @@ def _choose_primary(
     if not available:
         return None, "no run logged a score"
     if requested:
-        score = f"val/{requested.removeprefix('val/')}"
+        score = score_column(requested)
         if score not in available:
             raise ReportError(f"--primary {requested}: no run logged {score}; the runs have: {', '.join(available)}")
         return score, "chosen by --primary"
     named = {value for run in runs if (value := (run.config.get("report") or {}).get("primary_score"))}
     if len(named) == 1:
-        score = f"val/{named.pop().removeprefix('val/')}"
+        score = score_column(named.pop())
         if score not in available:
             raise ReportError(
                 f"the runs' report.primary_score is {score}, which no run logged; --primary chooses one of: "

@@ -17,6 +17,7 @@ from ganlab.lifecycle.status_file import FINAL_SCORES, is_stale
 from ganlab.logged_columns import SAMPLE_COUNT, is_score
 from ganlab.report import run_files
 from ganlab.report.run_files import Unreadable
+from ganlab.score_names import score_name
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Run:
         `metric.final_num_samples` at the last iteration), or None when the run has no value there: an earlier
         value, drawn with fewer samples, is not a final one. A score logged by another observer at the end (the
         memorization audit's val/copies) is metrics.csv's."""
-        value = self.final_scores.get("scores", {}).get(score.removeprefix("val/"))
+        value = self.final_scores.get("scores", {}).get(score_name(score))
         if value is not None:
             return float(value)
         last = self.last_iteration

@@ -19,6 +19,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException
 from omegaconf import DictConfig, OmegaConf
 
+from ganlab.score_names import score_column
 from ganlab.sequential.decision import Design
 
 
@@ -98,7 +99,7 @@ def make_plan(arguments: list[str]) -> StudyPlan:
         raise StudyError("report.primary_score is not set: a study must declare the score it decides on")
     return StudyPlan(
         tuple(fixed), (baseline, *[cell for cell in cells if cell != baseline]), design,
-        Path(str(config.hydra.sweep.dir)), f"val/{str(primary).removeprefix('val/')}", study.get("max_hours"),
+        Path(str(config.hydra.sweep.dir)), score_column(str(primary)), study.get("max_hours"),
     )  # fmt: skip
 
 
