@@ -54,7 +54,7 @@ class TrainingState(Protocol):
     training_rows: TrainingRows  # the training rows not yet handed to the loggers
     record: RunRecord  # what the run's parts publish about it (ganlab.run_record), one per run
 
-    def write_metrics(self, reduce: bool = True) -> dict[str, float]:
+    def write_training_rows(self, reduce: bool = True) -> dict[str, float]:
         """Hand the training rows kept on the device to the loggers now (before a row of one's own, or when a
         run stops); `reduce=False` when not every DDP process gets there."""
 

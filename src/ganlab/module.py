@@ -227,12 +227,12 @@ class GANModule(pl.LightningModule):
             row.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})
         self.training_rows.add(iteration, self.current_epoch, row)
         if len(self.training_rows) >= self.training_rows.block:
-            self.write_metrics()
+            self.write_training_rows()
 
     def _noise(self, n: int, device: torch.device, shared: torch.Tensor | None) -> torch.Tensor:
         return shared if shared is not None else self.latent.sample(n, device=device)
 
-    def write_metrics(self, reduce: bool = True) -> dict[str, float]:
+    def write_training_rows(self, reduce: bool = True) -> dict[str, float]:
         """Hand the iterations' rows kept so far to the loggers (see `ganlab.training_rows`); returns the last.
         `reduce=False` where not every DDP process gets here (a run stopping on an error)."""
         last = self.training_rows.write(self.trainer, reduce=reduce)
@@ -245,7 +245,7 @@ class GANModule(pl.LightningModule):
         return last
 
     def on_train_end(self) -> None:
-        self.write_metrics()
+        self.write_training_rows()
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:
-        self.write_metrics()  # the rows up to the checkpoint belong with it: a resumed run continues after them
+        self.write_training_rows()  # the rows up to the checkpoint belong with it: a resumed run continues after them

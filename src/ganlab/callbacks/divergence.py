@@ -57,7 +57,7 @@ class DivergenceGuard(pl.Callback):
         self._check_all(trainer, pl_module)
 
     def _check_all(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        pl_module.write_metrics()  # the rows kept so far reach _check_rows
+        pl_module.write_training_rows()  # the rows kept so far reach _check_rows
         self._check_latest_losses(trainer, pl_module)
 
     def _check_rows(self, rows) -> None:

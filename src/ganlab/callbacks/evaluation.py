@@ -149,7 +149,7 @@ class Evaluation(pl.Callback):
         drawn, seconds = min(count, per_rank * trainer.world_size), round(time.monotonic() - started, 2)
         pl_module.record.evaluated(metrics, iteration, drawn)
         pl_module.record.add_timing("evaluation_seconds", seconds, size=drawn)
-        pl_module.write_metrics()  # the training rows up to here first: metrics.csv stays in iteration order
+        pl_module.write_training_rows()  # the training rows up to here first: metrics.csv stays in iteration order
         if trainer.is_global_zero:
             log.info("iteration %d, %d samples (%.1f s): %s", iteration, drawn, seconds, _format(metrics))
         self._log(trainer, {**metrics, SAMPLES: drawn}, iteration)  # each row says its sample size

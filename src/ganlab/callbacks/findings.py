@@ -102,7 +102,7 @@ class TrainingFindings(pl.Callback):
         self._check_modes()
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: TrainingState) -> None:
-        pl_module.write_metrics()  # the last rows reach _read_rows
+        pl_module.write_training_rows()  # the last rows reach _read_rows
         self._check_modes(final=True)
 
     def _read_rows(self, rows) -> None:

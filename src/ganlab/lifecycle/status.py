@@ -149,7 +149,7 @@ class RunStatus(pl.Callback):
     def _save_every_row(trainer: pl.Trainer, pl_module: TrainingState, reduce: bool) -> None:
         """The iterations' rows kept on the device, and those a logger still holds (CSVLogger writes every 10),
         on disk before status.json says how the run ended: a kill may come next, and nothing measured is lost."""
-        pl_module.write_metrics(reduce=reduce)
+        pl_module.write_training_rows(reduce=reduce)
         for logger in trainer.loggers:
             logger.save()
 
