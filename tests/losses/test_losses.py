@@ -3,6 +3,7 @@ import math
 import pytest
 import torch
 
+from ganlab.errors import InvalidValue
 from ganlab.losses.cross_entropy import MinimaxLoss, NonSaturatingLoss
 from ganlab.losses.hinge import HingeLoss
 from ganlab.losses.least_squares import LeastSquaresLoss
@@ -107,3 +108,11 @@ def test_discriminator_accuracy_judges_against_each_losses_threshold():
     real, fake = LeastSquaresLoss().discriminator_accuracy(REAL, FAKE)  # against 0.5: [2] and [-3, 0]
     assert (real.item(), fake.item()) == pytest.approx((1 / 3, 2 / 3))
     assert WassersteinGPLoss().discriminator_accuracy(REAL, FAKE) is None
+
+
+def test_a_knob_no_loss_has_is_refused_by_name():
+    with pytest.raises(InvalidValue, match=r"flip_prb = 0.1: must be a knob this loss has \(flip_prob, real_target"):
+        NonSaturatingLoss(flip_prb=0.1)
+    assert repr(NonSaturatingLoss(real_target=0.9)) == (
+        "NonSaturatingLoss(flip_prob=0.0, real_target=0.9, fake_target=0.0, r1_gamma=0.0)"
+    )

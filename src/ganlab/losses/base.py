@@ -21,6 +21,15 @@ from ganlab.losses.penalties import r1_penalty
 from ganlab.losses.targets import flip_labels, label_targets
 from ganlab.value_checks import is_number
 
+# D's target knobs, each declared once: its name (loss.<name>, which a label trick's YAML sets), its value when
+# off, and what it may be. A new label trick is a row here and a YAML in conf/trick (targets.py holds the math).
+TARGET_KNOBS = (
+    ("flip_prob", 0.0, lambda v: 0 <= v < 0.5, "a probability in [0, 0.5)"),
+    ("real_target", 1.0, lambda v: 0.5 < v <= 1, "a target in (0.5, 1] (1: no smoothing)"),
+    ("fake_target", 0.0, lambda v: 0 <= v < 0.5, "a target in [0, 0.5) (0: no smoothing)"),
+)
+PENALTY_KNOBS = (("r1_gamma", 0.0, lambda v: v >= 0, "a number >= 0 (0: off)"),)
+
 
 class AdversarialLoss(ABC):
     name: str = ""
@@ -29,27 +38,27 @@ class AdversarialLoss(ABC):
     why_no_targets: str = ""  # when uses_targets is False: the reason, for the error message
     # D's output above which a sample counts as judged real (for train/d_acc_*); None: no such decision
     decision_threshold: float | None = 0.0
+    flip_prob: float
+    real_target: float
+    fake_target: float
+    r1_gamma: float
 
-    def __init__(
-        self, flip_prob: float = 0.0, real_target: float = 1.0, r1_gamma: float = 0.0, fake_target: float = 0.0
-    ) -> None:
-        """The knobs of D's targets and penalty, off by default; trick=flip, smooth, smooth_two_sided and r1 set
-        them (loss.flip_prob, loss.real_target, loss.fake_target, loss.r1_gamma)."""
-        for name, value, ok, allowed in (
-            ("flip_prob", flip_prob, lambda v: 0 <= v < 0.5, "a probability in [0, 0.5)"),
-            ("real_target", real_target, lambda v: 0.5 < v <= 1, "a target in (0.5, 1] (1: no smoothing)"),
-            ("fake_target", fake_target, lambda v: 0 <= v < 0.5, "a target in [0, 0.5) (0: no smoothing)"),
-            ("r1_gamma", r1_gamma, lambda v: v >= 0, "a number >= 0 (0: off)"),
-        ):
+    def __init__(self, **knobs: float) -> None:
+        """The knobs of D's targets and penalty (TARGET_KNOBS, PENALTY_KNOBS), each off unless given; trick=flip,
+        smooth, smooth_two_sided and r1 set them (loss.flip_prob, loss.real_target, loss.fake_target,
+        loss.r1_gamma)."""
+        declared = (*TARGET_KNOBS, *PENALTY_KNOBS)
+        if unknown := sorted(set(knobs) - {name for name, *_ in declared}):
+            names = ", ".join(name for name, *_ in declared)
+            raise InvalidValue(unknown[0], knobs[unknown[0]], f"a knob this loss has ({names})")
+        for name, off, ok, allowed in declared:
+            value = knobs.get(name, off)
             if not (is_number(value) and ok(value)):
                 raise InvalidValue(name, value, allowed)
-        self.flip_prob, self.real_target, self.r1_gamma = float(flip_prob), float(real_target), float(r1_gamma)
-        self.fake_target = float(fake_target)
+            setattr(self, name, float(value))
         if not self.uses_targets:
-            knobs = (("flip_prob", self.flip_prob, 0.0), ("real_target", self.real_target, 1.0),
-                     ("fake_target", self.fake_target, 0.0))  # fmt: skip
-            for knob, value, off in knobs:
-                if value != off:
+            for knob, off, _, _ in TARGET_KNOBS:
+                if (value := getattr(self, knob)) != off:
                     raise ValueError(
                         f"{knob} = {value} (loss.{knob}) has no meaning for the {self.name} loss: "
                         f"{self.why_no_targets}. Label flipping and smoothing work with loss=nonsaturating, "
@@ -97,7 +106,5 @@ class AdversarialLoss(ABC):
         """Raise ValueError when this loss cannot train `discriminator` correctly; every network by default."""
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(flip_prob={self.flip_prob}, real_target={self.real_target}, "
-            f"fake_target={self.fake_target}, r1_gamma={self.r1_gamma})"
-        )
+        knobs = ", ".join(f"{name}={getattr(self, name)}" for name, *_ in (*TARGET_KNOBS, *PENALTY_KNOBS))
+        return f"{type(self).__name__}({knobs})"
