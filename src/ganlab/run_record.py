@@ -17,11 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from ganlab.contracts import FeatureScores
-
+from typing import Any
 
 Rows = list[tuple[int, int, dict[str, float]]]  # (step, epoch, values) as the loggers received them
 
@@ -38,9 +34,11 @@ class Evaluated:
 @dataclass
 class RunRecord:
     score_directions: dict[str, str] = field(default_factory=dict)  # val/<score>: higher or lower
-    yardstick: dict[str, Any] | None = None  # what the scores are measured with (ganlab.metrics.yardstick); None:
-    # the run measures nothing (metric=none)
-    features: FeatureScores | None = None  # the scores' feature space, where the metric has one (for the audit)
+    # what the scores are measured with (ganlab.metrics.yardstick); None: the run measures nothing (metric=none)
+    yardstick: dict[str, Any] | None = None
+    # the scores' feature space, where the metric has one (a ganlab.contracts.FeatureScores, for the audit); not
+    # typed by it: contracts declares the record, so naming contracts here would tie the two in a loop
+    features: Any = None
     timings: dict[str, Any] = field(default_factory=dict)  # seconds of the parts' own work, for status.json
     findings: list[dict[str, Any]] = field(default_factory=list)  # {finding, iteration, detail}, for status.json
     latest: Evaluated | None = None  # the last evaluation
