@@ -73,6 +73,10 @@ def test_the_report_leads_with_the_sequential_verdicts_and_the_command_says_wher
     assert main(arguments, launch) == 0
     out = capsys.readouterr().out
     assert "round 1 of at most 5: seeds 0 to 3 of 2 cells (8 runs)" in out
+    assert "  round 1: 4 of 8 runs done; about 0 minutes left in the round, by its runs so far" in out
+    assert "  round 1: 8 of 8 runs done\n" in out
+    saved = json.loads((tmp_path / "study" / "study.json").read_text())
+    assert saved["round"] == {"round": saved["look"], "runs": 8, "done": 8, "read": 0}  # the last round's
     assert "trick=flip: worse" in out or "trick=flip: open" in out
     report = (tmp_path / "study" / "report.md").read_text()
     assert report.index("## Sequential verdicts") < report.index("## Fixed-sample verdicts (for reading only)")

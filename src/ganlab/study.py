@@ -1,14 +1,16 @@
 """`python -m ganlab.study experiment=X [overrides]`: a study that adds seeds round by round until each comparison
 with the baseline is decided, at a false-alarm rate proved by simulation (docs/studies.md, the sequential rule).
 
-Each round runs `study.round` new seeds of every cell still undecided, and of the baseline, as ordinary sweep jobs of
-`python -m ganlab.train --multirun` (so every launcher works: basic, joblib, Ray, SLURM). Every job is an
+Each round runs `study.round` new seeds of every cell still undecided, and of the baseline, as ordinary sweep jobs
+of `python -m ganlab.train --multirun` (so every launcher works: basic, joblib, Ray, SLURM). Every job is an
 ordinary run directory below `hydra.sweep.dir`, named by its overrides. Then the rule looks at every open
-comparison. The study stops when every comparison is decided (better, worse, equivalent, futile) or has reached
-`study.max_seeds`, or when `study.max_hours` have passed. It keeps study.json current in the directory, prints
-where it stands, and ends by writing the report with its sequential verdicts. Run again with the same arguments
-and `hydra.sweep.dir`, it skips the runs already done and continues. A run that an earlier sweep left in the
-directory, with the same settings and seed, is read as that seed's run rather than run again.
+comparison. After each cell's runs it says how many of the round's runs are done and, from their pace, how long the
+rest will take (on the terminal and in study.json's `round`). The study stops when every comparison is decided
+(better, worse, equivalent, futile) or has reached `study.max_seeds`, or when `study.max_hours` have passed. It
+keeps study.json current in the directory, prints where it stands, and ends by writing the report with its
+sequential verdicts. Run again with the same arguments and `hydra.sweep.dir`, it skips the runs already done and
+continues. A run that an earlier sweep left in the directory, with the same settings and seed, is read as that
+seed's run rather than run again.
 """
 
 from __future__ import annotations
@@ -69,10 +71,19 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
         found = sum(len(ended[cell] & set(range(first, seeds))) for cell in cells)
         if found:
             say(f"  {found} of the round's runs have ended in {plan.directory} already; they are read, not run again")
-        for cell in cells:
-            missing = [seed for seed in range(first, seeds) if seed not in ended[cell]]
-            if missing:
-                launch(plan, cell, missing)
+        to_run = {cell: [seed for seed in range(first, seeds) if seed not in ended[cell]] for cell in cells}
+        total, done, round_started = sum(map(len, to_run.values())), 0, time.monotonic()
+        for cell, missing in to_run.items():
+            if not missing:
+                continue
+            launch(plan, cell, missing)
+            done += len(missing)
+            # where the round stands, on the terminal and in study.json, after each cell's runs
+            record["round"] = {"round": index + 1, "runs": total, "done": done, "read": found}
+            _save(plan, record)
+            left = (time.monotonic() - round_started) / done * (total - done) / 60
+            say(f"  round {index + 1}: {done} of {total} runs done" + (
+                f"; about {left:.0f} minutes left in the round, by its runs so far" if done < total else ""))
         for label, found in look(plan, index, states).items():
             states[label] = found.state
             record["comparisons"][label].append(as_record(found))
