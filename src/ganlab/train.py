@@ -20,7 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ganlab.errors import ConfigError
 from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
-from ganlab.lifecycle.start import check_start, find_checkpoint, fit, plan_start, ready_to_fit, recording_failures
+from ganlab.lifecycle.start import Start
 from ganlab.lifecycle.status_file import Diverged, Interrupted
 from ganlab.lightning_fastpath.process_exit import run_then_exit
 from ganlab.score_names import score_column, score_name
@@ -45,22 +45,22 @@ def run(cfg: DictConfig) -> pl.Trainer | None:
     # Lightning and torch are imported once the config is valid, not at the top: they take seconds to
     # import, and `--help`, `--cfg`, a misspelled option or a bad value should answer at once.
     sweep = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
-    start = plan_start(cfg, sweep)  # refusals here leave the directory's run as it was
+    start = Start.plan(cfg, sweep)  # refusals here leave the directory's run as it was
     if start.kind == "skip":
         log.info("%s skipped: %s", start.output_dir, start.reason)
         return None
-    with recording_failures(start):
+    with start.recording_failures():
         validate_config(cfg)
-        find_checkpoint(start, cfg)
+        start.find_checkpoint(cfg)
         import pytorch_lightning as pl
 
         from ganlab.build import build_run
 
         pl.seed_everything(cfg.seed, workers=True)  # before building: weight init draws from it
         datamodule, module, trainer = build_run(cfg)
-        check_start(start, module.optimizer_steps_per_iteration)
-    if ready_to_fit(start, cfg, trainer, module.optimizer_steps_per_iteration):
-        fit(trainer, module, datamodule, start)
+        start.count_iterations(module.optimizer_steps_per_iteration)
+    if start.ready_to_fit(cfg, trainer, module.optimizer_steps_per_iteration):
+        start.fit(trainer, module, datamodule)
         if trainer.is_global_zero:
             log.info(
                 "trained %d iterations (%d optimizer steps: %d discriminator + %d generator updates per iteration)",
