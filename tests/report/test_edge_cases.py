@@ -171,3 +171,14 @@ def test_every_seeds_final_value_is_listed_in_numeric_seed_order(tmp_path):
     lines = (tmp_path / "sweep" / "report.md").read_text().splitlines()
     (line,) = [line for line in lines if line.startswith("| trick=base | 0: 10 ")]
     assert line.endswith("· 8: 18 · 9: 19 · 10: 20 |")
+
+
+def test_a_panel_with_no_curve_draws_without_a_warning():
+    """The memorization audit's scores are measured once, at the end: no curve, so no legend to ask for."""
+    import warnings
+
+    from ganlab.report.figures import score_figure
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warned "No artists with labels found to put in legend"
+        assert score_figure([("copies", [], "val/copies", "lower")]) is not None

@@ -69,7 +69,8 @@ def score_figure(panels: Sequence[tuple[str, list[Cell], str, str | None]]):
             axes.set_yscale("log")
         direction = {"higher": "higher is better", "lower": "lower is better"}.get(better, "direction unknown")
         axes.set(title=title, xlabel="iteration", ylabel=f"{score.removeprefix('val/')} ({direction})")
-        axes.legend(loc="best", fontsize="x-small")
+        if axes.get_legend_handles_labels()[0]:  # a panel whose cells drew no curve has nothing to name
+            axes.legend(loc="best", fontsize="x-small")
     figure.tight_layout()
     return figure
 
