@@ -75,6 +75,7 @@ def test_the_report_leads_with_the_sequential_verdicts_and_the_command_says_wher
     assert "round 1 of at most 5: seeds 0 to 3 of 2 cells (8 runs)" in out
     assert "  round 1: 4 of 8 runs done; about 0 minutes left in the round, by its runs so far" in out
     assert "  round 1: 8 of 8 runs done\n" in out
+    assert "round 2 of at most 5: seeds 4 to 7 of 2 cells (8 runs); at most 0 minutes left, by the runs so far" in out
     saved = json.loads((tmp_path / "study" / "study.json").read_text())
     assert saved["round"] == {"round": saved["look"], "runs": 8, "done": 8, "read": 0}  # the last round's
     assert "trick=flip: worse" in out or "trick=flip: open" in out
@@ -103,6 +104,8 @@ def test_an_earlier_sweeps_runs_in_the_directory_are_read_not_run_again(tmp_path
     lines = []
     record = run_study(plan, launch, say=lines.append)
     assert "  8 of the round's runs have ended in" in lines[1]
+    # no run of round 1 ran in this sitting: no pace to estimate the rest from, so no estimate
+    assert "round 2 of at most 3: seeds 4 to 7 of 2 cells (8 runs)" in lines
     assert sorted(launched) == [(cell, seed) for cell in ("trick=base", "trick=flip") for seed in (5, 6, 7)]
     (history,) = record["comparisons"].values()
     assert history[0]["p_better"] == 0.0  # seeds 0-3 read from the earlier sweep: flip's 800s against 40s

@@ -62,11 +62,13 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
         "comparisons": {label: [] for label in states},
     }  # fmt: skip
     plan.directory.mkdir(parents=True, exist_ok=True)
+    ran_seconds, ran_runs = 0.0, 0  # the runs this sitting ran, for the estimate (runs read from disk took no time)
     for index, seeds in enumerate(design.looks):
         first = design.looks[index - 1] if index else 0
         cells = [plan.baseline, *[cell for cell in plan.cells[1:] if states[plan.label(cell)] == OPEN]]
+        at_most = len(cells) * (design.looks[-1] - first)  # this round's runs and every later one's, were none to stop
         say(f"round {index + 1} of at most {len(design.looks)}: seeds {first} to {seeds - 1} of {len(cells)} cells "
-            f"({len(cells) * (seeds - first)} runs){_time_left(started, index, len(design.looks))}")  # fmt: skip
+            f"({len(cells) * (seeds - first)} runs){_time_left(ran_seconds, ran_runs, at_most)}")  # fmt: skip
         ended = {cell: seeds_ended(plan, find_runs(plan.directory)[0], cell) for cell in cells}
         found = sum(len(ended[cell] & set(range(first, seeds))) for cell in cells)
         if found:
@@ -84,6 +86,7 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
             left = (time.monotonic() - round_started) / done * (total - done) / 60
             say(f"  round {index + 1}: {done} of {total} runs done" + (
                 f"; about {left:.0f} minutes left in the round, by its runs so far" if done < total else ""))
+        ran_seconds, ran_runs = ran_seconds + time.monotonic() - round_started, ran_runs + total
         for label, found in look(plan, index, states).items():
             states[label] = found.state
             record["comparisons"][label].append(as_record(found))
@@ -102,11 +105,11 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
     return record
 
 
-def _time_left(started: float, index: int, looks: int) -> str:
-    if index == 0:
+def _time_left(seconds: float, runs: int, left: int) -> str:
+    """At most how long the `left` runs take at the pace of the `runs` this sitting ran in `seconds`."""
+    if runs == 0:
         return ""
-    per_round = (time.monotonic() - started) / index
-    return f"; at most {per_round * (looks - index) / 60:.0f} minutes left, by the rounds so far"
+    return f"; at most {seconds / runs * left / 60:.0f} minutes left, by the runs so far"
 
 
 def _line(label: str, last: dict[str, Any], index: int) -> str:
