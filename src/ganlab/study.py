@@ -69,7 +69,8 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
         at_most = len(cells) * (design.looks[-1] - first)  # this round's runs and every later one's, were none to stop
         say(f"round {index + 1} of at most {len(design.looks)}: seeds {first} to {seeds - 1} of {len(cells)} cells "
             f"({len(cells) * (seeds - first)} runs){_time_left(ran_seconds, ran_runs, at_most)}")  # fmt: skip
-        ended = {cell: seeds_ended(plan, find_runs(plan.directory)[0], cell) for cell in cells}
+        runs, _ = find_runs(plan.directory)  # read once a round: every cell's ended seeds come from it
+        ended = {cell: seeds_ended(plan, runs, cell) for cell in cells}
         found = sum(len(ended[cell] & set(range(first, seeds))) for cell in cells)
         if found:
             say(f"  {found} of the round's runs have ended in {plan.directory} already; they are read, not run again")

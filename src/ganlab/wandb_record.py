@@ -27,6 +27,15 @@ def has_credentials() -> bool:
         return False
 
 
+def read_run_record(path: Path) -> dict:
+    """A W&B record ganlab wrote (ganlab_run.json, ganlab_report.json): a JSON mapping. OSError when it cannot be
+    read, ValueError when it is not JSON or not a mapping."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(record, dict):
+        raise ValueError(f"a {type(record).__name__}, not a record")
+    return record
+
+
 def earlier_run_id(folder: Path, name: str = RUN_RECORD) -> str | None:
     """The id of the W&B run that the directory whose wandb/ folder is `folder` logged to before, as its record
     `name` keeps it, if any. A record that cannot be read costs the W&B run's continuity, never the run or the
@@ -34,13 +43,13 @@ def earlier_run_id(folder: Path, name: str = RUN_RECORD) -> str | None:
     record_file, old_file = folder / name, folder / OLD_RUN_ID_FILE
     try:
         if record_file.is_file():
-            found = json.loads(record_file.read_text(encoding="utf-8")).get("id")
+            found = read_run_record(record_file).get("id")
             if isinstance(found, str) and found.strip():
                 return found.strip()
             raise ValueError("no run id in it")
         if name == RUN_RECORD and old_file.is_file():
             return old_file.read_text(encoding="utf-8").strip() or None
         return None
-    except (OSError, ValueError, AttributeError) as error:
+    except (OSError, ValueError) as error:
         log.warning("W&B: %s cannot be read (%s); a new W&B run starts", record_file, error)
         return None

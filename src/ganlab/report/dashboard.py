@@ -21,7 +21,7 @@ from typing import Any
 
 from ganlab.atomic_files import write_text_atomically
 from ganlab.report.runs import Run
-from ganlab.wandb_record import RUN_RECORD, earlier_run_id, has_credentials
+from ganlab.wandb_record import RUN_RECORD, earlier_run_id, has_credentials, read_run_record
 
 REPORT_RECORD = "ganlab_report.json"  # in <DIR>/wandb: the report's own W&B run
 VERDICT_COLUMNS = ["group", "score", "primary", "cell", "seeds", "failures", "median", "vs_baseline", "P(better)",
@@ -38,9 +38,9 @@ def where_runs_logged(runs: list[Run], say: Callable[[str], None]) -> dict[str, 
         if not path.is_file():
             continue
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            record = read_run_record(path)
             place = (str(record["project"]), record.get("entity"), record.get("group"))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        except (OSError, ValueError, KeyError) as error:
             say(f"W&B: {path} cannot be read ({type(error).__name__}: {error}); that run is left out of the group")
             continue
         places[place] += 1
@@ -105,7 +105,8 @@ def _send(directory: Path, report: dict[str, Any], place: dict[str, Any], mode: 
     try:
         if not earlier:
             write_text_atomically(folder / REPORT_RECORD, json.dumps({"id": run.id, **place}, indent=2) + "\n")
-        logged: dict[str, Any] = {"verdicts": wandb.Table(columns=VERDICT_COLUMNS, data=verdict_rows(report))}
+        verdicts = verdict_rows(report)
+        logged: dict[str, Any] = {"verdicts": wandb.Table(columns=VERDICT_COLUMNS, data=verdicts)}
         if "sequential" in report:
             logged["sequential_looks"] = wandb.Table(columns=LOOK_COLUMNS, data=look_rows(report["sequential"]))
             for label, looks in report["sequential"]["comparisons"].items():
@@ -113,7 +114,7 @@ def _send(directory: Path, report: dict[str, Any], place: dict[str, Any], mode: 
         for picture in report["pictures"]:
             logged[picture.removesuffix(".png")] = wandb.Image(str(directory / picture))
         run.log(logged)
-        for row in verdict_rows(report):
+        for row in verdicts:
             if row[2] and row[-1] != "baseline":
                 group = f"group {row[0]}/" if len(report["groups"]) > 1 else ""
                 run.summary[f"verdict/{group}{row[3]}"] = row[-1]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ganlab.report.rounding import p_value, share
+from ganlab.score_names import score_name
 
 
 def lines(record: dict[str, Any]) -> list[str]:
@@ -16,7 +17,7 @@ def lines(record: dict[str, Any]) -> list[str]:
     out = [
         "", "## Sequential verdicts", "",
         f"Decided by the study's looks at {looks} seeds a cell (`python -m ganlab.study`): |P(better) - 1/2| on "
-        f"{record['primary'].removeprefix('val/')} against boundaries that spend alpha {design['alpha']} by the "
+        f"{score_name(record['primary'])} against boundaries that spend alpha {design['alpha']} by the "
         f"{design['spending'].replace('_', '-')} function over the looks and split it over {design['comparisons']} "
         f"comparison(s); equivalent where the look's repeated confidence interval for P(better) rules out the "
         f"declared effect, P(better) = {share(design['effect'])}, both ways; futile where even that effect could no "
