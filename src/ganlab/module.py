@@ -38,8 +38,9 @@ OptimizerFactory = Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer]
 
 
 def mean(values: list[torch.Tensor]) -> torch.Tensor:
-    """The mean of an iteration's values of one quantity; the value itself for a single update (no extra op)."""
-    return values[0] if len(values) == 1 else torch.stack(values).mean()
+    """The mean of an iteration's values of one quantity over its updates, a scalar each (or one value per seed of
+    a pack); the value itself for a single update (no extra op)."""
+    return values[0] if len(values) == 1 else torch.stack(values).mean(dim=0)
 
 
 @contextmanager
