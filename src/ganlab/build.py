@@ -187,19 +187,14 @@ def build_evaluation(cfg: DictConfig, datamodule: pl.LightningDataModule) -> Eva
     primary = OmegaConf.select(cfg, "report.primary_score")
     scores = evaluation.score_directions
     if primary and scores and score_column(primary) not in scores:  # a study's hours for nothing
-        raise ConfigError(
-            f"report.primary_score = {primary!r}: this run's metric scores {', '.join(scores)}"
-        )
+        raise ConfigError(f"report.primary_score = {primary!r}: this run's metric scores {', '.join(scores)}")
     return evaluation
 
 
-def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | None = None) -> pl.Trainer:
-    """The Trainer, with `trainer.max_steps` read as training iterations (see GANModule)."""
-    if cfg.trainer.get("accelerator") in ("gpu", "cuda") and not torch.cuda.is_available():
-        raise ConfigError(
-            f"trainer.accelerator = {cfg.trainer.accelerator!r}: torch sees no CUDA GPU on this machine "
-            "(torch.cuda.is_available() is False); use trainer=cpu, or trainer=default to take a GPU when there is one"
-        )
+def build_observers(
+    cfg: DictConfig, evaluation: Evaluation | None = None
+) -> tuple[list[pl.loggers.Logger], list[pl.Callback]]:
+    """The run's loggers and callbacks: the metric's Evaluation, the observers of `callbacks:` and the lifecycle."""
     # an entry set to null (callbacks.samples=null) switches that logger or callback off
     loggers = [_instantiate(node, f"logger.{name}") for name, node in cfg.logger.items() if node is not None]
     for logger in loggers:  # W&B's summary of each score: its best, by the direction its metric declares
@@ -210,7 +205,17 @@ def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | N
     # None entries are factories that declined (no progress bar when trainer.enable_progress_bar=false); the
     # lifecycle last, always: status.json's final record comes after every observer has had its say
     callbacks = [callback for callback in [evaluation, *callbacks] if callback is not None]
-    callbacks += lifecycle_callbacks(cfg)
+    return loggers, callbacks + lifecycle_callbacks(cfg)
+
+
+def build_trainer(cfg: DictConfig, module: GANModule, evaluation: Evaluation | None = None) -> pl.Trainer:
+    """The Trainer, with `trainer.max_steps` read as training iterations (see GANModule)."""
+    if cfg.trainer.get("accelerator") in ("gpu", "cuda") and not torch.cuda.is_available():
+        raise ConfigError(
+            f"trainer.accelerator = {cfg.trainer.accelerator!r}: torch sees no CUDA GPU on this machine "
+            "(torch.cuda.is_available() is False); use trainer=cpu, or trainer=default to take a GPU when there is one"
+        )
+    loggers, callbacks = build_observers(cfg, evaluation)
     trainer = _instantiate(
         cfg.trainer,
         "trainer",

@@ -143,7 +143,10 @@ def test_a_seed_network_is_a_view_of_the_pack_both_ways(make_config):
         (("trick=r1",), "the nonsaturating loss's gradient penalty on D is not packed yet"),
         (("loss=wgan_gp", "model.discriminator.batchnorm=false", "model=cnn"), "wgan_gp loss's gradient penalty"),
         (("trick=spectral_norm",), "spectral normalization (a parametrized layer) is not packed yet"),
-        (("optim.discriminator._target_=torch.optim.Adafactor", "~optim.discriminator.betas"), "optim.discriminator is"),
+        (
+            ("optim.discriminator._target_=torch.optim.Adafactor", "~optim.discriminator.betas"),
+            "optim.discriminator is Adafactor",
+        ),
     ],
     ids=["r1", "wgan-gp", "spectral norm", "a coupled optimizer"],
 )
@@ -155,6 +158,7 @@ def test_what_does_not_pack_is_refused_with_the_reason(make_config, overrides, s
 
 
 def test_seeds_of_other_settings_are_not_packed_together(make_config):
-    modules = [seed_module(make_config, 0, "data=digits")[0], seed_module(make_config, 1, "data=digits", "trick=flip")[0]]
+    modules = [seed_module(make_config, 0, "data=digits")[0]]
+    modules.append(seed_module(make_config, 1, "data=digits", "trick=flip")[0])
     with pytest.raises(ValueError, match="must share every setting but the seed"):
         PackedGANModule(modules)

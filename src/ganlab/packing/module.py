@@ -51,6 +51,31 @@ class PackedGANModule(pl.LightningModule):
         # they keep no state of a seed's own
         self.loss, self.tricks = first.loss, list(first.tricks.values())
         self.latest_losses: dict[str, torch.Tensor] = {}  # the last iteration's, each of shape (K,)
+        self.stopped: dict[int, list[tuple[torch.Tensor, torch.Tensor]]] = {}  # frozen seeds: (stack, its weights)
+
+    def stop_seed(self, index: int) -> None:
+        """Freeze seed `index` where it is (its run has ended: diverged, say): its weights stay as they are now while
+        the pack trains on. Its slice is still computed, and put back after every update."""
+        stacks = [*self.generators.parameters(), *self.generators.buffers()]
+        stacks += [*self.discriminators.parameters(), *self.discriminators.buffers()]
+        self.stopped[index] = [(stack, stack.detach()[index].clone()) for stack in stacks]
+
+    def _keep_stopped_seeds(self) -> None:
+        with torch.no_grad():
+            for index, kept in self.stopped.items():
+                for stack, weights in kept:
+                    stack[index].copy_(weights)
+
+    @property
+    def running_seeds(self) -> list[tuple[int, GANModule]]:
+        return [(index, seed) for index, seed in enumerate(self.seeds) if index not in self.stopped]
+
+    def _apply(self, fn, recurse=True):  # noqa: ANN001 (nn.Module's own signature)
+        # the seeds' own tensors (a trick's state: G's moving average) move with the pack; their networks' views
+        # are made anew by the stacks, after them
+        for seed in self.seeds:
+            seed._apply(fn, recurse)
+        return super()._apply(fn, recurse)
 
     @property
     def optimizer_steps_per_iteration(self) -> int:
@@ -95,6 +120,8 @@ class PackedGANModule(pl.LightningModule):
             d_opt.zero_grad(set_to_none=True)
             self.manual_backward(d_loss.sum())  # seed k's gradient is its own loss's: the seeds share no weight
             d_opt.step()
+            if self.stopped:
+                self._keep_stopped_seeds()
             d_losses.append(d_loss.detach())
             if logged and self.loss.decision_threshold is not None:
                 accuracies.append(vmap(self.loss.discriminator_accuracy)(real_out.detach(), fake_out.detach()))
@@ -108,9 +135,11 @@ class PackedGANModule(pl.LightningModule):
                 g_opt.zero_grad(set_to_none=True)
                 self.manual_backward(g_loss.sum())
                 g_opt.step()
+                if self.stopped:
+                    self._keep_stopped_seeds()
                 g_losses.append(g_loss.detach())
 
-        for seed in self.seeds:  # a trick's state is the seed's own (G's moving average)
+        for _, seed in self.running_seeds:  # a trick's state is the seed's own (G's moving average)
             for trick in seed.tricks.values():
                 trick.after_iteration(seed.generator, iteration)
 
@@ -121,7 +150,7 @@ class PackedGANModule(pl.LightningModule):
         if accuracies:
             rows["train/d_acc_real"] = mean([real for real, _ in accuracies])
             rows["train/d_acc_fake"] = mean([fake for _, fake in accuracies])
-        for index, seed in enumerate(self.seeds):
+        for index, seed in self.running_seeds:  # the seeds' observers write them (ganlab.packing.seed_runs)
             row: dict[str, torch.Tensor | float] = {key: values[index] for key, values in rows.items()}
             for trick in seed.tricks.values():
                 row.update({f"train/{key}": value for key, value in trick.logged_values(iteration).items()})

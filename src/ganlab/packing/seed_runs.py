@@ -1,0 +1,115 @@
+"""SeedRuns: the one callback of a pack's Trainer, which hands every hook on to each seed's own observers.
+
+Lightning calls the pack's hooks once; each seed's callbacks are called in turn with the seed's `SeedTrainer` and
+its GANModule, and a batch hook with the seed's own batch, so each observes its run as it would alone. A seed
+whose run ends early (a divergence guard's `Diverged`, or any error of its observers) is told so through its
+callbacks' `on_exception` (its status.json says how it ended), taken out of the hooks, and frozen in the pack
+(`PackedGANModule.stop_seed`); the other seeds go on. Checkpoints are the seeds' own: the pack saves none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import pytorch_lightning as pl
+from pytorch_lightning.callbacks import Callback
+
+from ganlab.lightning_fastpath.callback_group import HOOKS
+from ganlab.packing.seed_trainer import SeedTrainer
+
+log = logging.getLogger(__name__)
+
+# the seed whose observers are running (its index in the pack); None between them. A run's log lines go to the
+# train.log of the seed that wrote them, the pack's own lines to every seed's (ganlab.packing.seed_logs)
+current_seed: ContextVar[int | None] = ContextVar("current_seed", default=None)
+
+# hooks that carry the batch, and where in their arguments it is
+_BATCH_ARGUMENT = {"on_train_batch_start": 0, "on_train_batch_end": 1}
+# the pack has no checkpoint of its own; SeedTrainer.save_checkpoint calls each seed's hooks for its own
+_NOT_HANDED_ON = ("on_save_checkpoint", "on_load_checkpoint", "on_exception")
+
+
+@contextmanager
+def seed_context(index: int) -> Iterator[None]:
+    token = current_seed.set(index)
+    try:
+        yield
+    finally:
+        current_seed.reset(token)
+
+
+class SeedRuns(Callback):
+    def __init__(self, seeds: list[SeedTrainer], stop_seed: Callable[[int], None]) -> None:
+        self.seeds, self.stop_seed = seeds, stop_seed
+        self.ended: dict[int, BaseException] = {}  # seeds whose runs ended early, with why
+
+    @property
+    def running(self) -> list[SeedTrainer]:
+        return [seed for seed in self.seeds if seed.index not in self.ended]
+
+    def for_each_seed(self, work: Callable[[SeedTrainer], None]) -> None:
+        """`work(seed)` for every running seed; a seed whose work raises ends there, the others go on."""
+        for seed in self.running:
+            with seed_context(seed.index):
+                try:
+                    work(seed)
+                except Exception as error:  # noqa: BLE001 (the seed's run ends; its status says why)
+                    self.end_seed(seed, error)
+
+    def end_seed(self, seed: SeedTrainer, error: BaseException) -> None:
+        self.ended[seed.index] = error
+        self.stop_seed(seed.index)
+        log.error("ganlab: seed run %d ended: %s", seed.index, error)
+        for callback in seed.callbacks:
+            try:
+                callback.on_exception(seed, seed.lightning_module, error)
+            except Exception as reporting:  # noqa: BLE001 (the others still report)
+                log.error("ganlab: %s could not record seed run %d's end: %s", callback.state_key, seed.index,
+                          reporting)  # fmt: skip
+
+    def _hand_on(self, hook: str, trainer: pl.Trainer, *args: Any, **kwargs: Any) -> None:
+        def call(seed: SeedTrainer) -> None:
+            seed_args = list(args)
+            if hook in _BATCH_ARGUMENT:
+                seed_args[_BATCH_ARGUMENT[hook]] = args[_BATCH_ARGUMENT[hook]][seed.index]
+            module = seed.lightning_module
+            if hook == "on_train_end":  # the module's own end: its last rows reach the loggers first
+                module.on_train_end()
+            elif hook == "on_train_batch_end":
+                losses = trainer.lightning_module.latest_losses  # the pack's, one value per seed
+                module.latest_losses = {key: values[seed.index] for key, values in losses.items()}
+                if len(module.training_rows) >= module.training_rows.block:
+                    module.write_training_rows()  # as GANModule writes them; a divergence found there ends this seed
+            for callback in seed.callbacks:
+                if _overrides(callback, hook):  # a group overrides every hook, and calls its members that do
+                    getattr(callback, hook)(seed, seed.lightning_module, *seed_args, **kwargs)
+
+        self.for_each_seed(call)
+
+    def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
+        # the pack itself stopped (a signal, an error of the pack): every running seed's run ends with it
+        for seed in self.running:
+            with seed_context(seed.index):
+                for callback in seed.callbacks:
+                    callback.on_exception(seed, seed.lightning_module, exception)
+
+
+def _overrides(callback: Callback, hook: str) -> bool:
+    return getattr(type(callback), hook) is not getattr(Callback, hook)
+
+
+def _handing_on(hook: str) -> Callable[..., None]:
+    def hand_on(self: SeedRuns, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any, **kwargs: Any) -> None:
+        self._hand_on(hook, trainer, *args, **kwargs)
+
+    hand_on.__name__ = hand_on.__qualname__ = hook
+    return hand_on
+
+
+for _hook in HOOKS:
+    if _hook not in _NOT_HANDED_ON and _hook not in vars(SeedRuns):
+        setattr(SeedRuns, _hook, _handing_on(_hook))

@@ -1,0 +1,134 @@
+"""What one seed's observers see of the Trainer that trains its pack: a run of its own.
+
+A packed seed is observed by the callbacks and loggers its run would have alone (its Evaluation, pictures,
+progress, findings, status.json, checkpoint, metrics.csv), built from its own config (`ganlab.build.build_observers`).
+They are handed a `SeedTrainer` in place of the Trainer: the pack's counters, limits and strategy, which every
+seed shares (the seeds train in lockstep, so the pack's iteration is each seed's), and the seed's own data,
+loggers, callbacks and checkpoint. The attributes below are the ones ganlab's observers read of a Trainer
+(`ganlab.contracts` names what they read of the module); a seed's module is its ordinary GANModule, whose
+networks are views of the pack's stacks.
+
+A seed's checkpoint is an ordinary run's checkpoint (`save_checkpoint`): its GANModule's state dict, its slice of
+the pack's optimizer states, the pack's loop counters (a seed's own, since all seeds are at the same iteration),
+its callbacks' states and its config. `ganlab.sample` and `ganlab.report` read it as any run's, and the seed can
+be continued alone from it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytorch_lightning as pl
+import torch
+
+from ganlab.lightning_fastpath.callback_group import grouped
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ganlab.module import GANModule
+
+
+def seed_slice(state: dict[str, Any], index: int) -> dict[str, Any]:
+    """Seed `index`'s part of a stacked optimizer's state dict: each per-weight tensor's slice, scalars (Adam's
+    step count, which all seeds share) as they are."""
+    sliced = {
+        number: {
+            key: value[index].clone() if isinstance(value, torch.Tensor) and value.dim() > 0 else value
+            for key, value in per_weight.items()
+        }
+        for number, per_weight in state["state"].items()
+    }
+    return {"state": sliced, "param_groups": state["param_groups"]}
+
+
+class SeedTrainer:
+    def __init__(
+        self,
+        pack: pl.Trainer,
+        index: int,
+        module: GANModule,
+        datamodule: pl.LightningDataModule,
+        loggers: list[pl.loggers.Logger],
+        callbacks: list[pl.Callback],
+    ) -> None:
+        self.pack, self.index, self.lightning_module, self.datamodule = pack, index, module, datamodule
+        self.loggers = loggers
+        self.callbacks = grouped(callbacks)  # as a run alone holds them: find_callback works alike
+        self.should_stop = False  # this seed's: a diverged seed stops while its pack goes on
+        self.ckpt_path: str | None = None  # a fresh run (a pack is not resumed yet)
+        module.trainer = self  # the module's counters (global_step, iteration) read the pack's through it
+
+    # the pack's, which is each seed's: the seeds train in lockstep on one process
+    @property
+    def global_step(self) -> int:
+        return self.pack.global_step
+
+    @property
+    def current_epoch(self) -> int:
+        return self.pack.current_epoch
+
+    @property
+    def max_steps(self) -> int:
+        return self.pack.max_steps
+
+    @property
+    def max_epochs(self) -> int | None:
+        return self.pack.max_epochs
+
+    @property
+    def log_every_n_steps(self) -> int:
+        return self.pack.log_every_n_steps
+
+    @property
+    def limit_val_batches(self) -> int | float:
+        return self.pack.limit_val_batches
+
+    @property
+    def enable_progress_bar(self) -> bool:
+        return self.pack.enable_progress_bar
+
+    @property
+    def interrupted(self) -> bool:
+        return self.pack.interrupted
+
+    @property
+    def strategy(self) -> Any:
+        return self.pack.strategy
+
+    @property
+    def profiler(self) -> Any:
+        return self.pack.profiler
+
+    # one process, one device: a pack is never spread over processes (packing.packable refuses DDP)
+    world_size, global_rank, is_global_zero = 1, 0, True
+
+    @property
+    def logger(self) -> pl.loggers.Logger | None:
+        return self.loggers[0] if self.loggers else None
+
+    def save_checkpoint(self, filepath: str | Path, weights_only: bool = False, storage_options: Any = None) -> None:
+        """The seed's checkpoint, as the run alone would have written it."""
+        module = self.lightning_module
+        checkpoint: dict[str, Any] = {
+            "epoch": self.current_epoch,
+            "global_step": self.global_step,
+            "pytorch-lightning_version": pl.__version__,
+            "state_dict": module.state_dict(),
+            # the pack's loops are where this seed's would be: the same batches, steps and epochs
+            "loops": self.pack._checkpoint_connector._get_loops_state_dict(),
+            "hparams_name": "kwargs",
+            "hyper_parameters": dict(module.hparams),
+        }
+        if not weights_only:
+            checkpoint["optimizer_states"] = [
+                seed_slice(optimizer.state_dict(), self.index) for optimizer in self.pack.optimizers
+            ]
+            checkpoint["lr_schedulers"] = []
+            checkpoint["callbacks"] = {
+                callback.state_key: callback.state_dict() for callback in self.callbacks if callback.state_dict()
+            }
+            for callback in self.callbacks:
+                callback.on_save_checkpoint(self, module, checkpoint)
+        module.on_save_checkpoint(checkpoint)
+        self.pack.strategy.save_checkpoint(checkpoint, filepath, storage_options=storage_options)

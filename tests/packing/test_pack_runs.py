@@ -1,0 +1,79 @@
+"""Each packed seed is a run of its own: its run directory holds what a run alone leaves (config, metrics.csv,
+pictures, status.json, final scores, checkpoint), the report reads the pack as its seeds, and a seed that diverges
+ends alone while its pack goes on."""
+
+import json
+
+import torch
+
+from ganlab.packing.pack import train_pack
+from ganlab.sample import load_generator
+from tests.helpers import read_metrics
+
+ITERATIONS = 6
+
+
+def pack_configs(make_config, tmp_path, *overrides, seeds=(0, 1)):
+    return [
+        make_config(
+            "trainer=debug",
+            f"trainer.max_steps={ITERATIONS}",
+            "trainer.log_every_n_steps=1",
+            f"seed={seed}",
+            *overrides,
+            output_dir=tmp_path / str(seed),
+        )  # fmt: skip
+        for seed in seeds
+    ]
+
+
+def test_every_seed_of_a_pack_leaves_a_complete_run_directory(make_config, tmp_path):
+    ended = train_pack(pack_configs(make_config, tmp_path, "metric=none"))
+    assert ended == {0: None, 1: None}
+    losses = []
+    for seed in (0, 1):
+        run = tmp_path / str(seed)
+        status = json.loads((run / "status.json").read_text())
+        assert status["status"] == "completed" and status["iteration"] == ITERATIONS
+        rows = read_metrics(run)
+        assert [int(row["step"]) for row in rows] == list(range(ITERATIONS))
+        losses.append([float(row["train/d_loss"]) for row in rows])
+        assert (run / "checkpoints" / "last.ckpt").is_file()
+        assert any((run / "samples").glob("*.png"))
+    assert losses[0] != losses[1]  # two seeds, two runs
+
+
+def test_a_seed_checkpoint_is_an_ordinary_run_checkpoint(make_config, tmp_path):
+    train_pack(pack_configs(make_config, tmp_path, "metric=none"))
+    checkpoint = torch.load(tmp_path / "1" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert checkpoint["hyper_parameters"]["config"]["seed"] == 1
+    generator, *_ = load_generator(tmp_path / "1" / "checkpoints" / "last.ckpt")  # as ganlab.sample reads it
+    for name, value in generator.state_dict().items():
+        torch.testing.assert_close(value, checkpoint["state_dict"][f"generator.{name}"])
+    first_weight = next(iter(generator.state_dict().values()))
+    assert checkpoint["optimizer_states"][0]["state"][0]["exp_avg"].shape == first_weight.shape  # the seed's slice
+
+
+def test_a_seed_that_diverges_ends_alone_and_its_pack_goes_on(make_config, tmp_path, monkeypatch):
+    from ganlab.packing import pack
+
+    class OneSeedDiverges(pack.PackedGANModule):
+        def training_step(self, real, batch_idx):
+            if self.iteration == 2:  # seed 1's D is poisoned: its losses are NaN from here on
+                with torch.no_grad():
+                    next(iter(self.discriminators.parameters()))[1].fill_(float("nan"))
+            return super().training_step(real, batch_idx)
+
+    monkeypatch.setattr(pack, "PackedGANModule", OneSeedDiverges)
+    guard = "callbacks.divergence.every_n_steps=1"
+    configs = pack_configs(make_config, tmp_path, "metric=none", guard, seeds=(0, 1, 2))
+    ended = train_pack(configs)
+    assert ended[0] is None and ended[2] is None
+    assert "non-finite loss in iteration 3" in str(ended[1])  # the third, counted from 1
+    status = {seed: json.loads((tmp_path / str(seed) / "status.json").read_text()) for seed in (0, 1, 2)}
+    assert status[1]["status"] == "diverged" and "iteration 3" in status[1]["reason"]
+    assert status[0]["status"] == status[2]["status"] == "completed"
+    assert status[0]["iteration"] == ITERATIONS
+    assert not (tmp_path / "1" / "checkpoints" / "last.ckpt").exists()  # no checkpoint holds diverged weights
+    rows = read_metrics(tmp_path / "0")
+    assert all(row["train/d_loss"] not in ("nan", "") for row in rows)  # its siblings' losses stay their own
