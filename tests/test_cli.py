@@ -117,7 +117,8 @@ def test_a_missing_data_set_says_which_files_belong_where(tmp_path):
 def test_the_classifier_command_trains_once_then_reports_the_cached_one(tmp_path):
     def classifier(*args):
         return subprocess.run(
-            [sys.executable, "-m", "ganlab.classifier", f"cache_dir={tmp_path / 'cls'}", "epochs=2", *args],
+            [sys.executable, "-m", "ganlab.classifier", f"cache_dir={tmp_path / 'cls'}", "epochs=2", "pinned=false",
+             *args],
             cwd=tmp_path, capture_output=True, text=True, timeout=300,
         )  # fmt: skip
 

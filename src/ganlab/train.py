@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.plugins import Plugins
 from hydra.errors import CompactHydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
@@ -25,6 +26,7 @@ from ganlab.lifecycle.status_file import Diverged, Interrupted
 from ganlab.lightning_fastpath.process_exit import run_then_exit
 from ganlab.score_names import score_column, score_name
 from ganlab.validate import validate_config
+from hydra_plugins.ganlab_packed_launcher.packed_launcher import PackedLauncher
 
 if TYPE_CHECKING:
     import pytorch_lightning as pl
@@ -37,6 +39,9 @@ log = logging.getLogger(__name__)
 OmegaConf.register_new_resolver("ganlab_run_dir", run_directory, replace=True)
 # ... and hydra.output_subdir: Hydra rewrites .hydra/ only in a directory that holds no run yet
 OmegaConf.register_new_resolver("ganlab_hydra_subdir", hydra_output_subdir, replace=True)
+# hydra/launcher=packed: Hydra finds plugins by scanning the hydra_plugins folders, which an editable install's
+# import hook hides from it; registered here, it is found under every install
+Plugins.instance().register(PackedLauncher)
 
 
 def run(cfg: DictConfig) -> pl.Trainer | None:
@@ -79,7 +84,7 @@ def final_score(record: RunRecord, name: str) -> float:
     return latest[key]
 
 
-def _send_lightning_logs_to_hydra() -> None:
+def send_lightning_logs_to_hydra() -> None:
     # Lightning gives its loggers their own console handler when imported before logging is set up,
     # which keeps its messages out of Hydra's train.log; hand them back to the root logger.
     for name in ("pytorch_lightning", "lightning_fabric", "lightning.pytorch", "lightning.fabric"):
@@ -95,7 +100,7 @@ def _send_lightning_logs_to_hydra() -> None:
         )
 
 
-def _quiet_misleading_warnings() -> None:
+def quiet_misleading_warnings() -> None:
     # Lightning takes a mid-epoch checkpoint's data loader for one that restarts its epoch; ganlab's iterables
     # start at the run's iteration (ganlab.data.batching), so a resumed run sees the batches it would have.
     warnings.filterwarnings("ignore", message=r"You're resuming from a checkpoint that ended before the epoch ended")
@@ -123,8 +128,8 @@ class JobFailed(CompactHydraException):
 @hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="train")
 def main(cfg: DictConfig) -> float | None:
     """Train; returns the `optimized_metric` score, for a sweeper that optimizes (hydra/sweeper=optuna)."""
-    _send_lightning_logs_to_hydra()
-    _quiet_misleading_warnings()
+    send_lightning_logs_to_hydra()
+    quiet_misleading_warnings()
     try:
         trainer = run(cfg)
         if trainer is None or not cfg.get("optimized_metric"):

@@ -23,7 +23,7 @@ from ganlab.iterations import steps_of
 from ganlab.lightning_fastpath.direct_cuda_check import DirectCudaCheck
 from ganlab.lightning_fastpath.null_profiler import NullProfiler
 from ganlab.packing.module import PackedGANModule
-from ganlab.packing.seed_runs import SeedRuns
+from ganlab.packing.seed_runs import SeedRuns, seed_context
 from ganlab.packing.seed_trainer import SeedTrainer
 from ganlab.validate import validate_config
 
@@ -63,31 +63,36 @@ def _pack_problem(configs: Sequence[DictConfig]) -> str | None:
     return None
 
 
-def train_pack(configs: Sequence[DictConfig]) -> dict[int, BaseException | None]:
-    """Train the runs `configs` describe as one pack; {index: None (completed) or the error that ended it}."""
+def train_pack(
+    configs: Sequence[DictConfig], hydra_configs: Sequence[DictConfig] | None = None
+) -> dict[int, BaseException | None]:
+    """Train the runs `configs` describe as one pack; {index: None (completed) or the error that ended it}.
+    `hydra_configs`: each run's job config, as HydraConfig holds it, when a launcher started them."""
     if problem := _pack_problem(configs):
         raise ConfigError(problem)
     modules, datamodules, observers = [], [], []
-    for config in configs:
-        validate_config(config)
-        pl.seed_everything(config.seed, workers=True, verbose=False)  # each seed's weights as alone
-        datamodule = build_datamodule(config)
-        modules.append(build_module(config, datamodule.data_shape))
-        observers.append(build_observers(config, build_evaluation(config, datamodule)))
-        datamodules.append(datamodule)
+    for index, config in enumerate(configs):
+        with seed_context(index, hydra_configs[index] if hydra_configs else None):
+            validate_config(config)
+            pl.seed_everything(config.seed, workers=True, verbose=False)  # each seed's weights as alone
+            datamodule = build_datamodule(config)
+            modules.append(build_module(config, datamodule.data_shape))
+            observers.append(build_observers(config, build_evaluation(config, datamodule)))
+            datamodules.append(datamodule)
     try:
         packed = PackedGANModule(modules)
     except ValueError as error:
         raise ConfigError(f"hydra/launcher=packed: {error}") from error
     first = configs[0]
     trainer = _instantiate(
-        first.trainer, "trainer", logger=False, enable_checkpointing=False,  # the seeds log and save their own
+        # the seeds log, save and show progress their own way
+        first.trainer, "trainer", logger=False, enable_checkpointing=False, enable_progress_bar=False,
         max_steps=steps_of(first.trainer.max_steps, packed.optimizer_steps_per_iteration),
         callbacks=[DirectCudaCheck()], profiler=NullProfiler(),
     )  # fmt: skip
     parts = zip(modules, datamodules, observers, strict=True)
     seeds = [
-        SeedTrainer(trainer, index, module, datamodule, loggers, callbacks)
+        SeedTrainer(trainer, index, module, datamodule, loggers, callbacks, hydra_configs and hydra_configs[index])
         for index, (module, datamodule, (loggers, callbacks)) in enumerate(parts)
     ]
     for seed in seeds:

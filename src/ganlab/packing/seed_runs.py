@@ -34,11 +34,20 @@ _NOT_HANDED_ON = ("on_save_checkpoint", "on_load_checkpoint", "on_exception")
 
 
 @contextmanager
-def seed_context(index: int) -> Iterator[None]:
-    token = current_seed.set(index)
+def seed_context(index: int, hydra_config: Any = None) -> Iterator[None]:
+    """While seed `index`'s run is built or observed: its log lines go to its own train.log, and Hydra's job config
+    is its job's (status.json records the job's overrides). Swapped by assignment, as Hydra's run_job puts it back:
+    a hook runs K times an iteration."""
+    from hydra.core.hydra_config import HydraConfig
+
+    token, hydra = current_seed.set(index), HydraConfig.instance()
+    pack_config = hydra.cfg
+    if hydra_config is not None:
+        hydra.cfg = hydra_config
     try:
         yield
     finally:
+        hydra.cfg = pack_config
         current_seed.reset(token)
 
 
@@ -54,7 +63,7 @@ class SeedRuns(Callback):
     def for_each_seed(self, work: Callable[[SeedTrainer], None]) -> None:
         """`work(seed)` for every running seed; a seed whose work raises ends there, the others go on."""
         for seed in self.running:
-            with seed_context(seed.index):
+            with seed_context(seed.index, seed.hydra_config):
                 try:
                     work(seed)
                 except Exception as error:  # noqa: BLE001 (the seed's run ends; its status says why)
@@ -93,7 +102,7 @@ class SeedRuns(Callback):
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:
         # the pack itself stopped (a signal, an error of the pack): every running seed's run ends with it
         for seed in self.running:
-            with seed_context(seed.index):
+            with seed_context(seed.index, seed.hydra_config):
                 for callback in seed.callbacks:
                     callback.on_exception(seed, seed.lightning_module, exception)
 

@@ -51,8 +51,11 @@ class SeedTrainer:
         datamodule: pl.LightningDataModule,
         loggers: list[pl.loggers.Logger],
         callbacks: list[pl.Callback],
+        hydra_config: Any = None,
     ) -> None:
+        """`hydra_config`: Hydra's config of the seed's job (HydraConfig's), when a launcher started it."""
         self.pack, self.index, self.lightning_module, self.datamodule = pack, index, module, datamodule
+        self.hydra_config = hydra_config
         self.loggers = loggers
         self.callbacks = grouped(callbacks)  # as a run alone holds them: find_callback works alike
         self.should_stop = False  # this seed's: a diverged seed stops while its pack goes on
@@ -99,6 +102,9 @@ class SeedTrainer:
     @property
     def profiler(self) -> Any:
         return self.pack.profiler
+
+    # what a progress display reads of the values logged through self.log: ganlab's module logs none
+    progress_bar_metrics: dict[str, float] = {}  # noqa: RUF012 (read only)
 
     # one process, one device: a pack is never spread over processes (packing.packable refuses DDP)
     world_size, global_rank, is_global_zero = 1, 0, True

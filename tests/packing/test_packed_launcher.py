@@ -1,0 +1,73 @@
+"""hydra/launcher=packed as a user runs it: a sweep's seeds trained in packs, each a run directory of its own
+that the report reads as its seeds; other overrides make other packs; a rerun skips what completed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from ganlab.packing.launch import Job, into_packs
+
+TINY = ["trainer=debug", "trainer.max_steps=8", "metric.every_n_steps=0", "metric.num_samples=100",
+        "metric.final_num_samples=200", "callbacks.progress=null", "callbacks.spot_the_fake=null",
+        "callbacks.interpolation=null", "callbacks.curves=null", "callbacks.memorization=null"]  # fmt: skip
+
+
+def packed_sweep(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items() if key != "HYDRA_FULL_ERROR"}
+    return subprocess.run(
+        [sys.executable, "-m", "ganlab.train", "--multirun", *args, *TINY, "hydra/launcher=packed",
+         "hydra.sweep.dir=sweep"],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=400,
+    )  # fmt: skip
+
+
+def statuses(sweep: Path) -> dict[str, dict]:
+    return {path.parent.name: json.loads(path.read_text()) for path in sorted(sweep.glob("*/status.json"))}
+
+
+def test_jobs_pack_by_their_overrides_but_the_seed():
+    jobs = [Job(number, [f"trick={trick}", f"seed={seed}"], None) for number, (trick, seed) in
+            enumerate((trick, seed) for trick in ("base", "flip") for seed in range(5))]  # fmt: skip
+    packs = into_packs(jobs, seeds_per_process=3)
+    assert [[job.number for job in pack] for pack in packs] == [[0, 1, 2], [3, 4], [5, 6, 7], [8, 9]]
+
+
+def test_a_packed_sweep_leaves_each_seed_a_run_of_its_own(tmp_path):
+    result = packed_sweep(tmp_path, "trick=base,flip", "seed=0,1,2", "hydra.launcher.seeds_per_process=2")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    sweep = tmp_path / "sweep"
+    records = statuses(sweep)
+    assert sorted(records) == [str(number) for number in range(6)]
+    assert all(record["status"] == "completed" and record["iteration"] == 8 for record in records.values())
+    assert records["4"]["overrides"][:2] == ["trick=flip", "seed=1"]  # each seed's status names its own job
+    for number in records:
+        run = sweep / number
+        assert (run / "checkpoints" / "last.ckpt").is_file() and (run / "final_scores.json").is_file()
+        assert (run / ".hydra" / "overrides.yaml").is_file()
+        log = (run / "train.log").read_text()
+        assert "iteration 8" in log  # its own evaluation ...
+        seed = records[number]["overrides"][1].split("=")[1]
+        for other in {"0", "1", "2"} - {seed}:  # ... and none of its pack siblings' building
+            assert f"seed={other}" not in log
+    # 2 packs of trick=base (seeds 0-1, then seed 2 alone) and 2 of flip
+    assert result.stdout.count("pack of 2 seeds") == 2
+
+    report = subprocess.run([sys.executable, "-m", "ganlab.report", str(sweep)], capture_output=True, text=True)
+    assert report.returncode == 0, report.stderr
+    assert "6 runs (6 completed)" in (sweep / "report.md").read_text()
+
+    again = packed_sweep(tmp_path, "trick=base,flip", "seed=0,1,2", "hydra.launcher.seeds_per_process=2")
+    assert again.returncode == 0 and again.stdout.count("skipped: completed") == 6, again.stdout[-2000:]
+
+
+def test_a_pack_refused_before_training_says_why_in_every_seed_status(tmp_path):
+    result = packed_sweep(tmp_path, "trick=spectral_norm", "seed=0,1")
+    assert result.returncode != 0
+    assert "spectral normalization (a parametrized layer) is not packed yet" in result.stderr
+    assert "Traceback" not in result.stderr
+    for record in statuses(tmp_path / "sweep").values():
+        assert record["status"] == "config_error" and "use another launcher" in record["error"]
