@@ -4,6 +4,7 @@ ends alone while its pack goes on."""
 
 import json
 
+import pytest
 import torch
 
 from ganlab.packing.pack import train_pack
@@ -77,3 +78,16 @@ def test_a_seed_that_diverges_ends_alone_and_its_pack_goes_on(make_config, tmp_p
     assert not (tmp_path / "1" / "checkpoints" / "last.ckpt").exists()  # no checkpoint holds diverged weights
     rows = read_metrics(tmp_path / "0")
     assert all(row["train/d_loss"] not in ("nan", "") for row in rows)  # its siblings' losses stay their own
+
+
+def test_what_a_pack_cannot_hold_is_refused_before_training(make_config, tmp_path):
+    from ganlab.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"logger=wandb is not packed yet"):
+        train_pack(pack_configs(make_config, tmp_path, "metric=none", "logger=wandb"))
+    with pytest.raises(ConfigError, match=r"trainer.devices: a pack trains on one device"):
+        train_pack(pack_configs(make_config, tmp_path, "metric=none", "trainer=ddp", "trainer.accelerator=cpu"))
+    with pytest.raises(ConfigError, match=r"differ only in their seed; these differ too: loss.flip_prob"):
+        configs = pack_configs(make_config, tmp_path, "metric=none")
+        configs[1] = make_config("trainer=debug", "metric=none", "seed=1", "trick=flip", output_dir=tmp_path / "f")
+        train_pack(configs)

@@ -26,6 +26,7 @@ from ganlab.packing.module import PackedGANModule
 from ganlab.packing.seed_runs import SeedRuns, seed_context
 from ganlab.packing.seed_trainer import SeedTrainer
 from ganlab.validate import validate_config
+from ganlab.wandb_logger import RunEndingWandbLogger
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +80,17 @@ def train_pack(
             modules.append(build_module(config, datamodule.data_shape))
             observers.append(build_observers(config, build_evaluation(config, datamodule)))
             datamodules.append(datamodule)
+    if any(isinstance(logger, RunEndingWandbLogger) for loggers, _ in observers for logger in loggers):
+        raise ConfigError("logger=wandb is not packed yet (one W&B run per process); use hydra/launcher=joblib")
     try:
         packed = PackedGANModule(modules)
     except ValueError as error:
         raise ConfigError(f"hydra/launcher=packed: {error}") from error
     first = configs[0]
+    devices = first.trainer.get("devices", 1)
+    one_device = devices == 1 or (not isinstance(devices, (int, str)) and len(devices) == 1)
+    if not one_device or first.trainer.get("num_nodes", 1) != 1:
+        raise ConfigError("trainer.devices: a pack trains on one device; use hydra/launcher=joblib for DDP runs")
     trainer = _instantiate(
         # the seeds log, save and show progress their own way
         first.trainer, "trainer", logger=False, enable_checkpointing=False, enable_progress_bar=False,
