@@ -91,3 +91,34 @@ def test_what_a_pack_cannot_hold_is_refused_before_training(make_config, tmp_pat
         configs = pack_configs(make_config, tmp_path, "metric=none")
         configs[1] = make_config("trainer=debug", "metric=none", "seed=1", "trick=flip", output_dir=tmp_path / "f")
         train_pack(configs)
+
+
+def test_a_pack_continued_from_its_seeds_checkpoints_trains_as_if_never_stopped(make_config, tmp_path):
+    from ganlab.lifecycle.start import Start
+
+    def configs(folder, steps, *more):
+        return [
+            make_config("trainer=debug", "metric=none", f"trainer.max_steps={steps}", "trainer.log_every_n_steps=1",
+                        f"seed={seed}", "model=cnn", "lifecycle.checkpoint.min_seconds_between_saves=0", *more,
+                        output_dir=tmp_path / folder / str(seed))  # fmt: skip
+            for seed in (0, 1)
+        ]
+
+    train_pack(configs("whole", 8))
+    train_pack(configs("stopped", 4))
+    continued = configs("stopped", 8, "ckpt_path=last")
+    starts = [Start.plan(config, sweep=False) for config in continued]
+    for start, config in zip(starts, continued, strict=True):
+        start.find_checkpoint(config)
+    assert [start.global_step for start in starts] == [8, 8]  # 4 iterations of one D and one G step
+    assert train_pack(continued, starts=starts) == {0: None, 1: None}
+
+    for seed in ("0", "1"):
+        whole, stopped = tmp_path / "whole" / seed, tmp_path / "stopped" / seed
+        assert json.loads((stopped / "status.json").read_text())["iteration"] == 8
+        rows = [{key: row[key] for key in ("step", "train/d_loss", "train/g_loss")} for row in read_metrics(whole)]
+        assert rows == [{key: row[key] for key in rows[0]} for row in read_metrics(stopped)]
+        mine = torch.load(stopped / "checkpoints" / "last.ckpt", weights_only=True)
+        theirs = torch.load(whole / "checkpoints" / "last.ckpt", weights_only=True)
+        for name, value in theirs["state_dict"].items():
+            torch.testing.assert_close(mine["state_dict"][name], value, rtol=0, atol=0, msg=name)

@@ -63,6 +63,14 @@ def test_a_packed_sweep_leaves_each_seed_a_run_of_its_own(tmp_path):
     again = packed_sweep(tmp_path, "trick=base,flip", "seed=0,1,2", "hydra.launcher.seeds_per_process=2")
     assert again.returncode == 0 and again.stdout.count("skipped: completed") == 6, again.stdout[-2000:]
 
+    for number in ("0", "1"):  # two seeds of a pack stopped at their last checkpoint: continued as a pack
+        record = {**records[number], "status": "interrupted", "signal": "SIGTERM", "checkpoint_saved": True}
+        (sweep / number / "status.json").write_text(json.dumps(record))
+    continued = packed_sweep(tmp_path, "trick=base,flip", "seed=0,1,2", "hydra.launcher.seeds_per_process=2")
+    assert continued.returncode == 0, continued.stdout[-2000:]
+    assert "continuing a pack of 2 seeds" in continued.stdout and "nothing left to train" in continued.stdout
+    assert all(record["status"] == "completed" for record in statuses(sweep).values())
+
 
 def test_a_pack_refused_before_training_says_why_in_every_seed_status(tmp_path):
     result = packed_sweep(tmp_path, "trick=spectral_norm", "seed=0,1")

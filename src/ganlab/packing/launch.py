@@ -7,9 +7,10 @@ but for `seed=` are then cut into packs of `seeds_per_process`, and each pack is
 process, one pack after another.
 
 What each job then does follows ganlab.train's plan for its directory (ganlab.lifecycle.plan): a completed job
-is skipped; a job to be continued from its checkpoint, or a pack of one, runs alone through ganlab.train's own
-task function (continuing a pack as a pack is not built yet). A pack refused or broken before training records
-that in each seed's status.json; a seed that fails or diverges while training ends alone.
+is skipped; jobs to be continued from checkpoints at the same step are continued as one pack
+(`ganlab.packing.resume`); a pack of one runs alone through ganlab.train's own task function. A pack refused or
+broken before training records that in each seed's status.json; a seed that fails or diverges while training
+ends alone.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import sys
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -100,53 +102,79 @@ def run_alone(hydra_context: HydraContext, task_function: TaskFunction, job: Job
 
 
 def run_pack(hydra_context: HydraContext, task_function: TaskFunction, jobs: Sequence[Job]) -> dict[int, JobReturn]:
-    """The pack's jobs run as ganlab.train's plan says; the fresh ones of them trained as one pack."""
+    """The pack's jobs run as ganlab.train's plan says: completed ones skipped, fresh ones trained as one pack,
+    ones to continue as one pack of the seeds whose checkpoints are at the same step."""
     from ganlab.errors import ConfigError
     from ganlab.lifecycle.start import Start
-    from ganlab.packing.pack import train_pack
-    from ganlab.packing.seed_logs import seed_logs
 
     returns: dict[int, JobReturn] = {}
     prepared = {job.number: _prepared(job) for job in jobs}
     fresh: list[tuple[Job, Start]] = []
+    continued: dict[int, list[tuple[Job, Start]]] = {}  # by the step their checkpoints are at
     for job in jobs:
         task_config, hydra_config = prepared[job.number]
         HydraConfig.instance().cfg = hydra_config
         start = Start.plan(task_config, sweep=True)
+        if start.kind == "resume":
+            try:  # the checkpoint of these settings, or none (a rerun without one starts over)
+                start.find_checkpoint(task_config)
+            except ConfigError as error:
+                failure = _as_job_failure(error)
+                returns[job.number] = _job_return(job, task_config, hydra_config, failure, failed=True)
+                continue
         if start.kind == "skip":
             log.info("%s skipped: %s", start.output_dir, start.reason)
             returns[job.number] = _job_return(job, task_config, hydra_config, None, failed=False)
-        elif start.kind == "fresh":
+        elif start.checkpoint is None:
             fresh.append((job, start))
-        else:  # continued from its checkpoint: alone, as ganlab.train continues any run
-            returns[job.number] = run_alone(hydra_context, task_function, job)
-    if len(fresh) == 1:
-        returns[fresh[0][0].number] = run_alone(hydra_context, task_function, fresh[0][0])
-        fresh = []
-    if not fresh:
-        return returns
+        else:
+            continued.setdefault(start.global_step, []).append((job, start))
+    for group in (fresh, *continued.values()):
+        if len(group) == 1:  # a pack of one is a run alone
+            returns[group[0][0].number] = run_alone(hydra_context, task_function, group[0][0])
+        elif group:
+            returns.update(_train_together(hydra_context, task_function, group, prepared))
+    return returns
+
+
+def _train_together(
+    hydra_context: HydraContext, task_function: TaskFunction, group: Sequence[tuple[Job, Any]],
+    prepared: dict[int, tuple[DictConfig, DictConfig]],
+) -> dict[int, JobReturn]:  # fmt: skip
+    from ganlab.errors import ConfigError
+    from ganlab.lifecycle.status_file import Interrupted
+    from ganlab.packing.pack import build_pack, fit_pack
+    from ganlab.packing.seed_logs import seed_logs
     from ganlab.train import quiet_misleading_warnings, send_lightning_logs_to_hydra
 
-    first_job = fresh[0][0]
+    first_job = group[0][0]
     configure_log(first_job.config.hydra.job_logging, first_job.config.hydra.verbose)
     send_lightning_logs_to_hydra()  # as ganlab.train's task function does for a run alone
     quiet_misleading_warnings()
-    for job, _ in fresh:
+    for job, _ in group:
         HydraConfig.instance().cfg = prepared[job.number][1]
         hydra_context.callbacks.on_job_start(config=job.config, task_function=task_function)
-    log.info("pack of %d seeds: %s", len(fresh), ", ".join(str(start.output_dir) for _, start in fresh))
+    starts = [start for _, start in group]
+    doing = "continuing" if starts[0].checkpoint is not None else "training"
+    log.info("%s a pack of %d seeds: %s", doing, len(group), ", ".join(str(start.output_dir) for start in starts))
     ended: dict[int, BaseException | None] = {}
     try:
-        with ExitStack() as recording, seed_logs([start.output_dir / "train.log" for _, start in fresh]):
-            for _, start in fresh:  # a pack refused or broken before training: every seed's status.json says so
-                recording.enter_context(start.recording_failures())
-            ended = train_pack([prepared[job.number][0] for job, _ in fresh],
-                               [prepared[job.number][1] for job, _ in fresh])  # fmt: skip
+        with seed_logs([start.output_dir / "train.log" for start in starts]):
+            with ExitStack() as recording:
+                for start in starts:  # a pack refused or broken while built: every fresh seed's status.json says so
+                    recording.enter_context(start.recording_failures())
+                pack = build_pack([prepared[job.number][0] for job, _ in group],
+                                  [prepared[job.number][1] for job, _ in group])  # fmt: skip
+            ended = fit_pack(pack, starts)  # from here each seed's own observers record how it ends
+    except Interrupted as interrupted:  # a SystemExit: the sweep ends with the process, as ganlab.train's does
+        print(f"ganlab: {interrupted}", file=sys.stderr)
+        raise
     except Exception as error:  # noqa: BLE001 (every seed's job fails with it, as a job of the basic launcher would)
         if not isinstance(error, ConfigError):
             log.exception("ganlab: the pack failed")
-        ended = {index: error for index in range(len(fresh))}
-    for index, (job, _) in enumerate(fresh):
+        ended = {index: error for index in range(len(group))}
+    returns = {}
+    for index, (job, _) in enumerate(group):
         task_config, hydra_config = prepared[job.number]
         HydraConfig.instance().cfg = hydra_config
         failure = _as_job_failure(ended.get(index))

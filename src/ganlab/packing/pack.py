@@ -11,22 +11,32 @@ order, and its own subset under data.limit); the pack stacks them.
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from ganlab.build import _instantiate, build_datamodule, build_evaluation, build_module, build_observers
 from ganlab.errors import ConfigError
 from ganlab.iterations import steps_of
+from ganlab.lifecycle.status_file import Interrupted
 from ganlab.lightning_fastpath.direct_cuda_check import DirectCudaCheck
 from ganlab.lightning_fastpath.null_profiler import NullProfiler
 from ganlab.packing.module import PackedGANModule
+from ganlab.packing.resume import pack_checkpoint
 from ganlab.packing.seed_runs import SeedRuns, seed_context
 from ganlab.packing.seed_trainer import SeedTrainer
 from ganlab.validate import validate_config
 from ganlab.wandb_logger import RunEndingWandbLogger
+
+if TYPE_CHECKING:
+    from ganlab.lifecycle.start import Start
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +74,31 @@ def _pack_problem(configs: Sequence[DictConfig]) -> str | None:
     return None
 
 
+@dataclass
+class Pack:
+    """A pack built and ready to fit: its configs, Trainer, module, seeds' runs and data."""
+
+    configs: Sequence[DictConfig]
+    trainer: pl.Trainer
+    packed: PackedGANModule
+    seeds: list[SeedTrainer]
+    seed_runs: SeedRuns
+    datamodules: list[pl.LightningDataModule]
+
+
 def train_pack(
-    configs: Sequence[DictConfig], hydra_configs: Sequence[DictConfig] | None = None
+    configs: Sequence[DictConfig],
+    hydra_configs: Sequence[DictConfig] | None = None,
+    starts: Sequence[Start] | None = None,
 ) -> dict[int, BaseException | None]:
     """Train the runs `configs` describe as one pack; {index: None (completed) or the error that ended it}.
-    `hydra_configs`: each run's job config, as HydraConfig holds it, when a launcher started them."""
+    `hydra_configs`: each run's job config, as HydraConfig holds it, when a launcher started them. `starts`: each
+    run's plan (ganlab.lifecycle.start), with the checkpoint it continues from (every seed's or none)."""
+    return fit_pack(build_pack(configs, hydra_configs), starts)
+
+
+def build_pack(configs: Sequence[DictConfig], hydra_configs: Sequence[DictConfig] | None = None) -> Pack:
+    """Each seed's run built as a run alone is, and the pack over them; ConfigError for what cannot be packed."""
     if problem := _pack_problem(configs):
         raise ConfigError(problem)
     modules, datamodules, observers = [], [], []
@@ -106,7 +136,28 @@ def train_pack(
         seed.datamodule.trainer = seed  # its batches start where the seed's run is
     seed_runs = SeedRuns(seeds, packed.stop_seed)
     trainer.callbacks.insert(0, seed_runs)
+    return Pack(configs, trainer, packed, seeds, seed_runs, datamodules)
+
+
+def fit_pack(pack: Pack, starts: Sequence[Start] | None = None) -> dict[int, BaseException | None]:
+    """Train a built pack, from its seeds' checkpoints when `starts` found them; how each seed's run ended."""
+    trainer, packed, seeds, seed_runs, first = pack.trainer, pack.packed, pack.seeds, pack.seed_runs, pack.configs[0]
     pl.seed_everything(first.seed, workers=True, verbose=False)  # the pack's draws: the same pack, the same numbers
-    trainer.fit(packed, train_dataloaders=StackedBatches(datamodules))
+    with tempfile.TemporaryDirectory(prefix="ganlab-pack-") as folder:
+        checkpoint = None
+        if starts is not None and any(start.checkpoint is not None for start in starts):
+            checkpoint = pack_checkpoint(trainer, packed, seeds, starts, pack.configs, Path(folder))
+            if checkpoint is None:
+                log.info("nothing left to train: trainer.max_steps does not go past the checkpoints' iteration")
+                return dict.fromkeys(range(len(seeds)))
+        try:
+            # weights_only: the pack's checkpoint holds the seeds' checkpoints' tensors, each read as data already
+            batches = StackedBatches(pack.datamodules)
+            trainer.fit(packed, train_dataloaders=batches, ckpt_path=checkpoint, weights_only=True)
+        except SIGTERMException:  # every seed saved its checkpoint and wrote interrupted (its Preemption, RunStatus)
+            raise Interrupted(
+                "SIGTERM", f"SIGTERM received: the pack stopped after {packed.iteration} iterations with each seed's "
+                "checkpoint saved; the same command continues it",
+            ) from None  # fmt: skip
     log.info("trained %d iterations of %d seeds in one pack", packed.iteration, len(seeds))
     return {seed.index: seed_runs.ended.get(seed.index) for seed in seeds}
