@@ -83,10 +83,12 @@ class StackedNetworks(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Network k on x[k] for every k: x of shape (K, n, ...) to outputs of shape (K, n, ...)."""
         template = self.template[0]
-        template.train(self.training)
+        if template.training != self.training:  # train() walks every submodule: only when it changes
+            template.train(self.training)
 
         def one(parameters: dict, buffers: dict, inputs: torch.Tensor) -> torch.Tensor:
-            return functional_call(template, (parameters, buffers), (inputs,))
+            # tie_weights=False: ganlab's networks share no weights, and untying costs a walk of the module each call
+            return functional_call(template, (parameters, buffers), (inputs,), tie_weights=False)
 
         # randomness="different": dropout draws its own mask for each network, as each would alone
         return vmap(one, randomness="different")(self.stacked_parameters(), self.stacked_buffers(), x)
