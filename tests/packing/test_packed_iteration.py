@@ -89,8 +89,9 @@ def alone(make_config, seed, *overrides):
         ("model=mlp", "data=digits"),
         ("model=cnn", "data=digits", "data.batch_size=8"),
         ("model=mlp", "data=digits", "d_steps=2"),
+        ("model=mlp", "data=digits", "trick=ema", "trick.ema.decay=0.5"),
     ],
-    ids=["mlp", "cnn with batchnorm", "two d steps"],
+    ids=["mlp", "cnn with batchnorm", "two d steps", "G's moving average"],
 )
 def test_a_packed_seed_trains_as_it_does_alone(make_config, overrides):
     runs = [alone(make_config, seed, *overrides) for seed in SEEDS]
@@ -107,7 +108,7 @@ def test_a_packed_seed_trains_as_it_does_alone(make_config, overrides):
         for iteration, (pack_row, alone_row) in enumerate(zip(recorded.losses, recorded_alone.losses, strict=True)):
             for key, value in alone_row.items():
                 torch.testing.assert_close(pack_row[key][index], value, msg=f"seed {index} {key} at {iteration}")
-        for network in ("generator", "discriminator"):
+        for network in ("generator", "discriminator", "sampling_generator"):
             mine, theirs = getattr(seeds[index], network).state_dict(), getattr(trained_alone, network).state_dict()
             assert mine.keys() == theirs.keys()
             for name, value in theirs.items():
@@ -162,3 +163,14 @@ def test_seeds_of_other_settings_are_not_packed_together(make_config):
     modules.append(seed_module(make_config, 1, "data=digits", "trick=flip")[0])
     with pytest.raises(ValueError, match="must share every setting but the seed"):
         PackedGANModule(modules)
+
+
+@pytest.mark.parametrize("trick", ["instance_noise", "diffaugment"])
+def test_the_tricks_randomness_is_each_samples_own_in_a_pack(make_config, trick):
+    modules = [seed_module(make_config, seed, "model=cnn", "data=digits", f"trick={trick}")[0] for seed in SEEDS]
+    packed = PackedGANModule(modules)
+    same = torch.zeros(len(SEEDS), 4, 1, 8, 8)  # every seed's batch the same images
+    changed = packed._discriminator_input(same, iteration=0)
+    assert changed.shape == same.shape
+    assert not torch.equal(changed[0], changed[1])  # each seed's samples drawn their own change
+    assert not torch.equal(changed[0, 0], changed[0, 1])  # ... and each sample its own
