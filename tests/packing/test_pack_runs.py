@@ -99,7 +99,7 @@ def test_a_pack_continued_from_its_seeds_checkpoints_trains_as_if_never_stopped(
     def configs(folder, steps, *more):
         return [
             make_config("trainer=debug", "metric=none", f"trainer.max_steps={steps}", "trainer.log_every_n_steps=1",
-                        f"seed={seed}", "model=cnn", "lifecycle.checkpoint.min_seconds_between_saves=0", *more,
+                        f"seed={seed}", "lifecycle.checkpoint.min_seconds_between_saves=0", *more,
                         output_dir=tmp_path / folder / str(seed))  # fmt: skip
             for seed in (0, 1)
         ]

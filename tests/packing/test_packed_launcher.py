@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from ganlab.packing.launch import Job, into_packs
 
 TINY = ["trainer=debug", "trainer.max_steps=8", "metric.every_n_steps=0", "metric.num_samples=100",
@@ -36,6 +38,20 @@ def test_jobs_pack_by_their_overrides_but_the_seed():
     assert [[job.number for job in pack] for pack in packs] == [[0, 1, 2], [3, 4], [5, 6, 7], [8, 9]]
 
 
+def test_a_pack_of_seeds_leaves_runs_that_the_report_reads_as_seeds(tmp_path):
+    result = packed_sweep(tmp_path, "seed=0,1")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    assert "training a pack of 2 seeds" in result.stdout
+    records = statuses(tmp_path / "sweep")
+    assert [record["status"] for record in records.values()] == ["completed", "completed"]
+    assert [record["overrides"][0] for record in records.values()] == ["seed=0", "seed=1"]
+    report = subprocess.run([sys.executable, "-m", "ganlab.report", str(tmp_path / "sweep")], capture_output=True,
+                            text=True)  # fmt: skip
+    assert report.returncode == 0, report.stderr
+    assert "2 runs (2 completed)" in (tmp_path / "sweep" / "report.md").read_text()
+
+
+@pytest.mark.slow  # four sweeps of six runs: ~45 s
 def test_a_packed_sweep_leaves_each_seed_a_run_of_its_own(tmp_path):
     result = packed_sweep(tmp_path, "trick=base,flip", "seed=0,1,2", "hydra.launcher.seeds_per_process=2")
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
