@@ -70,12 +70,6 @@ class PackedGANModule(pl.LightningModule):
     def running_seeds(self) -> list[tuple[int, GANModule]]:
         return [(index, seed) for index, seed in enumerate(self.seeds) if index not in self.stopped]
 
-    def on_train_start(self) -> None:
-        # Lightning has moved the pack to its device; each seed's module learns it (its `device`, which evaluation
-        # and pictures draw latents on) without a copy: its tensors are there already
-        for seed in self.seeds:
-            seed.to(self.device)
-
     def _apply(self, fn, recurse=True):  # noqa: ANN001 (nn.Module's own signature)
         # the seeds' own tensors (a trick's state: G's moving average) move with the pack; their networks' views
         # are made anew by the stacks, after them

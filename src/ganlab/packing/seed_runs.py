@@ -80,13 +80,19 @@ class SeedRuns(Callback):
                 log.error("ganlab: %s could not record seed run %d's end: %s", callback.state_key, seed.index,
                           reporting)  # fmt: skip
 
-    def _hand_on(self, hook: str, trainer: pl.Trainer, *args: Any, **kwargs: Any) -> None:
+    def _hand_on(
+        self, hook: str, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any, **kwargs: Any
+    ) -> None:
         def call(seed: SeedTrainer) -> None:
             seed_args = list(args)
             if hook in _BATCH_ARGUMENT:
                 seed_args[_BATCH_ARGUMENT[hook]] = args[_BATCH_ARGUMENT[hook]][seed.index]
             module = seed.lightning_module
-            if hook == "on_train_end":  # the module's own end: its last rows reach the loggers first
+            if hook == "on_fit_start":
+                # Lightning has moved the pack to its device; the seed's module learns it (its `device`, which the
+                # evaluation and pictures draw latents on) without a copy: its tensors are there already
+                module.to(pl_module.device)
+            elif hook == "on_train_end":  # the module's own end: its last rows reach the loggers first
                 module.on_train_end()
             elif hook == "on_train_batch_end":
                 losses = trainer.lightning_module.latest_losses  # the pack's, one value per seed
@@ -113,7 +119,7 @@ def _overrides(callback: Callback, hook: str) -> bool:
 
 def _handing_on(hook: str) -> Callable[..., None]:
     def hand_on(self: SeedRuns, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any, **kwargs: Any) -> None:
-        self._hand_on(hook, trainer, *args, **kwargs)
+        self._hand_on(hook, trainer, pl_module, *args, **kwargs)
 
     hand_on.__name__ = hand_on.__qualname__ = hook
     return hand_on
