@@ -122,3 +122,22 @@ def test_a_pack_continued_from_its_seeds_checkpoints_trains_as_if_never_stopped(
         theirs = torch.load(whole / "checkpoints" / "last.ckpt", weights_only=True)
         for name, value in theirs["state_dict"].items():
             torch.testing.assert_close(mine["state_dict"][name], value, rtol=0, atol=0, msg=name)
+
+
+def test_a_pack_repeats_bit_for_bit_and_a_seed_continues_alone_from_its_checkpoint(make_config, tmp_path):
+    from ganlab.train import run
+
+    train_pack(pack_configs(make_config, tmp_path / "first", "metric=none"))
+    train_pack(pack_configs(make_config, tmp_path / "again", "metric=none"))
+    for seed in ("0", "1"):
+        assert read_metrics(tmp_path / "first" / seed) == read_metrics(tmp_path / "again" / seed)
+
+    longer = make_config("trainer=debug", "metric=none", f"trainer.max_steps={ITERATIONS + 4}", "seed=1",
+                         "trainer.log_every_n_steps=1", "ckpt_path=last",
+                         output_dir=tmp_path / "first" / "1")  # fmt: skip
+    trainer = run(longer)
+    assert trainer.lightning_module.iteration == ITERATIONS + 4
+    rows = read_metrics(tmp_path / "first" / "1")
+    assert [int(row["step"]) for row in rows] == list(range(ITERATIONS + 4))
+    assert rows[:ITERATIONS] == read_metrics(tmp_path / "again" / "1")  # the packed rows kept as they were
+    assert json.loads((tmp_path / "first" / "1" / "status.json").read_text())["status"] == "completed"
