@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.plugins import Plugins
-from hydra.errors import CompactHydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.errors import ConfigError
+from ganlab.job_output import JobFailed, quiet_misleading_warnings, send_lightning_logs_to_hydra
 from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
 from ganlab.lifecycle.start import Start
 from ganlab.lifecycle.status_file import Diverged, Interrupted
@@ -84,45 +84,10 @@ def final_score(record: RunRecord, name: str) -> float:
     return latest[key]
 
 
-def send_lightning_logs_to_hydra() -> None:
-    # Lightning gives its loggers their own console handler when imported before logging is set up,
-    # which keeps its messages out of Hydra's train.log; hand them back to the root logger.
-    for name in ("pytorch_lightning", "lightning_fabric", "lightning.pytorch", "lightning.fabric"):
-        lightning_logger = logging.getLogger(name)
-        lightning_logger.handlers.clear()
-        lightning_logger.propagate = True
-    # Lightning advertises its cloud services ("Tip: ... litlogger"): not part of a ganlab run's story. And its
-    # "`Trainer.fit` stopped: `max_steps=6000` reached" counts optimizer steps, twice a 3000-iteration run's:
-    # ganlab's own last line says both counts.
-    for name in ("pytorch_lightning.utilities.rank_zero", "lightning.pytorch.utilities.rank_zero"):
-        logging.getLogger(name).addFilter(
-            lambda record: not str(record.msg).startswith(("💡 Tip:", "`Trainer.fit` stopped: `max_steps="))
-        )
-
-
-def quiet_misleading_warnings() -> None:
-    # Lightning takes a mid-epoch checkpoint's data loader for one that restarts its epoch; ganlab's iterables
-    # start at the run's iteration (ganlab.data.batching), so a resumed run sees the batches it would have.
-    warnings.filterwarnings("ignore", message=r"You're resuming from a checkpoint that ended before the epoch ended")
-    # ... and a resumed run's checkpoint directory for a stranger's: only a resumed run finds it there
-    warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
-    # CSVLogger warns that files in a non-empty log dir "will be deleted"; it only ever replaces its own
-    # metrics.csv, and the run dir is never empty (Hydra wrote .hydra/ into it first).
-    warnings.filterwarnings("ignore", message=r"Experiment logs directory .* exists and is not empty")
-    # Lightning 2.6 calls a torch pytree API that torch 2.14 deprecates; nothing a user can act on.
-    warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\)` is deprecated")
-
-
 # conf/hydra/launcher/ray.yaml replaces the Ray plugin's own `ray` option on purpose (one GPU per job) and
 # is checked against the plugin's schema of the same name; Hydra warns that such matching is deprecated
 # while composing, before main() runs, so the filter is set here, at import.
 warnings.filterwarnings("ignore", message=r"\s*'hydra/launcher/ray' is validated against ConfigStore schema")
-
-
-class JobFailed(CompactHydraException):
-    """A sweep job that was refused or diverged. Hydra marks it failed, runs the other jobs, and at the end
-    raises the first failure again: an exception of this kind it prints as its message alone, where any other
-    gets a traceback."""
 
 
 @hydra.main(version_base="1.3", config_path="pkg://ganlab.conf", config_name="train")

@@ -87,8 +87,8 @@ def _job_return(job: Job, task_config: DictConfig, hydra_config: DictConfig, out
 def _as_job_failure(error: BaseException | None) -> BaseException | None:
     """A refusal or a divergence as ganlab.train reports it in a sweep: one paragraph, no traceback."""
     from ganlab.errors import ConfigError
+    from ganlab.job_output import JobFailed
     from ganlab.lifecycle.status_file import Diverged
-    from ganlab.train import JobFailed
 
     if isinstance(error, (ConfigError, Diverged)):
         log.error("ganlab: %s", error)
@@ -142,10 +142,10 @@ def _train_together(
     prepared: dict[int, tuple[DictConfig, DictConfig]],
 ) -> dict[int, JobReturn]:  # fmt: skip
     from ganlab.errors import ConfigError
+    from ganlab.job_output import quiet_misleading_warnings, send_lightning_logs_to_hydra
     from ganlab.lifecycle.status_file import Interrupted
     from ganlab.packing.pack import build_pack, fit_pack
     from ganlab.packing.seed_logs import seed_logs
-    from ganlab.train import quiet_misleading_warnings, send_lightning_logs_to_hydra
 
     first_job = group[0][0]
     configure_log(first_job.config.hydra.job_logging, first_job.config.hydra.verbose)
