@@ -18,15 +18,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-CHECKOUT = Path(__file__).resolve().parents[1]
-SHARED_MNIST = CHECKOUT.parent / "shared" / "data" / "mnist"
-MNIST = ["data=mnist", "data.split=test", "data.download=false"]
+from concurrent_sweeps import CHECKOUT, MNIST, mnist_data_dir
+from concurrent_sweeps import run as timed
 
 # (overrides, iterations): lengths that take a minute or less a seed on 2 cores
 STUDIES = {
@@ -39,26 +36,6 @@ STUDIES = {
 TRAINING_ONLY = ["metric=none", "callbacks.samples=null", "callbacks.progress=null", "callbacks.spot_the_fake=null",
                  "callbacks.interpolation=null", "callbacks.curves=null", "callbacks.memorization=null",
                  "callbacks.feature_space=null"]  # fmt: skip
-
-
-def mnist_data_dir(scratch: Path) -> str:
-    """A data directory holding the MNIST test split: $GANLAB_DATA_DIR, or links to the shared copy."""
-    if "GANLAB_DATA_DIR" in os.environ:
-        return os.environ["GANLAB_DATA_DIR"]
-    raw = scratch / "data" / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
-        (raw / name).symlink_to(SHARED_MNIST / name)
-    return str(scratch / "data")
-
-
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if result.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed:\n{(result.stdout + result.stderr)[-3000:]}")
-    return elapsed
 
 
 def launchers(seeds: int) -> dict[str, list[str]]:
@@ -82,8 +59,10 @@ def main() -> None:
     train = [sys.executable, "-m", "ganlab.train", "--multirun"]
     observers = [] if arguments.evaluations else TRAINING_ONLY
     print(f"{os.cpu_count()} cores; {arguments.rounds} round(s); scratch {scratch}")
-    print("| study | K | one after another, seed-it/s | joblib x2, seed-it/s | packed, seed-it/s "
-          "| packed / one after another | packed / joblib |")
+    print(
+        "| study | K | one after another, seed-it/s | joblib x2, seed-it/s | packed, seed-it/s "
+        "| packed / one after another | packed / joblib |"
+    )
     print("|---|---|---|---|---|---|---|")
     rows = []
     for study in arguments.studies:

@@ -56,7 +56,24 @@ def frozen(network: nn.Module) -> Iterator[None]:
             parameter.requires_grad_(True)
 
 
-class GANModule(pl.LightningModule):
+class IterationCounts:
+    """A LightningModule's counts in training iterations, from its `d_steps`, `g_steps` and Lightning's optimizer
+    steps (GANModule's, and a pack's: ganlab.packing.module)."""
+
+    d_steps: int
+    g_steps: int
+
+    @property
+    def optimizer_steps_per_iteration(self) -> int:
+        return self.d_steps + self.g_steps
+
+    @property
+    def iteration(self) -> int:
+        """Completed training iterations (each = d_steps D updates + g_steps G updates)."""
+        return iterations_of(self.global_step, self.optimizer_steps_per_iteration)
+
+
+class GANModule(IterationCounts, pl.LightningModule):
     def __init__(
         self,
         generator: nn.Module,
@@ -98,15 +115,6 @@ class GANModule(pl.LightningModule):
         for trick in self.tricks.values():
             trick.configure_networks(generator, discriminator)
         self.save_hyperparameters("d_steps", "g_steps", "data_shape", "config")
-
-    @property
-    def optimizer_steps_per_iteration(self) -> int:
-        return self.d_steps + self.g_steps
-
-    @property
-    def iteration(self) -> int:
-        """Completed training iterations (each = d_steps D updates + g_steps G updates)."""
-        return iterations_of(self.global_step, self.optimizer_steps_per_iteration)
 
     @property
     def planned_iterations(self) -> int | None:

@@ -26,8 +26,7 @@ import pytorch_lightning as pl
 import torch
 from torch.func import vmap
 
-from ganlab.iterations import iterations_of
-from ganlab.module import GANModule, frozen, mean
+from ganlab.module import GANModule, IterationCounts, frozen, mean
 from ganlab.packing.packable import check_packable
 from ganlab.packing.stacked import StackedNetworks
 
@@ -37,7 +36,7 @@ def per_sample(change: Callable[[torch.Tensor, int], torch.Tensor], x: torch.Ten
     return change(x.flatten(0, 1), iteration).unflatten(0, x.shape[:2])
 
 
-class PackedGANModule(pl.LightningModule):
+class PackedGANModule(IterationCounts, pl.LightningModule):
     def __init__(self, seeds: Sequence[GANModule]) -> None:
         super().__init__()
         check_packable(seeds)
@@ -76,14 +75,6 @@ class PackedGANModule(pl.LightningModule):
         for seed in self.seeds:
             seed._apply(fn, recurse)
         return super()._apply(fn, recurse)
-
-    @property
-    def optimizer_steps_per_iteration(self) -> int:
-        return self.d_steps + self.g_steps
-
-    @property
-    def iteration(self) -> int:
-        return iterations_of(self.global_step, self.optimizer_steps_per_iteration)
 
     def configure_optimizers(self) -> list[torch.optim.Optimizer]:
         first = self.seeds[0]

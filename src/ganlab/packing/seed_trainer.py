@@ -62,47 +62,6 @@ class SeedTrainer:
         self.ckpt_path: str | None = None  # a fresh run (a pack is not resumed yet)
         module.trainer = self  # the module's counters (global_step, iteration) read the pack's through it
 
-    # the pack's, which is each seed's: the seeds train in lockstep on one process
-    @property
-    def global_step(self) -> int:
-        return self.pack.global_step
-
-    @property
-    def current_epoch(self) -> int:
-        return self.pack.current_epoch
-
-    @property
-    def max_steps(self) -> int:
-        return self.pack.max_steps
-
-    @property
-    def max_epochs(self) -> int | None:
-        return self.pack.max_epochs
-
-    @property
-    def log_every_n_steps(self) -> int:
-        return self.pack.log_every_n_steps
-
-    @property
-    def limit_val_batches(self) -> int | float:
-        return self.pack.limit_val_batches
-
-    @property
-    def enable_progress_bar(self) -> bool:
-        return self.pack.enable_progress_bar
-
-    @property
-    def interrupted(self) -> bool:
-        return self.pack.interrupted
-
-    @property
-    def strategy(self) -> Any:
-        return self.pack.strategy
-
-    @property
-    def profiler(self) -> Any:
-        return self.pack.profiler
-
     # what a progress display reads of the values logged through self.log: ganlab's module logs none
     progress_bar_metrics: dict[str, float] = {}  # noqa: RUF012 (read only)
 
@@ -138,3 +97,13 @@ class SeedTrainer:
                 callback.on_save_checkpoint(self, module, checkpoint)
         module.on_save_checkpoint(checkpoint)
         self.pack.strategy.save_checkpoint(checkpoint, filepath, storage_options=storage_options)
+
+
+def _the_packs(name: str) -> property:
+    return property(lambda self: getattr(self.pack, name), doc=f"The pack's `{name}`, which is each seed's.")
+
+
+# what a seed's observers read of the Trainer that is the pack's: the seeds train in lockstep on one process
+for _name in ("global_step", "current_epoch", "max_steps", "max_epochs", "log_every_n_steps", "limit_val_batches",
+              "enable_progress_bar", "interrupted", "strategy", "profiler"):  # fmt: skip
+    setattr(SeedTrainer, _name, _the_packs(_name))
