@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 from ganlab.errors import InvalidValue
-from ganlab.losses.penalties import r1_penalty
+from ganlab.losses.penalties import r1_penalties
 from ganlab.losses.targets import flip_labels, label_targets
 from ganlab.value_checks import is_number
 
@@ -87,10 +87,19 @@ class AdversarialLoss(ABC):
     def discriminator_penalty(
         self, discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor
     ) -> torch.Tensor | None:
-        """Scalar added to D's loss, computed from D's inputs; None when this loss has none."""
+        """Scalar added to D's loss, computed from D's inputs: the mean of `sample_penalties`; None when this loss
+        has none."""
+        penalties = self.sample_penalties(discriminator, real, fake)
+        return None if penalties is None else penalties.mean()
+
+    def sample_penalties(
+        self, discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor
+    ) -> torch.Tensor | None:
+        """(N,): each sample's term of the penalty added to D's loss (a pack of seeds averages each seed's own:
+        ganlab.packing); None when this loss has none."""
         if self.r1_gamma == 0:
             return None
-        return self.r1_gamma / 2 * r1_penalty(discriminator, real)
+        return self.r1_gamma / 2 * r1_penalties(discriminator, real)
 
     def discriminator_accuracy(
         self, real_outputs: torch.Tensor, fake_outputs: torch.Tensor

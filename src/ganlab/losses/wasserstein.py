@@ -7,7 +7,7 @@ from torch import nn
 
 from ganlab.errors import InvalidValue
 from ganlab.losses.base import AdversarialLoss
-from ganlab.losses.penalties import gradient_penalty
+from ganlab.losses.penalties import gradient_penalties
 from ganlab.value_checks import is_number
 
 
@@ -40,10 +40,10 @@ class WassersteinGPLoss(AdversarialLoss):
     def generator_loss(self, fake_outputs: torch.Tensor) -> torch.Tensor:
         return -fake_outputs.mean()
 
-    def discriminator_penalty(
+    def sample_penalties(
         self, discriminator: nn.Module, real: torch.Tensor, fake: torch.Tensor
     ) -> torch.Tensor | None:
-        return self.gradient_penalty_weight * gradient_penalty(discriminator, real, fake)
+        return self.gradient_penalty_weight * gradient_penalties(discriminator, real, fake)
 
     def check_discriminator(self, discriminator: nn.Module) -> None:
         # The penalty constrains each sample's own gradient; BatchNorm makes D's output on one sample depend

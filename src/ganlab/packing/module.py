@@ -92,6 +92,19 @@ class PackedGANModule(IterationCounts, pl.LightningModule):
             x = per_sample(trick.discriminator_input, x, iteration)
         return x
 
+    def _penalty(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor | None:
+        """Each seed's penalty on D (R1, WGAN-GP), (K,); None without one. The loss differentiates D's outputs with
+        respect to its inputs, so it is handed the pack as one batch of K * n samples and D as a function of
+        that batch: each sample's gradient comes from its own seed's weights, and each seed's penalty is the mean
+        of its own samples' terms, as alone."""
+        seeds, n = real.shape[:2]
+
+        def discriminator(samples: torch.Tensor) -> torch.Tensor:
+            return self.discriminators(samples.unflatten(0, (seeds, n))).flatten()
+
+        terms = self.loss.sample_penalties(discriminator, real.flatten(0, 1), fake.flatten(0, 1))
+        return None if terms is None else terms.view(seeds, n).mean(dim=1)
+
     def training_step(self, real: torch.Tensor, batch_idx: int) -> None:
         """One iteration of every seed: `real` holds each seed's batch, (K, n, ...)."""
         iteration = self.iteration
@@ -100,7 +113,7 @@ class PackedGANModule(IterationCounts, pl.LightningModule):
         n = real.shape[1]
         per_seed = {"randomness": "different"}  # a flipped label is drawn for each seed's samples, as alone
 
-        d_losses, accuracies = [], []
+        d_losses, penalties, accuracies = [], [], []
         shared_noise = self._noise(n, real.device) if self.reuse_noise else None
         for _ in range(self.d_steps):
             with torch.no_grad():
@@ -108,12 +121,16 @@ class PackedGANModule(IterationCounts, pl.LightningModule):
             real_in, fake_in = self._discriminator_input(real, iteration), self._discriminator_input(fake, iteration)
             real_out, fake_out = self.discriminators(real_in), self.discriminators(fake_in)
             d_loss = vmap(self.loss.discriminator_loss, **per_seed)(real_out, fake_out)
+            penalty = self._penalty(real_in, fake_in)
             d_opt.zero_grad(set_to_none=True)
-            self.manual_backward(d_loss.sum())  # seed k's gradient is its own loss's: the seeds share no weight
+            # seed k's gradient is its own loss's: the seeds share no weight
+            self.manual_backward(d_loss.sum() if penalty is None else (d_loss + penalty).sum())
             d_opt.step()
             if self.stopped:
                 self._keep_stopped_seeds()
             d_losses.append(d_loss.detach())
+            if penalty is not None:
+                penalties.append(penalty.detach())
             if logged and self.loss.decision_threshold is not None:
                 accuracies.append(vmap(self.loss.discriminator_accuracy)(real_out.detach(), fake_out.detach()))
 
@@ -135,6 +152,8 @@ class PackedGANModule(IterationCounts, pl.LightningModule):
                 trick.after_iteration(seed.generator, iteration)
 
         self.latest_losses = {"train/d_loss": mean(d_losses), "train/g_loss": mean(g_losses)}
+        if penalties:
+            self.latest_losses["train/d_penalty"] = mean(penalties)
         if not logged:
             return
         rows: dict[str, torch.Tensor] = dict(self.latest_losses)

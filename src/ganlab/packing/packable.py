@@ -6,9 +6,9 @@ seed's update is computed on the seed's own weights, gradients and optimizer sta
 - the optimizers must update each weight from its own gradient and state (elementwise), as Adam, AdamW, RMSprop
   and SGD do; one that reads a whole tensor's norm or couples weights would mix the seeds;
 - the seeds must differ in their seed alone: one loss, one set of tricks, the same update counts;
-- D's gradient penalties (R1, WGAN-GP) and spectral normalization are not packed yet: the penalties take D's
-  gradient with respect to each seed's inputs, and spectral norm keeps a power-iteration state per layer, neither
-  of which the stacked forward computes per seed today;
+- a loss's penalty on D (R1, WGAN-GP) packs when the loss gives it per sample (`sample_penalties`), so that
+  each seed's is the mean of its own samples'; a trick's penalty, and spectral normalization (a power-iteration
+  state per layer), are not packed yet;
 - torch.compile and channels-last change the networks in place when training starts, which the stacks bypass.
 
 Each refusal is a ValueError whose message says what and why; the launcher reports it as a ConfigError.
@@ -55,8 +55,11 @@ def packing_problem(seeds: Sequence[GANModule]) -> str | None:
     if any(settings(seed) != settings(first) for seed in seeds[1:]):
         return "the seeds of a pack must share every setting but the seed (loss, tricks, latent, update counts)"
     loss = first.loss
-    if first.loss.r1_gamma != 0 or type(loss).discriminator_penalty is not AdversarialLoss.discriminator_penalty:
-        return f"the {loss.name or type(loss).__name__} loss's gradient penalty on D is not packed yet; {_UNPACKED}"
+    if type(loss).discriminator_penalty is not AdversarialLoss.discriminator_penalty:
+        return (
+            f"the {loss.name or type(loss).__name__} loss defines its penalty on D as a whole (discriminator_penalty), "
+            f"not per sample (sample_penalties), which a pack needs to give each seed its own; {_UNPACKED}"
+        )
     for name, trick in first.tricks.items():
         if type(trick).discriminator_penalty is not Trick.discriminator_penalty:
             return f"trick.{name}'s penalty on D is not packed yet; {_UNPACKED}"
