@@ -11,11 +11,12 @@ Why each seed trains as it would alone:
 - the optimizers work elementwise (Adam, AdamW, RMSprop, SGD: `ganlab.packing.packable`), so one step of the
   stacks is K steps of the seeds;
 - each seed draws its own noise through its own latent prior, and D's inputs are changed per sample by the
-  tricks (instance noise, DiffAugment), which treat each sample alone.
+  tricks (instance noise, DiffAugment), which treat each sample alone;
+- a penalty on D (R1, WGAN-GP) is each seed's mean of its own samples' terms (`_penalty`).
 
 Randomness is the pack's: torch's global RNG, seeded once for the pack, serves every seed in turn, so a packed
 seed repeats bit for bit when packed the same way, and draws other numbers than the same seed alone (the same
-distributions; docs/architecture.md). What does not pack is refused before training (`packable`).
+distributions; docs/studies.md, "Seeds in one process"). What does not pack is refused before training (`packable`).
 """
 
 from __future__ import annotations

@@ -59,7 +59,7 @@ class SeedTrainer:
         self.loggers = loggers
         self.callbacks = grouped(callbacks)  # as a run alone holds them: find_callback works alike
         self.should_stop = False  # this seed's: a diverged seed stops while its pack goes on
-        self.ckpt_path: str | None = None  # a fresh run (a pack is not resumed yet)
+        self.ckpt_path: str | None = None  # the checkpoint the seed continues from (packing.resume); None: fresh
         module.trainer = self  # the module's counters (global_step, iteration) read the pack's through it
 
     # what a progress display reads of the values logged through self.log: ganlab's module logs none

@@ -12,6 +12,9 @@ chosen. Each hook does nothing by default, so a trick overrides only the points 
     what samples come from  sampling_generator(generator)                  pictures, metrics, ganlab.sample
     what it reports         logged_values(iteration)                       train/<key> columns of metrics.csv
 
+`discriminator_input` changes each sample on its own (its own noise, its own augmentation): a pack of seeds
+(ganlab.packing) hands it all its seeds' samples as one batch.
+
 D's target labels are not a hook: they belong to the loss (label flipping and smoothing are loss settings,
 `loss.flip_prob` and `loss.real_target`), since only the loss knows whether its game has labels.
 
