@@ -15,6 +15,7 @@ from torchvision.utils import make_grid
 
 from ganlab.images import enlarge_for_display, to_unit_interval
 from ganlab.logged_columns import SAMPLE_COUNT, is_score, read_columns
+from ganlab.score_names import score_name
 
 PNG_COMPRESS_LEVEL = 1
 
@@ -103,7 +104,7 @@ def save_training_curves(metrics_csv: Path, out_dir: Path) -> list[Path]:
                 panel.axhline(reference[0][1], linestyle="--", color="grey", label="real data")
             if reference or final:
                 panel.legend(loc="best", fontsize="small")
-            panel.set(title=key.removeprefix("val/"), xlabel="iteration")
+            panel.set(title=score_name(key), xlabel="iteration")
         figure.tight_layout()
         figure.savefig(out_dir / "scores.png")
         written.append(out_dir / "scores.png")

@@ -17,6 +17,7 @@ from ganlab.report.dashboard import publish
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
 from ganlab.report.runs import UnreadableRun, find_runs
+from ganlab.score_names import score_name
 from ganlab.value_checks import is_effect, is_share
 
 
@@ -96,7 +97,7 @@ def write_report(directory: Path, **options: Any) -> dict[str, Any]:
         report["sequential"] = sequential
     pictures = []
     panels = [
-        (score["score"].removeprefix("val/") + (f" (group {index + 1})" if len(groups) > 1 else ""),
+        (score_name(score["score"]) + (f" (group {index + 1})" if len(groups) > 1 else ""),
          cells, score["score"], score["better"])
         for index, ((_, cells), group) in enumerate(zip(groups, report["groups"], strict=True))
         for score in group["scores"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ganlab.report.cells import Cell
 from ganlab.report.outcomes import VALUE
+from ganlab.score_names import score_name
 
 # matplotlib is imported in the functions that draw: it takes a second or more to import, and
 # `python -m ganlab.report` answers a mistyped directory or baseline before that.
@@ -68,7 +69,7 @@ def score_figure(panels: Sequence[tuple[str, list[Cell], str, str | None]]):
         if positive and len(positive) == len(finite) and max(positive) / min(positive) > 10:
             axes.set_yscale("log")
         direction = {"higher": "higher is better", "lower": "lower is better"}.get(better, "direction unknown")
-        axes.set(title=title, xlabel="iteration", ylabel=f"{score.removeprefix('val/')} ({direction})")
+        axes.set(title=title, xlabel="iteration", ylabel=f"{score_name(score)} ({direction})")
         if axes.get_legend_handles_labels()[0]:  # a panel whose cells drew no curve has nothing to name
             axes.legend(loc="best", fontsize="x-small")
     figure.tight_layout()
@@ -85,7 +86,7 @@ def median_seed_picture(cell: Cell, score: str) -> tuple[Path, str] | None:
     pictures = sorted((middle.run.path / "samples").glob("step_*.png"))
     if not pictures:
         return None
-    return pictures[-1], f"seed {middle.run.seed}: {score.removeprefix('val/')} {middle.value:.3g}"
+    return pictures[-1], f"seed {middle.run.seed}: {score_name(score)} {middle.value:.3g}"
 
 
 def save_final_samples(cells: Sequence[Cell], score: str | None, path: Path) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from ganlab.report import environment, sequential, yardsticks
 from ganlab.report.rounding import counted, p_value, share, significant, with_interval
 from ganlab.report.wording import verdict_sentence
+from ganlab.score_names import score_name
 
 DIRECTION = {"higher": "higher is better", "lower": "lower is better", None: "direction unknown"}
 
@@ -73,7 +74,7 @@ def _verdicts(group: dict[str, Any], report: dict[str, Any]) -> list[str]:
     confidence = round(100 * report["confidence"])
     pairing = "seeds paired by seed (--paired)" if report["paired"] else "seeds unpaired (--paired pairs them)"
     lines = [
-        f"Primary score: **{primary['score'].removeprefix('val/')}**, {DIRECTION[primary['better']]} "
+        f"Primary score: **{score_name(primary['score'])}**, {DIRECTION[primary['better']]} "
         f"({primary['chosen']}). Baseline: {group['baseline_note']}.",
         "",
     ]
@@ -116,7 +117,7 @@ def _group_details(group: dict[str, Any], report: dict[str, Any]) -> list[str]:
 
 
 def _title(table: dict[str, Any]) -> str:
-    return table["score"].removeprefix("val/")
+    return score_name(table["score"])
 
 
 def _real(table: dict[str, Any]) -> list[str]:

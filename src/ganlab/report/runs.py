@@ -17,7 +17,7 @@ from ganlab.lifecycle.status_file import FINAL_SCORES, is_stale
 from ganlab.logged_columns import SAMPLE_COUNT, is_score
 from ganlab.report import run_files
 from ganlab.report.run_files import Unreadable
-from ganlab.score_names import score_name
+from ganlab.score_names import score_column, score_name
 
 
 @dataclass
@@ -145,7 +145,7 @@ def _read_run(path: Path) -> Run:
     for column, history in columns.items():
         if is_score(column) and not column.startswith("val/d_acc_"):
             run.scores[column], run.sizes[column] = history, sizes[column]
-        elif column == f"val/real_{SAMPLE_COUNT.removeprefix('val/')}":
+        elif column == score_column(f"real_{score_name(SAMPLE_COUNT)}"):
             run.logged_real_samples = int(history[0][1])
         elif column.startswith("val/real_"):
             run.references[column.replace("val/real_", "val/", 1)] = history[0][1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ganlab.report.rounding import p_value, rounded_like, share, significant
+from ganlab.score_names import score_name
 
 
 def _ratio(value: float) -> str:
@@ -31,7 +32,7 @@ def effect_text(effect: dict[str, Any] | None, level: str) -> str:
 
 
 def _medians(table: dict[str, Any], row: dict[str, Any], base_row: dict[str, Any]) -> str:
-    name = table["score"].removeprefix("val/")
+    name = score_name(table["score"])
     if "median" not in row or "median" not in base_row:
         return f"no {name} value to take a median of in {'this cell' if 'median' not in row else 'the baseline'}"
     mine = rounded_like(row["median"], row.get("median_interval"))
