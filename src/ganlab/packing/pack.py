@@ -33,12 +33,13 @@ from ganlab.packing.resume import pack_checkpoint
 from ganlab.packing.seed_runs import SeedRuns, seed_context
 from ganlab.packing.seed_trainer import SeedTrainer
 from ganlab.validate import validate_config
-from ganlab.wandb_logger import RunEndingWandbLogger
 
 if TYPE_CHECKING:
     from ganlab.lifecycle.start import Start
 
 log = logging.getLogger(__name__)
+
+WANDB_LOGGER = "ganlab.wandb_logger.wandb_logger"  # logger=wandb's factory (conf/logger/wandb.yaml)
 
 
 class StackedBatches:
@@ -101,6 +102,9 @@ def build_pack(configs: Sequence[DictConfig], hydra_configs: Sequence[DictConfig
     """Each seed's run built as a run alone is, and the pack over them; ConfigError for what cannot be packed."""
     if problem := _pack_problem(configs):
         raise ConfigError(problem)
+    # before anything is built: W&B starts a run as its logger is made
+    if any(node is not None and node.get("_target_") == WANDB_LOGGER for node in configs[0].logger.values()):
+        raise ConfigError("logger=wandb is not packed yet (one W&B run per process); use hydra/launcher=joblib")
     modules, datamodules, observers = [], [], []
     for index, config in enumerate(configs):
         with seed_context(index, hydra_configs[index] if hydra_configs else None):
@@ -110,8 +114,6 @@ def build_pack(configs: Sequence[DictConfig], hydra_configs: Sequence[DictConfig
             modules.append(build_module(config, datamodule.data_shape))
             observers.append(build_observers(config, build_evaluation(config, datamodule)))
             datamodules.append(datamodule)
-    if any(isinstance(logger, RunEndingWandbLogger) for loggers, _ in observers for logger in loggers):
-        raise ConfigError("logger=wandb is not packed yet (one W&B run per process); use hydra/launcher=joblib")
     try:
         packed = PackedGANModule(modules)
     except ValueError as error:
