@@ -1,14 +1,20 @@
 """How a training job speaks: Lightning's log lines in the job's train.log, warnings that would mislead left out,
-and a refused or diverged sweep job reported to Hydra as one paragraph. ganlab.train's task function and the
-packed launcher (ganlab.packing.launch) both set a job up this way.
+and a refused or diverged job reported as one paragraph (its exit code alone, its failure in a sweep).
+ganlab.train's task function and the packed launcher (ganlab.packing.launch) both set a job up this way.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 
 from hydra.errors import CompactHydraException
+
+from ganlab.errors import ConfigError
+from ganlab.lifecycle.status_file import Diverged
+
+log = logging.getLogger(__name__)
 
 
 def send_lightning_logs_to_hydra() -> None:
@@ -44,3 +50,18 @@ class JobFailed(CompactHydraException):
     """A sweep job that was refused or diverged. Hydra marks it failed, runs the other jobs, and at the end
     raises the first failure again: an exception of this kind it prints as its message alone, where any other
     gets a traceback."""
+
+
+def exit_code(error: BaseException) -> int | None:
+    """A refused config exits 2 and a diverged run 3, each with one paragraph; None for anything else, which keeps
+    its traceback, as every error does when HYDRA_FULL_ERROR=1 asks for them."""
+    if os.environ.get("HYDRA_FULL_ERROR") == "1":
+        return None
+    return 2 if isinstance(error, ConfigError) else 3 if isinstance(error, Diverged) else None
+
+
+def job_failure(error: BaseException) -> JobFailed:
+    """A refused or diverged sweep job as Hydra records it (the job failed, the sweep goes on), said once in the
+    job's train.log and the sweep's output as it happens."""
+    log.error("ganlab: %s", error)
+    return JobFailed(f"ganlab: {error}")

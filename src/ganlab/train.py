@@ -7,7 +7,6 @@ train.log, metrics.csv, samples/, checkpoints/last.ckpt and status.json.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import warnings
 from typing import TYPE_CHECKING
@@ -19,10 +18,10 @@ from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from ganlab.errors import ConfigError
-from ganlab.job_output import JobFailed, quiet_misleading_warnings, send_lightning_logs_to_hydra
+from ganlab.job_output import exit_code, job_failure, quiet_misleading_warnings, send_lightning_logs_to_hydra
 from ganlab.lifecycle.directories import hydra_output_subdir, run_directory
 from ganlab.lifecycle.start import Start
-from ganlab.lifecycle.status_file import Diverged, Interrupted
+from ganlab.lifecycle.status_file import Interrupted
 from ganlab.lightning_fastpath.process_exit import run_then_exit
 from ganlab.score_names import score_column, score_name
 from ganlab.validate import validate_config
@@ -104,14 +103,11 @@ def main(cfg: DictConfig) -> float | None:
         print(f"ganlab: {interrupted}", file=sys.stderr)
         raise
     except Exception as error:
-        # A refused config exits 2, a diverged run 3, with one paragraph; anything else keeps its traceback.
-        # A sweep records the failed job and goes on; HYDRA_FULL_ERROR=1 asks for the traceback.
-        code = 2 if isinstance(error, ConfigError) else 3 if isinstance(error, Diverged) else None
-        if code is None or os.environ.get("HYDRA_FULL_ERROR") == "1":
+        # a sweep records the failed job and goes on (Hydra raises the first failure again at its end)
+        if (code := exit_code(error)) is None:
             raise
         if HydraConfig.get().mode == RunMode.MULTIRUN:
-            log.error("ganlab: %s", error)  # in the job's train.log and the sweep's output, as it happens
-            raise JobFailed(f"ganlab: {error}") from error
+            raise job_failure(error) from error
         print(f"ganlab: {error}", file=sys.stderr)
         sys.exit(code)
 

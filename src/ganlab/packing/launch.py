@@ -30,6 +30,13 @@ from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, 
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from ganlab.errors import ConfigError
+from ganlab.job_output import exit_code, job_failure, quiet_misleading_warnings, send_lightning_logs_to_hydra
+from ganlab.lifecycle.start import Start
+from ganlab.lifecycle.status_file import Interrupted
+from ganlab.packing.pack import build_pack, fit_pack
+from ganlab.packing.seed_logs import seed_logs
+
 log = logging.getLogger(__name__)
 
 
@@ -86,14 +93,7 @@ def _job_return(job: Job, task_config: DictConfig, hydra_config: DictConfig, out
 
 def _as_job_failure(error: BaseException | None) -> BaseException | None:
     """A refusal or a divergence as ganlab.train reports it in a sweep: one paragraph, no traceback."""
-    from ganlab.errors import ConfigError
-    from ganlab.job_output import JobFailed
-    from ganlab.lifecycle.status_file import Diverged
-
-    if isinstance(error, (ConfigError, Diverged)):
-        log.error("ganlab: %s", error)
-        return JobFailed(f"ganlab: {error}")
-    return error
+    return job_failure(error) if error is not None and exit_code(error) is not None else error
 
 
 def run_alone(hydra_context: HydraContext, task_function: TaskFunction, job: Job) -> JobReturn:
@@ -104,9 +104,6 @@ def run_alone(hydra_context: HydraContext, task_function: TaskFunction, job: Job
 def run_pack(hydra_context: HydraContext, task_function: TaskFunction, jobs: Sequence[Job]) -> dict[int, JobReturn]:
     """The pack's jobs run as ganlab.train's plan says: completed ones skipped, fresh ones trained as one pack,
     ones to continue as one pack of the seeds whose checkpoints are at the same step."""
-    from ganlab.errors import ConfigError
-    from ganlab.lifecycle.start import Start
-
     returns: dict[int, JobReturn] = {}
     prepared = {job.number: _prepared(job) for job in jobs}
     fresh: list[tuple[Job, Start]] = []
@@ -138,15 +135,9 @@ def run_pack(hydra_context: HydraContext, task_function: TaskFunction, jobs: Seq
 
 
 def _train_together(
-    hydra_context: HydraContext, task_function: TaskFunction, group: Sequence[tuple[Job, Any]],
+    hydra_context: HydraContext, task_function: TaskFunction, group: Sequence[tuple[Job, Start]],
     prepared: dict[int, tuple[DictConfig, DictConfig]],
 ) -> dict[int, JobReturn]:  # fmt: skip
-    from ganlab.errors import ConfigError
-    from ganlab.job_output import quiet_misleading_warnings, send_lightning_logs_to_hydra
-    from ganlab.lifecycle.status_file import Interrupted
-    from ganlab.packing.pack import build_pack, fit_pack
-    from ganlab.packing.seed_logs import seed_logs
-
     first_job = group[0][0]
     configure_log(first_job.config.hydra.job_logging, first_job.config.hydra.verbose)
     send_lightning_logs_to_hydra()  # as ganlab.train's task function does for a run alone

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import pytorch_lightning as pl
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from ganlab.build import _instantiate, build_datamodule, build_evaluation, build_module, build_observers
@@ -32,6 +32,7 @@ from ganlab.packing.module import PackedGANModule
 from ganlab.packing.resume import pack_checkpoint
 from ganlab.packing.seed_runs import SeedRuns, seed_context
 from ganlab.packing.seed_trainer import SeedTrainer
+from ganlab.run_identity import training_identity
 from ganlab.validate import validate_config
 
 if TYPE_CHECKING:
@@ -43,25 +44,22 @@ WANDB_LOGGER = "ganlab.wandb_logger.wandb_logger"  # logger=wandb's factory (con
 
 
 class StackedBatches:
-    """The seeds' batch streams as one: batch p of the pack is batch p of every seed, stacked (K, n, ...)."""
+    """The seeds' batch streams as one: batch p of the pack is batch p of every seed, stacked (K, n, ...). Each
+    stream is made once, as Lightning makes a run's, and each epoch's iteration starts where its seed's run is."""
 
     def __init__(self, datamodules: Sequence[pl.LightningDataModule]) -> None:
-        self.datamodules = list(datamodules)
+        self.streams = [datamodule.train_dataloader() for datamodule in datamodules]
 
     def __len__(self) -> int:
-        return min(len(datamodule.train_dataloader()) for datamodule in self.datamodules)
+        return min(len(stream) for stream in self.streams)
 
     def __iter__(self) -> Iterator[torch.Tensor]:
-        for batches in zip(*(datamodule.train_dataloader() for datamodule in self.datamodules), strict=False):
+        for batches in zip(*self.streams, strict=False):
             yield torch.stack(batches)
 
 
 def _pack_problem(configs: Sequence[DictConfig]) -> str | None:
-    from ganlab.run_identity import training_identity
-
     def shared(config: DictConfig) -> dict:
-        from omegaconf import OmegaConf
-
         identity = training_identity(OmegaConf.to_container(config, resolve=True))
         return {key: value for key, value in identity.items() if key.rsplit(".", 1)[-1] != "seed"}
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
 
-from ganlab.lightning_fastpath.callback_group import HOOKS
+from ganlab.lightning_fastpath.callback_group import HOOKS, implements
 from ganlab.packing.seed_trainer import SeedTrainer
 
 log = logging.getLogger(__name__)
@@ -73,12 +73,7 @@ class SeedRuns(Callback):
         self.ended[seed.index] = error
         self.stop_seed(seed.index)
         log.error("ganlab: seed run %d ended: %s", seed.index, error)
-        for callback in seed.callbacks:
-            try:
-                callback.on_exception(seed, seed.lightning_module, error)
-            except Exception as reporting:  # noqa: BLE001 (the others still report)
-                log.error("ganlab: %s could not record seed run %d's end: %s", callback.state_key, seed.index,
-                          reporting)  # fmt: skip
+        _record_end(seed, error)
 
     def _hand_on(
         self, hook: str, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any, **kwargs: Any
@@ -95,12 +90,12 @@ class SeedRuns(Callback):
             elif hook == "on_train_end":  # the module's own end: its last rows reach the loggers first
                 module.on_train_end()
             elif hook == "on_train_batch_end":
-                losses = trainer.lightning_module.latest_losses  # the pack's, one value per seed
+                losses = pl_module.latest_losses  # the pack's, one value per seed
                 module.latest_losses = {key: values[seed.index] for key, values in losses.items()}
                 if len(module.training_rows) >= module.training_rows.block:
                     module.write_training_rows()  # as GANModule writes them; a divergence found there ends this seed
             for callback in seed.callbacks:
-                if _overrides(callback, hook):  # a group overrides every hook, and calls its members that do
+                if implements(callback, hook):  # a group implements every hook, and calls its members that do
                     getattr(callback, hook)(seed, seed.lightning_module, *seed_args, **kwargs)
 
         self.for_each_seed(call)
@@ -109,12 +104,17 @@ class SeedRuns(Callback):
         # the pack itself stopped (a signal, an error of the pack): every running seed's run ends with it
         for seed in self.running:
             with seed_context(seed.index, seed.hydra_config):
-                for callback in seed.callbacks:
-                    callback.on_exception(seed, seed.lightning_module, exception)
+                _record_end(seed, exception)
 
 
-def _overrides(callback: Callback, hook: str) -> bool:
-    return getattr(type(callback), hook) is not getattr(Callback, hook)
+def _record_end(seed: SeedTrainer, error: BaseException) -> None:
+    """Each of the seed's callbacks told how its run ended (its status.json, its checkpoint on a signal); one that
+    fails to is logged, and the others still are."""
+    for callback in seed.callbacks:
+        try:
+            callback.on_exception(seed, seed.lightning_module, error)
+        except Exception as reporting:  # noqa: BLE001
+            log.error("ganlab: %s could not record seed run %d's end: %s", callback.state_key, seed.index, reporting)
 
 
 def _handing_on(hook: str) -> Callable[..., None]:

@@ -91,7 +91,7 @@ class SeedTrainer:
             ]
             checkpoint["lr_schedulers"] = []
             checkpoint["callbacks"] = {
-                callback.state_key: callback.state_dict() for callback in self.callbacks if callback.state_dict()
+                callback.state_key: state for callback in self.callbacks if (state := callback.state_dict())
             }
             for callback in self.callbacks:
                 callback.on_save_checkpoint(self, module, checkpoint)
