@@ -15,6 +15,7 @@ from omegaconf import OmegaConf
 
 from ganlab.concurrent_jobs import (
     JOBLIB_LAUNCHER,
+    PACKED_LAUNCHER,
     RAY_LAUNCHER,
     jobs_at_once,
     launcher_refusal,
@@ -30,6 +31,10 @@ def joblib_launcher(n_jobs):
     return OmegaConf.create({"_target_": JOBLIB_LAUNCHER, "n_jobs": n_jobs})
 
 
+def packed_launcher(n_jobs):
+    return OmegaConf.create({"_target_": PACKED_LAUNCHER, "seeds_per_process": 8, "n_jobs": n_jobs})
+
+
 def ray_launcher(num_gpus=1, num_cpus=2, address=None):
     remote = {"num_gpus": num_gpus, "num_cpus": num_cpus}
     return OmegaConf.create({"_target_": RAY_LAUNCHER, "ray": {"init": {"address": address}, "remote": remote}})
@@ -40,7 +45,9 @@ def ray_launcher(num_gpus=1, num_cpus=2, address=None):
     [(BASIC, None, 16, 1, None), (BASIC, 3, 16, 1, 3),                   # one job at a time: torch's own choice
      (joblib_launcher(-1), None, 16, 16, 1), (joblib_launcher(-2), None, 16, 15, 1),  # joblib's -1: one per core
      (joblib_launcher(4), None, 16, 4, 4), (joblib_launcher(4), 2, 16, 4, 2), (joblib_launcher(3), None, 2, 3, 1),
-     (ray_launcher(num_cpus=2), None, 16, 1, 2)],
+     (ray_launcher(num_cpus=2), None, 16, 1, 2),
+     # the packed launcher gives each pack its share itself, knowing how many packs there are
+     (packed_launcher(-1), None, 16, 16, None), (packed_launcher(2), 3, 16, 2, 3)],
 )  # fmt: skip
 def test_each_job_gets_its_share_of_the_cores(launcher, cpu_threads, cores, jobs, threads):
     assert jobs_at_once(launcher, cores) == jobs
@@ -56,6 +63,8 @@ def test_each_job_gets_its_share_of_the_cores(launcher, cpu_threads, cores, jobs
                                       "cpu_threads so that their product is at most 2"),
      (joblib_launcher(3), None, 2, None, "need 3 cores; this machine gives this command 2"),
      (joblib_launcher(0), None, 2, None, "hydra.launcher.n_jobs = 0: must be a number of jobs at once, or -1"),
+     (packed_launcher(2), 2, 2, None, "hydra.launcher.n_jobs = 2 jobs at once x cpu_threads = 2 threads each need 4"),
+     (packed_launcher(-1), None, 2, None, None),
      (BASIC, 0, 2, None, "cpu_threads = 0: must be null (torch's choice) or a positive integer"),
      (ray_launcher(num_gpus=1), None, 16, 0, "hydra.launcher.ray.remote.num_gpus = 1: each job asks for that many "
                                              "GPUs and this machine has 0, so Ray would wait for them forever"),

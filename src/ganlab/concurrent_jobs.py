@@ -3,9 +3,10 @@ shared out among the jobs that run at once.
 
 A Hydra callback (conf/train.yaml, `hydra.callbacks`), so that it works the same under every launcher:
 - before the first job of a sweep (`on_multirun_start`, in the process that launches), the launcher's request
-  is checked against this machine and refused with one line if it cannot be met. hydra/launcher=joblib: its
-  jobs at once times each job's threads must fit in the cores; hydra/launcher=ray on this machine: Ray would
-  otherwise wait forever for a GPU or cores this machine does not have, repeating its autoscaler's warning.
+  is checked against this machine and refused with one line if it cannot be met. hydra/launcher=joblib (and
+  packed, whose n_jobs counts packs): its jobs at once times each job's threads must fit in the cores;
+  hydra/launcher=ray on this machine: Ray would otherwise wait forever for a GPU or cores this machine does not
+  have, repeating its autoscaler's warning.
 - as each job starts (`on_job_start`, in the job's own process), torch's CPU threads are set: `cpu_threads`,
   or the job's share of the cores under a launcher that runs jobs side by side.
 
@@ -27,7 +28,10 @@ from ganlab.value_checks import THREAD_COUNT_ALLOWED, is_int, is_thread_count
 log = logging.getLogger(__name__)
 
 JOBLIB_LAUNCHER = "hydra_plugins.hydra_joblib_launcher.joblib_launcher.JoblibLauncher"
+PACKED_LAUNCHER = "hydra_plugins.ganlab_packed_launcher.packed_launcher.PackedLauncher"
 RAY_LAUNCHER = "hydra_plugins.hydra_ray_launcher.ray_launcher.RayLauncher"
+# launchers whose n_jobs runs jobs (the packed one: packs) side by side, read as joblib reads it
+SIDE_BY_SIDE = (JOBLIB_LAUNCHER, PACKED_LAUNCHER)
 
 
 def machine_cores() -> int:
@@ -43,13 +47,18 @@ def machine_gpus() -> int:
     return torch.cuda.device_count()
 
 
+def resolved_n_jobs(n_jobs: int, cores: int) -> int:
+    """joblib's own reading of n_jobs: -1 is every core, -2 every core but one, ..."""
+    return max(1, cores + 1 + n_jobs) if n_jobs < 0 else n_jobs
+
+
 def jobs_at_once(launcher: DictConfig, cores: int) -> int:
-    """How many jobs the launcher runs side by side on this machine (1 for the ones that run them in turn)."""
-    if launcher.get("_target_") != JOBLIB_LAUNCHER:
+    """How many jobs (packs, for the packed launcher) the launcher runs side by side on this machine at most (1 for
+    the ones that run them in turn)."""
+    if launcher.get("_target_") not in SIDE_BY_SIDE:
         return 1
-    n_jobs = launcher.get("n_jobs")
-    # joblib's own reading: -1 is every core, -2 every core but one, ...
-    return max(1, cores + 1 + n_jobs) if is_int(n_jobs) and n_jobs < 0 else n_jobs
+    n_jobs = launcher.get("n_jobs", 1)
+    return resolved_n_jobs(n_jobs, cores) if is_int(n_jobs) else n_jobs
 
 
 def threads_per_job(cpu_threads: Any, launcher: DictConfig, cores: int) -> int | None:
@@ -60,6 +69,8 @@ def threads_per_job(cpu_threads: Any, launcher: DictConfig, cores: int) -> int |
     if launcher.get("_target_") == RAY_LAUNCHER:
         num_cpus = launcher.ray.remote.get("num_cpus")
         return int(num_cpus) if isinstance(num_cpus, (int, float)) and num_cpus >= 1 else None
+    if launcher.get("_target_") == PACKED_LAUNCHER:
+        return None  # it knows how many packs run at once and gives each its share (ganlab.packing.launch)
     jobs = jobs_at_once(launcher, cores)
     return max(1, cores // jobs) if jobs > 1 else None
 
@@ -70,8 +81,8 @@ def launcher_refusal(cpu_threads: Any, launcher: DictConfig, cores: int, gpus: i
     if not is_thread_count(cpu_threads):
         return f"cpu_threads = {cpu_threads!r}: must be {THREAD_COUNT_ALLOWED}"
     target = launcher.get("_target_")
-    if target == JOBLIB_LAUNCHER:
-        n_jobs = launcher.get("n_jobs")
+    if target in SIDE_BY_SIDE:
+        n_jobs = launcher.get("n_jobs", 1)
         if not is_int(n_jobs) or n_jobs == 0:
             return f"hydra.launcher.n_jobs = {n_jobs!r}: must be a number of jobs at once, or -1 (one per core)"
         jobs = jobs_at_once(launcher, cores)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from ganlab.concurrent_jobs import machine_cores
 from ganlab.packing.launch import Job, into_packs
 
 TINY = ["trainer=debug", "trainer.max_steps=8", "metric.every_n_steps=0", "metric.num_samples=100",
@@ -49,6 +50,23 @@ def test_a_pack_of_seeds_leaves_runs_that_the_report_reads_as_seeds(tmp_path):
                             text=True)  # fmt: skip
     assert report.returncode == 0, report.stderr
     assert "2 runs (2 completed)" in (tmp_path / "sweep" / "report.md").read_text()
+
+
+def test_packs_run_side_by_side_each_in_a_process_with_its_share_of_the_cores(tmp_path):
+    result = packed_sweep(tmp_path, "trick=base,flip", "seed=0,1", "hydra.launcher.n_jobs=2")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    cores = machine_cores()
+    assert f"2 packs at once, each in a process of its own with {max(1, cores // 2)} of the {cores} cores" in (
+        result.stdout
+    )
+    records = statuses(tmp_path / "sweep")
+    assert [record["status"] for record in records.values()] == ["completed"] * 4
+    assert {record["environment"]["cpu_threads"] for record in records.values()} == {max(1, cores // 2)}
+    process_of_pack: dict[str, set[int]] = {}  # trick= (a pack) -> the processes that trained its seeds
+    for record in records.values():
+        process_of_pack.setdefault(record["overrides"][0], set()).add(record["process"]["pid"])
+    assert [len(processes) for processes in process_of_pack.values()] == [1, 1]
+    assert process_of_pack["trick=base"] != process_of_pack["trick=flip"]
 
 
 @pytest.mark.slow  # four sweeps of six runs: ~45 s

@@ -3,8 +3,9 @@
 The Hydra plugin (hydra_plugins.ganlab_packed_launcher) hands its jobs here. Each job is prepared as Hydra's
 run_job prepares one (its config, its run directory under hydra.sweep.dir, its .hydra files, the job callbacks),
 so each seed's run directory is the one the basic launcher would have made. Jobs whose overrides are the same
-but for `seed=` are then cut into packs of `seeds_per_process`, and each pack is trained by `train_pack` in this
-process, one pack after another.
+but for `seed=` are then cut into packs of `seeds_per_process`. With one pack at a time (`n_jobs` 1, or a single
+pack) each is trained in this process, one after another; with more, `n_jobs` packs at once, each in a process
+of its own (joblib's loky processes, as hydra/launcher=joblib runs jobs) with its share of the cores.
 
 What each job then does follows ganlab.train's plan for its directory (ganlab.lifecycle.plan): a completed job
 is skipped; jobs to be continued from checkpoints at the same step are continued as one pack
@@ -26,10 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
+from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, run_job, setup_globals
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
+from ganlab.concurrent_jobs import machine_cores, resolved_n_jobs
 from ganlab.errors import ConfigError
 from ganlab.job_output import exit_code, job_failure, quiet_misleading_warnings, send_lightning_logs_to_hydra
 from ganlab.lifecycle.start import Start
@@ -174,9 +177,42 @@ def _train_together(
     return returns
 
 
+def _run_pack_in_worker(
+    hydra_context: HydraContext, task_function: TaskFunction, jobs: Sequence[Job], singleton_state: dict,
+    threads: int,
+) -> dict[int, JobReturn]:  # fmt: skip
+    """run_pack in a process of its own: Hydra's state as the launching process has it (as Hydra's joblib
+    launcher hands it to its jobs), and torch's threads the pack's share of the cores (`cpu_threads`, when set,
+    is applied by ganlab's job callback as each seed starts)."""
+    import torch
+
+    setup_globals()
+    Singleton.set_state(singleton_state)
+    torch.set_num_threads(threads)
+    return run_pack(hydra_context, task_function, jobs)
+
+
+def _run_packs_side_by_side(
+    hydra_context: HydraContext, task_function: TaskFunction, packs: Sequence[Sequence[Job]], at_once: int,
+    cores: int,
+) -> dict[int, JobReturn]:  # fmt: skip
+    from joblib import Parallel, delayed
+
+    singleton_state = Singleton.get_state()
+    threads = max(1, cores // at_once)
+    log.info("%d packs at once, each in a process of its own with %d of the %d cores", at_once, threads, cores)
+    returns: dict[int, JobReturn] = {}
+    # loky, as Hydra's joblib launcher: a pack is a process of its own, whose torch and signals are its own
+    for pack_returns in Parallel(n_jobs=at_once, backend="loky")(
+        delayed(_run_pack_in_worker)(hydra_context, task_function, pack, singleton_state, threads) for pack in packs
+    ):
+        returns.update(pack_returns)
+    return returns
+
+
 def launch_packed(
     hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig,
-    job_overrides: Sequence[Sequence[str]], initial_job_idx: int, seeds_per_process: int,
+    job_overrides: Sequence[Sequence[str]], initial_job_idx: int, seeds_per_process: int, n_jobs: int = 1,
 ) -> list[JobReturn]:  # fmt: skip
     setup_globals()
     configure_log(config.hydra.hydra_logging, config.hydra.verbose)
@@ -190,11 +226,17 @@ def launch_packed(
         jobs.append(Job(number, list(overrides), sweep_config))
     packs = into_packs(jobs, seeds_per_process)
     log.info("Launching %d jobs in %d packs of at most %d seeds", len(jobs), len(packs), seeds_per_process)
+    for pack in packs:
+        log.info("\t#%s : %s", ",".join(str(job.number) for job in pack), " ".join(pack_key(pack[0].overrides)))
+    cores = machine_cores()
+    at_once = min(resolved_n_jobs(n_jobs, cores), len(packs))
+    if at_once > 1:
+        returns = _run_packs_side_by_side(hydra_context, task_function, packs, at_once, cores)
+        return [returns[job.number] for job in jobs]
     original = HydraConfig.instance().cfg
-    returns: dict[int, JobReturn] = {}
+    returns = {}
     try:
         for pack in packs:
-            log.info("\t#%s : %s", ",".join(str(job.number) for job in pack), " ".join(pack_key(pack[0].overrides)))
             returns.update(run_pack(hydra_context, task_function, pack))
             configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     finally:

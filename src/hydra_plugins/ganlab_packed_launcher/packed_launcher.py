@@ -15,12 +15,16 @@ from omegaconf import DictConfig
 
 
 class PackedLauncher(Launcher):
-    def __init__(self, seeds_per_process: int = 8) -> None:
+    def __init__(self, seeds_per_process: int = 8, n_jobs: int = -1) -> None:
         if isinstance(seeds_per_process, bool) or not isinstance(seeds_per_process, int) or seeds_per_process < 1:
             raise ValueError(
                 f"hydra.launcher.seeds_per_process = {seeds_per_process!r}: must be a positive number of seeds"
             )
-        self.seeds_per_process = seeds_per_process
+        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
+            raise ValueError(
+                f"hydra.launcher.n_jobs = {n_jobs!r}: must be a number of packs at once, or -1 (one per core)"
+            )
+        self.seeds_per_process, self.n_jobs = seeds_per_process, n_jobs
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
         self.hydra_context: HydraContext | None = None
@@ -33,4 +37,4 @@ class PackedLauncher(Launcher):
 
         assert self.config is not None and self.hydra_context is not None and self.task_function is not None
         return launch_packed(self.hydra_context, self.task_function, self.config, job_overrides, initial_job_idx,
-                             self.seeds_per_process)  # fmt: skip
+                             self.seeds_per_process, self.n_jobs)  # fmt: skip
