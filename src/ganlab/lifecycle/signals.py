@@ -57,7 +57,11 @@ class Preemption(pl.Callback):
             raise KeyboardInterrupt  # a second Ctrl-C: stop now
         self.received = signal.Signals(number)
         log.info("%s received: the run stops after this iteration, with a checkpoint", self.received.name)
-        if callable(self._lightning_stop):
+        if isinstance(getattr(self._lightning_stop, "__self__", None), Preemption):
+            # the seeds of a pack (ganlab.packing) each installed theirs on top of the one before: each notes the
+            # signal itself, and the first hands it to Lightning
+            self._lightning_stop(number, frame)
+        elif callable(self._lightning_stop):
             self._lightning_stop(signal.SIGTERM, frame)
 
     def on_exception(self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException) -> None:

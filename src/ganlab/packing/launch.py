@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
-from hydra.core.singleton import Singleton
 from hydra.core.utils import JobReturn, JobStatus, _save_config, configure_log, run_job, setup_globals
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf, open_dict, read_write
@@ -39,6 +38,7 @@ from ganlab.lifecycle.start import Start
 from ganlab.lifecycle.status_file import Interrupted
 from ganlab.packing.pack import build_pack, fit_pack
 from ganlab.packing.seed_logs import seed_logs
+from ganlab.packing.side_by_side import run_side_by_side
 
 log = logging.getLogger(__name__)
 
@@ -177,39 +177,6 @@ def _train_together(
     return returns
 
 
-def _run_pack_in_worker(
-    hydra_context: HydraContext, task_function: TaskFunction, jobs: Sequence[Job], singleton_state: dict,
-    threads: int,
-) -> dict[int, JobReturn]:  # fmt: skip
-    """run_pack in a process of its own: Hydra's state as the launching process has it (as Hydra's joblib
-    launcher hands it to its jobs), and torch's threads the pack's share of the cores (`cpu_threads`, when set,
-    is applied by ganlab's job callback as each seed starts)."""
-    import torch
-
-    setup_globals()
-    Singleton.set_state(singleton_state)
-    torch.set_num_threads(threads)
-    return run_pack(hydra_context, task_function, jobs)
-
-
-def _run_packs_side_by_side(
-    hydra_context: HydraContext, task_function: TaskFunction, packs: Sequence[Sequence[Job]], at_once: int,
-    cores: int,
-) -> dict[int, JobReturn]:  # fmt: skip
-    from joblib import Parallel, delayed
-
-    singleton_state = Singleton.get_state()
-    threads = max(1, cores // at_once)
-    log.info("%d packs at once, each in a process of its own with %d of the %d cores", at_once, threads, cores)
-    returns: dict[int, JobReturn] = {}
-    # loky, as Hydra's joblib launcher: a pack is a process of its own, whose torch and signals are its own
-    for pack_returns in Parallel(n_jobs=at_once, backend="loky")(
-        delayed(_run_pack_in_worker)(hydra_context, task_function, pack, singleton_state, threads) for pack in packs
-    ):
-        returns.update(pack_returns)
-    return returns
-
-
 def launch_packed(
     hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig,
     job_overrides: Sequence[Sequence[str]], initial_job_idx: int, seeds_per_process: int, n_jobs: int = 1,
@@ -231,7 +198,7 @@ def launch_packed(
     cores = machine_cores()
     at_once = min(resolved_n_jobs(n_jobs, cores), len(packs))
     if at_once > 1:
-        returns = _run_packs_side_by_side(hydra_context, task_function, packs, at_once, cores)
+        returns = run_side_by_side(run_pack, hydra_context, task_function, config, packs, at_once, cores)
         return [returns[job.number] for job in jobs]
     original = HydraConfig.instance().cfg
     returns = {}

@@ -25,7 +25,7 @@ from pytorch_lightning.utilities.exceptions import SIGTERMException
 from ganlab.build import _instantiate, build_datamodule, build_evaluation, build_module, build_observers
 from ganlab.errors import ConfigError
 from ganlab.iterations import steps_of
-from ganlab.lifecycle.status_file import Interrupted
+from ganlab.lifecycle.status_file import Interrupted, read_status
 from ganlab.lightning_fastpath.direct_cuda_check import DirectCudaCheck
 from ganlab.lightning_fastpath.null_profiler import NullProfiler
 from ganlab.packing.module import PackedGANModule
@@ -155,8 +155,9 @@ def fit_pack(pack: Pack, starts: Sequence[Start] | None = None) -> dict[int, Bas
             batches = StackedBatches(pack.datamodules)
             trainer.fit(packed, train_dataloaders=batches, ckpt_path=checkpoint, weights_only=True)
         except SIGTERMException:  # every seed saved its checkpoint and wrote interrupted (its Preemption, RunStatus)
+            name = read_status(Path(first.paths.output_dir)).get("signal", "SIGTERM")  # the signal, as it recorded
             raise Interrupted(
-                "SIGTERM", f"SIGTERM received: the pack stopped after {packed.iteration} iterations with each seed's "
+                name, f"{name} received: the pack stopped after {packed.iteration} iterations with each seed's "
                 "checkpoint saved; the same command continues it",
             ) from None  # fmt: skip
     log.info("trained %d iterations of %d seeds in one pack", packed.iteration, len(seeds))
