@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ganlab.report.rounding import p_value
+from ganlab.report.rounding import p_equals
 
 REPO = Path(__file__).resolve().parents[1]
 LEVELS = ("reproduced", "not reproduced")  # a row about a measured level, not a comparison
@@ -48,7 +48,7 @@ def test_each_verdict_is_its_reports_primary_score_verdict(row):
     (compared,) = [found for found in group["scores"][0]["rows"] if found["cell"] == cell]
     result = compared["vs_baseline"]
     assert result["verdict"] == word
-    assert f"p = {p_value(result['p_adjusted'])}," in row["verdict (primary score)"]
+    assert f"{p_equals(result['p_adjusted'])}," in row["verdict (primary score)"]
     assert f"{compared['counted']} seeds a cell" in row["verdict (primary score)"]
     if group["primary"]["chosen"] == "chosen by --primary":  # a score chosen after a first study says so
         assert "declared after the first study" in row["source: the claim, in its words"]

@@ -64,6 +64,12 @@ def p_value(value: float | None) -> str:
     return "< 0.001" if value < 0.001 else significant(value, 2)
 
 
+def p_equals(value: float | None) -> str:
+    """"p = 0.0084", or "p < 0.001" below that."""
+    text = p_value(value)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def share(value: float | None) -> str:
     """A probability to two decimals."""
     return "n/a" if value is None else f"{value:.2f}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganlab.report.rounding import p_value, rounded_like, share, significant
+from ganlab.report.rounding import p_equals, rounded_like, share, significant
 from ganlab.score_names import score_name
 
 
@@ -107,7 +107,7 @@ def verdict_sentence(
         return f"- **{row['cell']}**: {verdict}."
     effect = effect_text(comparison.get("effect"), level)
     parts = [f"{head} {_medians(table, row, base_row).capitalize()}" + (f" ({effect})" if effect else "") + ";"]
-    parts.append(_probability_text(comparison) + f"; p = {p_value(comparison['p_adjusted'])} (Holm).")
+    parts.append(_probability_text(comparison) + f"; {p_equals(comparison['p_adjusted'])} (Holm).")
     failed = [f"{cell['failures']} of {cell['counted']} {name} failed" for cell, name in ((row, "seeds"),
               (base_row, "baseline seeds")) if cell["failures"]]  # fmt: skip
     if failed:
