@@ -31,7 +31,7 @@ STUDIES = {
     "mlp": ["model=mlp", *MNIST, "trainer.max_steps=1000"],
     "cnn": ["model=cnn", *MNIST, "trainer.max_steps=200"],
 }
-LAUNCHERS = {"basic": [], "joblib": ["hydra/launcher=joblib"]}
+LAUNCHERS = {"basic": ["hydra/launcher=basic"], "joblib": ["hydra/launcher=joblib"]}  # toy_curve chooses packed
 
 
 def mnist_data_dir(scratch: Path) -> str:

@@ -3,7 +3,8 @@ launcher) and side by side (hydra/launcher=joblib, two at a time): seed-iteratio
 command, in one process, the launchers alternating.
 
     python benchmarks/packed_seeds.py [--studies toy mlp_digits mlp_mnist cnn dcgan] [--packs 1 4 8 16]
-                                      [--seeds-per-process 8] [--rounds 1] [--json out.json] [--evaluations]
+                                      [--seeds-per-process 8] [--iterations N] [--rounds 1] [--json out.json]
+                                      [--evaluations]
 
 Each study is a sweep of K seeds (K from --packs) of a short run; the packed launcher trains them in packs of
 --seeds-per-process (default K: one pack). Seed-iterations per second is K x the run's iterations over the
@@ -40,7 +41,7 @@ TRAINING_ONLY = ["metric=none", "callbacks.samples=null", "callbacks.progress=nu
 
 def launchers(seeds_per_process: int) -> dict[str, list[str]]:
     return {
-        "basic": [],
+        "basic": ["hydra/launcher=basic"],  # named: experiment=toy_curve chooses the packed one
         "joblib": ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"],
         "packed": ["hydra/launcher=packed", f"hydra.launcher.seeds_per_process={seeds_per_process}"],
     }
@@ -52,6 +53,7 @@ def main() -> None:
     parser.add_argument("--packs", nargs="+", type=int, default=[1, 4, 8])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--seeds-per-process", type=int, help="a pack's size (default: K, all seeds in one pack)")
+    parser.add_argument("--iterations", type=int, help="each run's length (default: the study's, in STUDIES)")
     parser.add_argument("--evaluations", action="store_true", help="keep ganlab's default observers")
     parser.add_argument("--json", type=Path)
     arguments = parser.parse_args()
@@ -68,6 +70,7 @@ def main() -> None:
     rows = []
     for study in arguments.studies:
         overrides, iterations = STUDIES[study]
+        iterations = arguments.iterations or iterations
         for seeds in arguments.packs:
             sweep = [*overrides, *observers, f"trainer.max_steps={iterations}",
                      "seed=" + ",".join(str(seed) for seed in range(seeds))]  # fmt: skip

@@ -99,6 +99,18 @@ def grouped(callbacks: Iterable[Callback]) -> list[Callback]:
     return [*others[:first], CallbackGroup(members), *others[first:]]
 
 
+def hook_methods(callbacks: Iterable[Callback], hook: str) -> list[Callable[..., None]]:
+    """The methods that `hook` calls on `callbacks`, a group's members' in its place: none for a hook that no
+    callback implements."""
+    methods: list[Callable[..., None]] = []
+    for callback in callbacks:
+        if isinstance(callback, CallbackGroup):
+            methods += [method for method, _ in callback._implementing[hook]]
+        elif implements(callback, hook):
+            methods.append(getattr(callback, hook))
+    return methods
+
+
 def every_callback(trainer: pl.Trainer) -> Iterator[Callback]:
     """The trainer's callbacks, a group's members in its place."""
     for callback in trainer.callbacks:

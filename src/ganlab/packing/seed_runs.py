@@ -18,7 +18,7 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import Callback
 
-from ganlab.lightning_fastpath.callback_group import HOOKS, implements
+from ganlab.lightning_fastpath.callback_group import HOOKS, hook_methods
 from ganlab.packing.seed_trainer import SeedTrainer
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,8 @@ current_seed: ContextVar[int | None] = ContextVar("current_seed", default=None)
 _BATCH_ARGUMENT = {"on_train_batch_start": 0, "on_train_batch_end": 1}
 # the pack has no checkpoint of its own; SeedTrainer.save_checkpoint calls each seed's hooks for its own
 _NOT_HANDED_ON = ("on_save_checkpoint", "on_load_checkpoint", "on_exception")
+# hooks at which the seed's module has work of its own (below), whether or not its callbacks implement them
+_MODULE_WORK = ("on_fit_start", "on_train_end", "on_train_batch_end")
 
 
 @contextmanager
@@ -55,6 +57,9 @@ class SeedRuns(Callback):
     def __init__(self, seeds: list[SeedTrainer], stop_seed: Callable[[int], None]) -> None:
         self.seeds, self.stop_seed = seeds, stop_seed
         self.ended: dict[int, BaseException] = {}  # seeds whose runs ended early, with why
+        # each hook's methods for each seed, found once: the hooks around an optimizer step would be handed to
+        # K seeds at every step, and no observer implements most of them
+        self.methods = {hook: {seed.index: hook_methods(seed.callbacks, hook) for seed in seeds} for hook in HOOKS}
 
     @property
     def running(self) -> list[SeedTrainer]:
@@ -78,6 +83,10 @@ class SeedRuns(Callback):
     def _hand_on(
         self, hook: str, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any, **kwargs: Any
     ) -> None:
+        methods = self.methods[hook]
+        if hook not in _MODULE_WORK and not any(methods.values()):
+            return
+
         def call(seed: SeedTrainer) -> None:
             seed_args = list(args)
             if hook in _BATCH_ARGUMENT:
@@ -94,9 +103,8 @@ class SeedRuns(Callback):
                 module.latest_losses = {key: values[seed.index] for key, values in losses.items()}
                 if len(module.training_rows) >= module.training_rows.block:
                     module.write_training_rows()  # as GANModule writes them; a divergence found there ends this seed
-            for callback in seed.callbacks:
-                if implements(callback, hook):  # a group implements every hook, and calls its members that do
-                    getattr(callback, hook)(seed, seed.lightning_module, *seed_args, **kwargs)
+            for method in methods[seed.index]:
+                method(seed, seed.lightning_module, *seed_args, **kwargs)
 
         self.for_each_seed(call)
 
