@@ -1,7 +1,7 @@
 """hydra/launcher=packed: the sweep's jobs that differ only in `seed`, trained as packs of stacked seeds.
 
 Hydra finds launchers only in the hydra_plugins namespace, so this class lives here; it checks its settings
-and hands the jobs to ganlab.packing.launch, which docs/running.md describes.
+and hands the jobs to ganlab.packing.launch, which docs/studies.md describes ("Seeds in one process").
 """
 
 from __future__ import annotations
