@@ -52,6 +52,11 @@ def resolved_n_jobs(n_jobs: int, cores: int) -> int:
     return max(1, cores + 1 + n_jobs) if n_jobs < 0 else n_jobs
 
 
+def share_of_cores(cores: int, jobs: int) -> int:
+    """Each of `jobs` processes' torch threads when they share `cores` evenly (at least one)."""
+    return max(1, cores // jobs)
+
+
 def jobs_at_once(launcher: DictConfig, cores: int) -> int:
     """How many jobs (packs, for the packed launcher) the launcher runs side by side on this machine at most (1 for
     the ones that run them in turn)."""
@@ -72,7 +77,7 @@ def threads_per_job(cpu_threads: Any, launcher: DictConfig, cores: int) -> int |
     if launcher.get("_target_") == PACKED_LAUNCHER:
         return None  # it knows how many packs run at once and gives each its share (ganlab.packing.launch)
     jobs = jobs_at_once(launcher, cores)
-    return max(1, cores // jobs) if jobs > 1 else None
+    return share_of_cores(cores, jobs) if jobs > 1 else None
 
 
 def launcher_refusal(cpu_threads: Any, launcher: DictConfig, cores: int, gpus: int | None) -> str | None:

@@ -41,7 +41,7 @@ def test_a_pack_is_not_started_once_a_signal_has_stopped_the_command(tmp_path):
     def never(*args):
         raise AssertionError("the pack was started")
 
-    assert _pack_in_its_process(never, None, None, [], {}, 1, stop) == ({}, ("SIGTERM", ""))
+    assert _pack_in_its_process(never, None, None, [], {}, 1, stop, None) == ({}, ("SIGTERM", ""))
 
 
 def test_a_signal_to_the_launching_process_is_noted_for_the_packs_yet_to_start(tmp_path):

@@ -30,6 +30,7 @@ from hydra.core.utils import JobReturn, configure_log, setup_globals
 from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig
 
+from ganlab.concurrent_jobs import share_of_cores
 from ganlab.lifecycle.status_file import Interrupted
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ RunPack = Callable[[HydraContext, TaskFunction, Sequence[Any]], dict[int, JobRet
 
 def _pack_in_its_process(
     run_pack: RunPack, hydra_context: HydraContext, task_function: TaskFunction, jobs: Sequence[Any],
-    singleton_state: dict, threads: int, stop: Path, config: DictConfig | None = None,
+    singleton_state: dict, threads: int, stop: Path, config: DictConfig,
 ) -> tuple[dict[int, JobReturn], tuple[str, str] | None]:  # fmt: skip
     """One pack in a process of the pool: its jobs' returns, and (signal, message) when a signal stopped it, or
     stopped the command before it started (the file `stop` exists). `cpu_threads`, when set, replaces `threads`
@@ -50,8 +51,8 @@ def _pack_in_its_process(
         return {}, (stop.read_text(), "")
     setup_globals()
     Singleton.set_state(singleton_state)
-    if config is not None:  # the launcher's own lines (a job skipped, say), as the launching process logs them
-        configure_log(config.hydra.hydra_logging, config.hydra.verbose)
+    # the launcher's own lines (a job skipped, say), as the launching process logs them
+    configure_log(config.hydra.hydra_logging, config.hydra.verbose)
     torch.set_num_threads(threads)
     try:
         return run_pack(hydra_context, task_function, jobs), None
@@ -99,7 +100,7 @@ def run_side_by_side(
     from joblib import Parallel, delayed
 
     singleton_state = Singleton.get_state()
-    threads = max(1, cores // at_once)
+    threads = share_of_cores(cores, at_once)
     log.info("%d packs at once, each in a process of its own with %d of the %d cores", at_once, threads, cores)
     with tempfile.TemporaryDirectory(prefix="ganlab-packs-") as folder:
         stop = Path(folder) / "stop"
