@@ -141,13 +141,3 @@ def test_a_pack_repeats_bit_for_bit_and_a_seed_continues_alone_from_its_checkpoi
     assert [int(row["step"]) for row in rows] == list(range(ITERATIONS + 4))
     assert rows[:ITERATIONS] == read_metrics(tmp_path / "again" / "1")  # the packed rows kept as they were
     assert json.loads((tmp_path / "first" / "1" / "status.json").read_text())["status"] == "completed"
-
-
-@pytest.mark.parametrize(("model", "warned"), [("model=cnn", True), ("model=mlp", False)])
-def test_a_pack_of_convolutions_on_a_cpu_says_it_is_slower_than_joblib(make_config, tmp_path, caplog, model, warned):
-    from ganlab.packing.pack import build_pack
-
-    with caplog.at_level("WARNING", logger="ganlab.packing.pack"):
-        build_pack(pack_configs(make_config, tmp_path, model, "data=digits", "metric=none"))
-    slower = "a pack of convolutional networks on a CPU trains more slowly than its seeds one after another"
-    assert (slower in caplog.text) is warned

@@ -20,9 +20,7 @@ from typing import TYPE_CHECKING
 import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig, OmegaConf
-from pytorch_lightning.accelerators import CPUAccelerator
 from pytorch_lightning.utilities.exceptions import SIGTERMException
-from torch import nn
 
 from ganlab.build import _instantiate, build_datamodule, build_evaluation, build_module, build_observers
 from ganlab.errors import ConfigError
@@ -43,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WANDB_LOGGER = "ganlab.wandb_logger.wandb_logger"  # logger=wandb's factory (conf/logger/wandb.yaml)
-CONVOLUTIONS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 
 
 class StackedBatches:
@@ -130,11 +127,6 @@ def build_pack(configs: Sequence[DictConfig], hydra_configs: Sequence[DictConfig
         max_steps=steps_of(first.trainer.max_steps, packed.optimizer_steps_per_iteration),
         callbacks=[DirectCudaCheck()], profiler=NullProfiler(),
     )  # fmt: skip
-    layers = [*packed.generators.template[0].modules(), *packed.discriminators.template[0].modules()]
-    if isinstance(trainer.accelerator, CPUAccelerator) and any(isinstance(layer, CONVOLUTIONS) for layer in layers):
-        # vmap turns K seeds' convolutions into one grouped convolution, which a CPU computes more slowly than K
-        log.warning("a pack of convolutional networks on a CPU trains more slowly than its seeds one after "
-                    "another (docs/speed.md, \"Seeds packed\"); hydra/launcher=joblib is faster here")  # fmt: skip
     parts = zip(modules, datamodules, observers, strict=True)
     seeds = [
         SeedTrainer(trainer, index, module, datamodule, loggers, callbacks, hydra_configs and hydra_configs[index])

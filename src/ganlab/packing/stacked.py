@@ -2,9 +2,13 @@
 
 `StackedNetworks(networks)` takes K networks of one architecture (a pack's generators, say), stacks their
 parameters and buffers into tensors of shape (K, ...) that it owns, and makes each network's own tensors views
-of its slice of the stacks. Calling it runs all K on a batch of shape (K, n, ...) at once: torch.func's `vmap`
-over `functional_call`, one kernel per layer for the whole pack instead of K (the batched matrix products that
-small networks need to keep a processor busy).
+of its slice of the stacks. Calling it runs all K on a batch of shape (K, n, ...) in the form that pays where
+the inputs are (docs/speed.md, "Seeds packed into one process"):
+- ganlab's MLPs: batched matrix products on the stacks (stacked_mlp);
+- convolutional networks on a CPU: each seed's network in turn on its slice of the stacks, since vmap would make
+  the K convolutions one grouped convolution, which a CPU computes more slowly than K ordinary ones;
+- everything else: torch.func's `vmap` over `functional_call`, one kernel per layer for the whole pack instead
+  of K (the batched work small networks need to keep a processor busy).
 
 The networks stay ordinary modules that always hold their seed's current weights, since they share the
 storage: an optimizer stepping the stacks moves them, BatchNorm's running statistics (buffers, updated in
@@ -23,6 +27,8 @@ from torch import nn
 from torch.func import functional_call, stack_module_state, vmap
 
 from ganlab.packing.stacked_mlp import stacked_form
+
+CONVOLUTIONS = (nn.Conv1d, nn.Conv2d, nn.Conv3d, nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)
 
 # nn.Module names may not hold dots; the stacks are registered under the networks' own names with this instead
 _DOT = "__"
@@ -54,6 +60,7 @@ class StackedNetworks(nn.Module):
         self.template = [copy.deepcopy(self.networks[0]).to("meta")]  # in a list: not a submodule either
         # an MLP runs as batched matrix products, faster than vmap's wrapping of small layers (stacked_mlp)
         self.form = stacked_form(self.template[0])
+        self.convolutional = any(isinstance(layer, CONVOLUTIONS) for layer in self.template[0].modules())
         self._make_views()
 
     def __len__(self) -> int:
@@ -92,6 +99,8 @@ class StackedNetworks(nn.Module):
 
         if self.form is not None:
             return self.form(self.stacked_parameters(), x)
+        if self.convolutional and x.device.type == "cpu":
+            return self._one_seed_at_a_time(x)
 
         def one(parameters: dict, buffers: dict, inputs: torch.Tensor) -> torch.Tensor:
             # tie_weights=False: ganlab's networks share no weights, and untying costs a walk of the module each call
@@ -99,3 +108,16 @@ class StackedNetworks(nn.Module):
 
         # randomness="different": dropout draws its own mask for each network, as each would alone
         return vmap(one, randomness="different")(self.stacked_parameters(), self.stacked_buffers(), x)
+
+    def _one_seed_at_a_time(self, x: torch.Tensor) -> torch.Tensor:
+        """Network k on x[k], k = 0 .. K-1 in turn, with the stacks' slices as its tensors."""
+        # unbind: one backward node hands each stack its K slices' gradients at once, where indexing each slice
+        # would add K stack-sized gradients (2-core CPU: 0.95x of the seeds alone against 0.85x, docs/speed.md)
+        parameters = {name: stacked.unbind() for name, stacked in self.stacked_parameters().items()}
+        buffers = self.stacked_buffers()  # indexed: BatchNorm updates its seed's running statistics in place
+        outputs = []
+        for index in range(len(self)):
+            tensors = ({name: slices[index] for name, slices in parameters.items()},
+                       {name: stacked[index] for name, stacked in buffers.items()})  # fmt: skip
+            outputs.append(functional_call(self.template[0], tensors, (x[index],), tie_weights=False))
+        return torch.stack(outputs)

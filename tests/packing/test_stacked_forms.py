@@ -1,11 +1,14 @@
-"""The MLPs' stacked form computes what vmap over each seed's network computes: outputs and gradients, for every
-MLP config ganlab ships, and anything else is left to vmap."""
+"""Each form a stack runs in computes what vmap over each seed's network computes: outputs and gradients, and
+BatchNorm's running statistics. The MLPs' batched matrix products for every MLP config ganlab ships; convolutional
+networks one seed at a time on a CPU; anything else is left to vmap."""
 
 import pytest
 import torch
 from torch import nn
 
+from ganlab.models.conv import ConvDiscriminator, ConvGenerator
 from ganlab.models.mlp import MLPDiscriminator, MLPGenerator
+from ganlab.packing import stacked
 from ganlab.packing.stacked import StackedNetworks
 
 K, N = 3, 5
@@ -70,3 +73,34 @@ def test_other_networks_are_left_to_vmap():
     for network in stack_of_others:
         network.body.append(nn.LayerNorm(4))  # a layer that is not elementwise
     assert StackedNetworks(stack_of_others).form is None
+
+
+@pytest.mark.parametrize(
+    ("build", "sample_shape"),
+    [(lambda: ConvGenerator(8, (1, 8, 8), channels=[6, 4], kernel_size=3), (8,)),
+     (lambda: ConvDiscriminator((1, 8, 8), channels=[4, 6], kernel_size=3, hidden=5), (1, 8, 8)),
+     (lambda: ConvDiscriminator((3, 8, 8), channels=[4, 4], kernel_size=4, batchnorm=False), (3, 8, 8))],
+    ids=["cnn G", "intermediate D (BatchNorm1d too)", "D without BatchNorm"],
+)  # fmt: skip
+def test_convolutions_on_a_cpu_run_one_seed_at_a_time_as_vmap_would_run_them(build, sample_shape, monkeypatch):
+    stack = StackedNetworks(networks(build)).train()  # BatchNorm on the batch, and its running statistics updated
+    assert stack.form is None and stack.convolutional
+    x = torch.randn(K, N, *sample_shape, dtype=torch.float64)
+    buffers_before = {name: buffer.clone() for name, buffer in stack.stacked_buffers().items()}
+    with monkeypatch.context() as patched:
+        patched.setattr(stacked, "vmap", None)  # a CPU's convolutions never go through it
+        one_at_a_time, one_at_a_time_gradients = outputs_and_gradients(stack, x)
+    buffers_one_at_a_time = {name: buffer.clone() for name, buffer in stack.stacked_buffers().items()}
+    for name, buffer in stack.stacked_buffers().items():
+        buffer.copy_(buffers_before[name])
+    stack.convolutional = False  # vmap over functional_call, as on a GPU
+    through_vmap, vmap_gradients = outputs_and_gradients(stack, x)
+    torch.testing.assert_close(one_at_a_time, through_vmap)
+    for one_seed_gradient, vmap_gradient in zip(one_at_a_time_gradients, vmap_gradients, strict=True):
+        torch.testing.assert_close(one_seed_gradient, vmap_gradient)
+    for name, buffer in stack.stacked_buffers().items():
+        torch.testing.assert_close(buffers_one_at_a_time[name], buffer)
+        if "running_mean" in name:  # each seed's own statistics moved, and the networks see them
+            assert not torch.equal(buffer, buffers_before[name])
+            owner, leaf = name.rsplit(".", 1)
+            torch.testing.assert_close(stack.networks[1].get_submodule(owner).get_buffer(leaf), buffer[1])
