@@ -31,8 +31,8 @@ def joblib_launcher(n_jobs):
     return OmegaConf.create({"_target_": JOBLIB_LAUNCHER, "n_jobs": n_jobs})
 
 
-def packed_launcher(n_jobs):
-    return OmegaConf.create({"_target_": PACKED_LAUNCHER, "seeds_per_process": 8, "n_jobs": n_jobs})
+def packed_launcher(n_jobs, seeds_per_process=8):
+    return OmegaConf.create({"_target_": PACKED_LAUNCHER, "seeds_per_process": seeds_per_process, "n_jobs": n_jobs})
 
 
 def ray_launcher(num_gpus=1, num_cpus=2, address=None):
@@ -65,6 +65,9 @@ def test_each_job_gets_its_share_of_the_cores(launcher, cpu_threads, cores, jobs
      (joblib_launcher(0), None, 2, None, "hydra.launcher.n_jobs = 0: must be a number of jobs at once, or -1"),
      (packed_launcher(2), 2, 2, None, "hydra.launcher.n_jobs = 2 jobs at once x cpu_threads = 2 threads each need 4"),
      (packed_launcher(-1), None, 2, None, None),
+     (packed_launcher(-1, seeds_per_process=0), None, 2, None,
+      "hydra.launcher.seeds_per_process = 0: must be a positive number of seeds"),
+     (packed_launcher(0), None, 2, None, "hydra.launcher.n_jobs = 0: must be a number of packs at once, or -1"),
      (BASIC, 0, 2, None, "cpu_threads = 0: must be null (torch's choice) or a positive integer"),
      (ray_launcher(num_gpus=1), None, 16, 0, "hydra.launcher.ray.remote.num_gpus = 1: each job asks for that many "
                                              "GPUs and this machine has 0, so Ray would wait for them forever"),

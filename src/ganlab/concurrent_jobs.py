@@ -80,12 +80,24 @@ def threads_per_job(cpu_threads: Any, launcher: DictConfig, cores: int) -> int |
     return share_of_cores(cores, jobs) if jobs > 1 else None
 
 
+def packed_settings_refusal(seeds_per_process: Any, n_jobs: Any) -> str | None:
+    """What is wrong with hydra/launcher=packed's own settings, in one line, or None."""
+    if not is_int(seeds_per_process) or seeds_per_process < 1:
+        return f"hydra.launcher.seeds_per_process = {seeds_per_process!r}: must be a positive number of seeds"
+    if not is_int(n_jobs) or n_jobs == 0:
+        return f"hydra.launcher.n_jobs = {n_jobs!r}: must be a number of packs at once, or -1 (one per core)"
+    return None
+
+
 def launcher_refusal(cpu_threads: Any, launcher: DictConfig, cores: int, gpus: int | None) -> str | None:
     """Why this machine cannot run the launcher's jobs as asked, in one line, or None. `gpus`: the GPUs here,
     None to skip that check (it imports torch)."""
     if not is_thread_count(cpu_threads):
         return f"cpu_threads = {cpu_threads!r}: must be {THREAD_COUNT_ALLOWED}"
     target = launcher.get("_target_")
+    if target == PACKED_LAUNCHER and (refusal := packed_settings_refusal(launcher.get("seeds_per_process"),
+                                                                         launcher.get("n_jobs"))):  # fmt: skip
+        return refusal
     if target in SIDE_BY_SIDE:
         n_jobs = launcher.get("n_jobs", 1)
         if not is_int(n_jobs) or n_jobs == 0:

@@ -16,14 +16,12 @@ from omegaconf import DictConfig
 
 class PackedLauncher(Launcher):
     def __init__(self, seeds_per_process: int = 8, n_jobs: int = -1) -> None:
-        if isinstance(seeds_per_process, bool) or not isinstance(seeds_per_process, int) or seeds_per_process < 1:
-            raise ValueError(
-                f"hydra.launcher.seeds_per_process = {seeds_per_process!r}: must be a positive number of seeds"
-            )
-        if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0:
-            raise ValueError(
-                f"hydra.launcher.n_jobs = {n_jobs!r}: must be a number of packs at once, or -1 (one per core)"
-            )
+        from ganlab.concurrent_jobs import packed_settings_refusal
+
+        # a sweep's ConcurrentJobs callback refuses these in one line before Hydra builds the launcher; this
+        # guards a launcher built any other way
+        if refusal := packed_settings_refusal(seeds_per_process, n_jobs):
+            raise ValueError(refusal)
         self.seeds_per_process, self.n_jobs = seeds_per_process, n_jobs
         self.config: DictConfig | None = None
         self.task_function: TaskFunction | None = None
