@@ -254,7 +254,7 @@ def test_runs_scored_by_another_classifier_are_named_and_seeds_own_references_ar
     table = write_report(other)["groups"][0]["scores"][0]
     assert table["references_differ"]["0"] == {"0.6046": 1, "0.6056": 1}
     markdown = (other / "report.md").read_text()
-    assert "**The runs were scored against different references**: one seed's real images score differently " in (
+    assert "**The runs were scored against different references**: one seed's real samples score differently " in (
         markdown
     )
     assert "(seed 0: 0.6046 (1 run) or 0.6056 (1 run); seed 1: 0.4287 (1 run) or 0.4294 (1 run);" in markdown

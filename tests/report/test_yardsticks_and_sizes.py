@@ -54,8 +54,8 @@ def test_final_values_and_the_real_reference_come_from_final_scores_json(tmp_pat
     assert table["real_data"] == 0.25 and table["samples"] == {"curve": 100, "final": 200, "real": 200}
     text = (root / "report.md").read_text()
     assert (
-        "Real data scores 0.25 (the baseline's real-data reference, two halves of 100 real images against each "
-        "other). Final values: 200 generated samples against 200 real images; curves and pace: 100 samples" in text
+        "Real data scores 0.25 (the baseline's real-data reference, two halves of 100 real samples against each "
+        "other). Final values: 200 generated samples against 200 real samples; curves and pace: 100 samples" in text
     )
     assert "Pace: no pace: the runs' curves were measured on different yardsticks" in text  # A's and B's curves
 

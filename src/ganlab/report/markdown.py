@@ -125,7 +125,7 @@ def _real(table: dict[str, Any]) -> list[str]:
     if table.get("real_data") is None:
         return [sizes, ""] if sizes else []
     real = (table.get("samples") or {}).get("real")
-    halves = f", two halves of {real // 2} real images against each other" if real else ""
+    halves = f", two halves of {real // 2} real samples against each other" if real else ""
     lines = [f"Real data scores {significant(table['real_data'])} (the baseline's real-data reference{halves}). "
              + (sizes or ""), ""]  # fmt: skip
     if differing := table.get("references_differ"):
@@ -136,7 +136,7 @@ def _real(table: dict[str, Any]) -> list[str]:
 def _references_differ(differing: dict[str, dict[str, int]]) -> str:
     shown = "; ".join(f"seed {seed}: {counted(values)}" for seed, values in differing.items())
     return (
-        f"**The runs were scored against different references**: one seed's real images score differently ({shown}), "
+        f"**The runs were scored against different references**: one seed's real samples score differently ({shown}), "
         "so the runs were scored with different feature networks (a domain classifier trained on another machine or "
         "thread count) or reference images. Their values, and verdicts drawn from them, do not compare: score them "
         "with one cached classifier (docs/configs.md)."

@@ -53,10 +53,10 @@ def sentence(summary: dict[str, dict[str, Any]]) -> str | None:
 
 
 def sizes_sentence(samples: dict[str, Any]) -> str | None:
-    """'Final values: 10000 generated samples against 10000 real images; curves and pace: 1000 each
+    """'Final values: 10000 generated samples against 10000 real samples; curves and pace: 1000 each
     evaluation.' from a score table's `samples`; None when the runs do not say."""
     final, real, curve = samples.get("final"), samples.get("real"), samples.get("curve")
     if final is None:
         return None
-    text = f"Final values: {final} generated samples against {real} real images"
+    text = f"Final values: {final} generated samples against {real} real samples"
     return text + (f"; curves and pace: {curve} samples an evaluation." if curve else ".")
