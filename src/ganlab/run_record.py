@@ -15,11 +15,24 @@ before its last rows are written: what it saves then is not judged again.
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 Rows = list[tuple[int, int, dict[str, float]]]  # (step, epoch, values) as the loggers received them
+
+
+class SignalNotice(Protocol):
+    """What the run's pre-emption handling (ganlab.lifecycle.signals.Preemption) tells whoever ends the process."""
+
+    received: signal.Signals | None  # the signal that asked the run to stop, if one did
+
+    @property
+    def signal_name(self) -> str: ...
+
+    def pass_signal_on(self) -> None:
+        """Hand the signal to whoever handled it before training (submitit's requeue, say)."""
 
 
 @dataclass
@@ -45,6 +58,7 @@ class RunRecord:
     final_scores: dict[str, Any] | None = None  # the final evaluation as final_scores.json holds it
     row_readers: list[Callable[[Rows], None]] = field(default_factory=list)
     closed: bool = False  # to the row readers: the run is ending on an error
+    preemption: SignalNotice | None = None  # published as training is set up, for the end of the command
 
     def read_rows(self, reader: Callable[[Rows], None]) -> None:
         """Pass `reader` every block of training rows written from now on: [(step, epoch, {column: value})]."""

@@ -41,6 +41,9 @@ class Preemption(pl.Callback):
         self._installed = False
         self._lightning_stop: object = None
 
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        pl_module.record.preemption = self  # ganlab.train's Start.fit reads it there once fit returns or stops
+
     def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if threading.current_thread() is not threading.main_thread():  # Python allows handlers there only
             return

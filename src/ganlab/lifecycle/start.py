@@ -22,7 +22,7 @@ from omegaconf import DictConfig
 from ganlab.errors import ConfigError
 from ganlab.iterations import iterations_of, steps_of
 from ganlab.lifecycle.directories import save_hydra_files
-from ganlab.lifecycle.plan import check_checkpoint, job_plan, resume_from
+from ganlab.lifecycle.plan import CHECKPOINT, check_checkpoint, job_plan, resume_from
 from ganlab.lifecycle.status_file import Interrupted, hydra_overrides, read_status, write_status
 
 if TYPE_CHECKING:
@@ -120,23 +120,21 @@ class Start:
         checkpoint is saved."""
         from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-        from ganlab.lifecycle.signals import Preemption
-        from ganlab.lightning_fastpath.callback_group import find_callback
-
         checkpoint = None if self.checkpoint is None else str(self.checkpoint)
-        preemption = find_callback(trainer, Preemption)  # always attached (ganlab.lifecycle.attach)
         try:
             # weights_only: the checkpoint was read as data once already (find_checkpoint), and is so again
             trainer.fit(module, datamodule=datamodule, ckpt_path=checkpoint, weights_only=True)
         except SIGTERMException:
+            # published by the run's Preemption (always attached: ganlab.lifecycle.attach) as training was set up
+            preemption = module.record.preemption
             preemption.pass_signal_on()  # under submitit: requeue the job (it then resumes by itself)
             name, iterations = preemption.signal_name, module.iteration
-            if preemption.checkpoint.is_file():
+            if (self.output_dir / CHECKPOINT).is_file():
                 resume = f"checkpoint saved; continue it with the same command and ckpt_path={self.output_dir}"
             else:
                 resume = "no checkpoint was saved"
             raise Interrupted(name, f"{name} received: stopped after {iterations} iterations, {resume}") from None
-        if preemption.received is not None:
+        if (preemption := module.record.preemption) is not None and preemption.received is not None:
             # it came once the last iteration was done: the run is complete, and the process still ends rather
             # than a sweep starting its next job on a machine being taken away
             preemption.pass_signal_on()

@@ -11,7 +11,8 @@ overrides that hook (each still in its own `[Callback]<name>.<hook>` profiler ac
 Members are the callbacks Lightning never looks for by type (`grouped`): a subclass of one of Lightning's
 own callbacks (ModelCheckpoint, a progress bar, EarlyStopping, ...) stays in `trainer.callbacks` itself,
 where Lightning finds it. Their state is saved in checkpoints under the group, keyed by each member's
-`state_key`. Code that looks for a callback by type uses `find_callback(trainer, kind)` or `every_callback(trainer)`.
+`state_key`. ganlab's parts never look each other up (they publish to the run's record, ganlab.run_record);
+to inspect a trainer's callbacks by type, as tests do, use `find_callback(trainer, kind)` or `every_callback(trainer)`.
 """
 
 from __future__ import annotations

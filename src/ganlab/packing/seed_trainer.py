@@ -57,7 +57,7 @@ class SeedTrainer:
         self.pack, self.index, self.lightning_module, self.datamodule = pack, index, module, datamodule
         self.hydra_config = hydra_config
         self.loggers = loggers
-        self.callbacks = grouped(callbacks)  # as a run alone holds them: find_callback works alike
+        self.callbacks = grouped(callbacks)  # as a run alone holds them
         self.should_stop = False  # this seed's: a diverged seed stops while its pack goes on
         self.ckpt_path: str | None = None  # the checkpoint the seed continues from (packing.resume); None: fresh
         module.trainer = self  # the module's counters (global_step, iteration) read the pack's through it
