@@ -18,6 +18,11 @@ has its earlier files, this one among them, set aside (ganlab.lifecycle.plan), a
 
 Under DDP every process builds the run's loggers; only rank 0 starts (and finishes) the W&B run, the other
 processes get a logger that never starts one, as Lightning's own does for them.
+
+A pack of seeds (hydra/launcher=packed) trains several runs in one process, each with its own W&B run: while a
+run this module started is still open, the next starts beside it (`reinit="create_new"`, W&B's way of holding
+several runs in one process) rather than finishing it. Each logger holds its own run object, so nothing reads
+W&B's global `wandb.run`, which such runs leave alone.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from ganlab.wandb_record import RUN_RECORD, earlier_run_id, has_credentials
 
 log = logging.getLogger(__name__)
 MODES = ("auto", "online", "offline", "disabled")
+OPEN_RUNS: set[str] = set()  # ids of the W&B runs this process started and has not finished (a pack's seeds')
 GROUPS_AS_TAGS = ("model", "data", "loss", "optim", "metric", "experiment")
 
 
@@ -59,6 +65,7 @@ class RunEndingWandbLogger(WandbLogger):
         if self._experiment is not None and not self._finished:
             self._experiment.finish(exit_code=0 if status == "success" else 1)
             self._finished = True
+            OPEN_RUNS.discard(self._experiment.id)
 
 
 def run_identity() -> dict[str, Any]:
@@ -110,8 +117,10 @@ def wandb_logger(
     earlier = earlier_run_id(record_file.parent)
     if earlier:  # this run directory has logged to W&B before: the run continues there
         settings.update(id=earlier, resume="allow")
-    if wandb.run is not None:  # a run some earlier code left open must not absorb this one
+    if wandb.run is not None and wandb.run.id not in OPEN_RUNS:  # a run other code left open must not absorb this one
         wandb.finish()
+    # a pack's seeds: each run beside the others, none finished by the next one's start
+    settings["reinit"] = "create_new" if OPEN_RUNS else "default"
     mode, warned = os.environ.get("WANDB_MODE", mode), False
     if mode == "auto":
         mode = "online" if has_credentials() else "offline"
@@ -128,6 +137,8 @@ def wandb_logger(
         log.warning("W&B did not start online (%s): this run is logged offline in %s/wandb", error, save_dir)
         mode, warned = "offline", True
         run = wandb.init(mode="offline", settings=wandb.Settings(silent=True), **settings)
+    if mode != "disabled":
+        OPEN_RUNS.add(run.id)
     if "id" in settings:
         log.info("W&B run %s continues (resumed)", run.id)
     elif mode != "disabled":

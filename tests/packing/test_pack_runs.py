@@ -83,8 +83,6 @@ def test_a_seed_that_diverges_ends_alone_and_its_pack_goes_on(make_config, tmp_p
 def test_what_a_pack_cannot_hold_is_refused_before_training(make_config, tmp_path):
     from ganlab.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"logger=wandb is not packed yet"):
-        train_pack(pack_configs(make_config, tmp_path, "metric=none", "logger=wandb"))
     with pytest.raises(ConfigError, match=r"trainer.devices: a pack trains on one device"):
         train_pack(pack_configs(make_config, tmp_path, "metric=none", "trainer=ddp", "trainer.accelerator=cpu"))
     with pytest.raises(ConfigError, match=r"differ only in their seed; these differ too: loss.flip_prob"):
@@ -141,3 +139,30 @@ def test_a_pack_repeats_bit_for_bit_and_a_seed_continues_alone_from_its_checkpoi
     assert [int(row["step"]) for row in rows] == list(range(ITERATIONS + 4))
     assert rows[:ITERATIONS] == read_metrics(tmp_path / "again" / "1")  # the packed rows kept as they were
     assert json.loads((tmp_path / "first" / "1" / "status.json").read_text())["status"] == "completed"
+
+
+def test_each_seed_of_a_pack_logs_to_a_w_and_b_run_of_its_own(make_config, tmp_path, monkeypatch):
+    """Offline, as without an account: one W&B run per seed, side by side in the pack's process, each holding its
+    own seed's config and rows, each finished with its seed's run."""
+    from ganlab import wandb_logger
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    ended = train_pack(pack_configs(make_config, tmp_path / "runs", "metric=none", "logger=wandb"))
+    assert ended == {0: None, 1: None}
+    assert not wandb_logger.OPEN_RUNS  # each seed's run finished with its fit
+    run_ids = set()
+    for seed in (0, 1):
+        run = tmp_path / "runs" / str(seed)
+        (offline,) = (run / "wandb").glob("offline-run-*")  # the seed's own, in its own run directory
+        record = json.loads((run / "wandb" / "ganlab_run.json").read_text())
+        assert offline.name.endswith(record["id"])
+        run_ids.add(record["id"])
+        (records,) = offline.glob("run-*.wandb")
+        logged = records.read_bytes()
+        assert b"train/d_loss" in logged and b"trainer/global_step" in logged
+        assert b"d_steps" in logged  # the resolved config, as a run alone logs it
+        assert (run / "hparams.yaml").is_file()  # ... and as Lightning's CSV logger writes it
+        d_loss = read_metrics(run)[-1]["train/d_loss"]
+        assert d_loss.encode() in logged  # its seed's last loss, as metrics.csv has it
+    assert len(run_ids) == 2

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WANDB_LOGGER = "ganlab.wandb_logger.wandb_logger"  # logger=wandb's factory (conf/logger/wandb.yaml)
 
 
 class StackedBatches:
@@ -100,9 +99,6 @@ def build_pack(configs: Sequence[DictConfig], hydra_configs: Sequence[DictConfig
     """Each seed's run built as a run alone is, and the pack over them; ConfigError for what cannot be packed."""
     if problem := _pack_problem(configs):
         raise ConfigError(problem)
-    # before anything is built: W&B starts a run as its logger is made
-    if any(node is not None and node.get("_target_") == WANDB_LOGGER for node in configs[0].logger.values()):
-        raise ConfigError("logger=wandb is not packed yet (one W&B run per process); use hydra/launcher=joblib")
     modules, datamodules, observers = [], [], []
     for index, config in enumerate(configs):
         with seed_context(index, hydra_configs[index] if hydra_configs else None):

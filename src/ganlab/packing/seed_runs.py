@@ -5,6 +5,10 @@ its GANModule, and a batch hook with the seed's own batch, so each observes its 
 whose run ends early (a divergence guard's `Diverged`, or any error of its observers) is told so through its
 callbacks' `on_exception` (its status.json says how it ended), taken out of the hooks, and frozen in the pack
 (`PackedGANModule.stop_seed`); the other seeds go on. Checkpoints are the seeds' own: the pack saves none.
+
+The pack's Trainer has no loggers; each seed's are given what Lightning gives a run's: its hyperparameters (the
+resolved config: hparams.yaml, the W&B run's config) as its fit starts, and `finalize` when its run ends,
+"success" after the teardown hooks, "failed" when it ended early or with the pack (a W&B run is finished there).
 """
 
 from __future__ import annotations
@@ -79,6 +83,17 @@ class SeedRuns(Callback):
         self.stop_seed(seed.index)
         log.error("ganlab: seed run %d ended: %s", seed.index, error)
         _record_end(seed, error)
+        _finalize_loggers(seed, "failed")
+
+    def on_fit_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.for_each_seed(_log_hyperparameters)
+        self._hand_on("on_fit_start", trainer, pl_module)
+
+    def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        self._hand_on("teardown", trainer, pl_module, stage)
+        for seed in self.running:  # Lightning calls this hook only when the fit succeeded
+            with seed_context(seed.index, seed.hydra_config):
+                _finalize_loggers(seed, "success")
 
     def _hand_on(
         self, hook: str, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any, **kwargs: Any
@@ -113,6 +128,7 @@ class SeedRuns(Callback):
         for seed in self.running:
             with seed_context(seed.index, seed.hydra_config):
                 _record_end(seed, exception)
+                _finalize_loggers(seed, "failed")
 
 
 def _record_end(seed: SeedTrainer, error: BaseException) -> None:
@@ -123,6 +139,21 @@ def _record_end(seed: SeedTrainer, error: BaseException) -> None:
             callback.on_exception(seed, seed.lightning_module, error)
         except Exception as reporting:  # noqa: BLE001
             log.error("ganlab: %s could not record seed run %d's end: %s", callback.state_key, seed.index, reporting)
+
+
+def _log_hyperparameters(seed: SeedTrainer) -> None:
+    """What Lightning logs to a run's loggers as its fit starts: the module's hyperparameters, then a save."""
+    for logger in seed.loggers:
+        logger.log_hyperparams(seed.lightning_module.hparams_initial)
+        logger.save()
+
+
+def _finalize_loggers(seed: SeedTrainer, status: str) -> None:
+    for logger in seed.loggers:
+        try:
+            logger.finalize(status)
+        except Exception as error:  # noqa: BLE001 (a logger that cannot close must not cost the other seeds)
+            log.error("ganlab: a logger of seed run %d could not finish: %s", seed.index, error)
 
 
 def _handing_on(hook: str) -> Callable[..., None]:
