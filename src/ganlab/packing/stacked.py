@@ -12,7 +12,7 @@ the inputs are (docs/speed.md, "Seeds packed into one process"):
 
 The networks stay ordinary modules that always hold their seed's current weights, since they share the
 storage: an optimizer stepping the stacks moves them, BatchNorm's running statistics (buffers, updated in
-place by the vmapped forward) are theirs, and a seed's checkpoint, pictures and scores are made from its own
+place by the forward) are theirs, and a seed's checkpoint, pictures and scores are made from its own
 network as for a run alone. Nothing is copied between the two views, and `state_dict()` of a network is
 a seed's state dict. Moving the stacks to another device or dtype (Lightning's `.to`) makes the views anew.
 """
@@ -112,7 +112,7 @@ class StackedNetworks(nn.Module):
     def _one_seed_at_a_time(self, x: torch.Tensor) -> torch.Tensor:
         """Network k on x[k], k = 0 .. K-1 in turn, with the stacks' slices as its tensors."""
         # unbind: one backward node hands each stack its K slices' gradients at once, where indexing each slice
-        # would add K stack-sized gradients (2-core CPU: 0.95x of the seeds alone against 0.85x, docs/speed.md)
+        # would add K stack-sized gradients (docs/speed.md measures both)
         parameters = {name: stacked.unbind() for name, stacked in self.stacked_parameters().items()}
         buffers = self.stacked_buffers()  # indexed: BatchNorm updates its seed's running statistics in place
         outputs = []
