@@ -41,7 +41,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-
 class StackedBatches:
     """The seeds' batch streams as one: batch p of the pack is batch p of every seed, stacked (K, n, ...). Each
     stream is made once, as Lightning makes a run's, and each epoch's iteration starts where its seed's run is."""
