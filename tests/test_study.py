@@ -111,6 +111,22 @@ def test_an_earlier_sweeps_runs_in_the_directory_are_read_not_run_again(tmp_path
     assert history[0]["p_better"] == 0.0  # seeds 0-3 read from the earlier sweep: flip's 800s against 40s
 
 
+def test_the_report_of_a_study_in_an_earlier_sweeps_directory_is_the_studys_own(tmp_path, capsys):
+    """The earlier sweep also ran a setting the study does not compare (as raschka_mnist's ran BatchNorm both ways
+    where the study fixes it): its runs are left out of the study's report, which says so."""
+    arguments = ["experiment=dcgan_mnist_tricks", "trick=base,flip", f"hydra.sweep.dir={tmp_path / 'study'}"]
+    plan = make_plan(arguments)
+    fixed = [item for item in plan.fixed if item.startswith("experiment=")]
+    for job, seed in enumerate(range(3)):
+        write_run(plan.directory / str(job), [*fixed, "trick=base", "model.batchnorm=false"], seed, fid_curve(90.0))
+    launch, _ = planted_launcher({"trick=flip": 20.0})
+    assert main(arguments, launch) == 0, capsys.readouterr().err
+    report = (tmp_path / "study" / "report.md").read_text()
+    assert "3 other runs in the directory, of settings this study does not compare, are left out" in report
+    assert "batchnorm" not in report  # no cell of it, and no axis
+    assert "| trick=flip | **worse** |" in report
+
+
 @pytest.mark.parametrize(("arguments", "message"), [
     (["experiment=dcgan_mnist_tricks", "seed=0,1"], "seed=0,1: a study chooses its seeds itself"),
     (["experiment=toy_curve"], "a study compares cells: give it a sweep axis"),

@@ -135,8 +135,10 @@ def main(argv: list[str] | None = None, launch: Launch = launch_sweep) -> int:
         print(f"study directory: {plan.directory} (run again with hydra.sweep.dir={plan.directory} to continue)")
         record = run_study(plan, launch)
         from ganlab.report.__main__ import write_report
+        from ganlab.sequential.looks import study_runs
 
-        write_report(plan.directory, baseline=list(plan.baseline), sequential=record)
+        write_report(plan.directory, baseline=list(plan.baseline), sequential=record,
+                     select=lambda runs: study_runs(plan, runs))  # fmt: skip
     except (StudyError, ReportError) as error:
         print(f"ganlab.study: {error}", file=sys.stderr)
         return 2

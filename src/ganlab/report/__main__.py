@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from ganlab.report.cells import ReportError, comparable_groups
 from ganlab.report.dashboard import publish
 from ganlab.report.figures import save_final_samples, save_score_curves
 from ganlab.report.markdown import render
-from ganlab.report.runs import UnreadableRun, find_runs
+from ganlab.report.runs import Run, UnreadableRun, find_runs
 from ganlab.score_names import score_name
 from ganlab.value_checks import is_effect, is_share
 
@@ -86,15 +87,21 @@ def write_report(directory: Path, **options: Any) -> dict[str, Any]:
     if not directory.is_dir():
         raise ReportError(f"{directory}: no such directory")
     sequential = options.pop("sequential", None)  # study.json's record, from python -m ganlab.study
+    # python -m ganlab.study: its own runs, where the directory holds an earlier sweep's other settings too
+    select: Callable[[list[Run]], list[Run]] | None = options.pop("select", None)
     settings = Options(directory=directory, title=options.pop("title", None) or str(directory), **options)
     runs, unreadable = find_runs(directory)
     if not runs and unreadable:
         raise ReportError(f"{directory}: no run below it can be read: {_unreadable_list(unreadable, directory)}")
+    read = len(runs)
+    if select is not None:
+        runs = select(runs)
     groups = comparable_groups(runs)
     report = analyse(runs, groups, settings)
     report["unreadable"] = [{"path": relative(run.path, directory), "why": run.why} for run in unreadable]
     if sequential is not None:
         report["sequential"] = sequential
+    report["left_out"] = read - len(runs)
     pictures = []
     panels = [
         (score_name(score["score"]) + (f" (group {index + 1})" if len(groups) > 1 else ""),

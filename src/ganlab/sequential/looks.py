@@ -47,6 +47,11 @@ def cell_runs(plan: StudyPlan, runs: list[Run], cell: tuple[str, ...]) -> dict[i
     return mine
 
 
+def study_runs(plan: StudyPlan, runs: list[Run]) -> list[Run]:
+    """The runs the study counts, one per cell and seed: its report's, where the directory holds others too."""
+    return [run for cell in plan.cells for run in cell_runs(plan, runs, cell).values()]
+
+
 def seeds_ended(plan: StudyPlan, runs: list[Run], cell: tuple[str, ...]) -> set[int]:
     """The seeds of `cell` whose runs have ended with a value or a failure: a round need not run them again."""
     return {seed for seed, run in cell_runs(plan, runs, cell).items() if _settled(run, plan.primary)}
