@@ -112,18 +112,21 @@ def test_an_earlier_sweeps_runs_in_the_directory_are_read_not_run_again(tmp_path
 
 
 def test_the_report_of_a_study_in_an_earlier_sweeps_directory_is_the_studys_own(tmp_path, capsys):
-    """The earlier sweep also ran a setting the study does not compare (as raschka_mnist's ran BatchNorm both ways
-    where the study fixes it): its runs are left out of the study's report, which says so."""
+    """The earlier sweep also ran settings the study does not compare (as raschka_mnist's ran BatchNorm both ways
+    where the study fixes it, and dcgan_mnist_tricks' a list of tricks): its runs are left out of the study's
+    report, which says so."""
     arguments = ["experiment=dcgan_mnist_tricks", "trick=base,flip", f"hydra.sweep.dir={tmp_path / 'study'}"]
     plan = make_plan(arguments)
     fixed = [item for item in plan.fixed if item.startswith("experiment=")]
     for job, seed in enumerate(range(3)):
         write_run(plan.directory / str(job), [*fixed, "trick=base", "model.batchnorm=false"], seed, fid_curve(90.0))
+    # the experiment's own sweep also ran a list of tricks, a setting whose value is a list
+    write_run(plan.directory / "3", [*fixed, "trick=[flip,instance_noise]"], 0, fid_curve(90.0))
     launch, _ = planted_launcher({"trick=flip": 20.0})
     assert main(arguments, launch) == 0, capsys.readouterr().err
     report = (tmp_path / "study" / "report.md").read_text()
-    assert "3 other runs in the directory, of settings this study does not compare, are left out" in report
-    assert "batchnorm" not in report  # no cell of it, and no axis
+    assert "4 other runs in the directory, of settings this study does not compare, are left out" in report
+    assert "batchnorm" not in report and "instance_noise" not in report  # no cell of theirs, and no axis
     assert "| trick=flip | **worse** |" in report
 
 

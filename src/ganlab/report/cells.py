@@ -154,4 +154,13 @@ def _setting(override: str) -> tuple[str, Any]:
         (parsed,) = OverridesParser.create().parse_overrides([override])
     except OverrideParseException:  # not Hydra's grammar: compared as typed
         return override_key(override), override.partition("=")[2]
-    return parsed.key_or_group, parsed.value()
+    return parsed.key_or_group, _hashable(parsed.value())
+
+
+def _hashable(value: Any) -> Any:
+    """A setting's value as one that a set can hold (`trick=[flip,instance_noise]`: a tuple), equal where equal."""
+    if isinstance(value, list):
+        return tuple(_hashable(item) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((key, _hashable(item)) for key, item in value.items()))
+    return value
