@@ -1,5 +1,6 @@
 """The README's table of the sources' claims says only what each report's primary score shows: every row that
-compares cells gives the verdict word, p and seeds of that comparison in the report.json it links."""
+compares cells gives the verdict word, p and seeds of that comparison in the report.json it links, and a row
+decided by `ganlab.study` its last look's state and seeds a cell."""
 
 import json
 import re
@@ -12,6 +13,7 @@ from ganlab.report.rounding import p_equals
 REPO = Path(__file__).resolve().parents[1]
 LEVELS = ("reproduced", "not reproduced")  # a row about a measured level, not a comparison
 VERDICTS = ("better", "worse", "equivalent", "inconclusive")
+SEQUENTIAL = ("better", "worse", "equivalent", "futile")  # how a study's comparison stops (ganlab.sequential)
 
 
 def claim_rows() -> list[dict[str, str]]:
@@ -40,10 +42,16 @@ def test_each_verdict_is_its_reports_primary_score_verdict(row):
     if row["cell against baseline"] == "measured level":
         assert word in LEVELS
         return
-    assert word in VERDICTS
     cell, baseline = re.fullmatch(r"`([^`]+)` against `([^`]+)`", row["cell against baseline"]).groups()
     (link,) = re.findall(r"\((docs/results/[^)]+)/report\.md\)", row["report"])
     report = json.loads((REPO / link / "report.json").read_text())
+    if "decided by `ganlab.study`" in row["source: the claim, in its words"]:  # the study's last look, not a p
+        assert word in SEQUENTIAL and report["sequential"]["baseline"] == baseline
+        last = report["sequential"]["comparisons"][cell][-1]
+        assert last["state"] == word
+        assert f"at {last['seeds']} seeds a cell" in row["verdict (primary score)"]
+        return
+    assert word in VERDICTS
     (group,) = [group for group in report["groups"] if group["baseline"] == baseline]
     (compared,) = [found for found in group["scores"][0]["rows"] if found["cell"] == cell]
     result = compared["vs_baseline"]
