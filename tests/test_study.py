@@ -125,7 +125,7 @@ def test_the_report_of_a_study_in_an_earlier_sweeps_directory_is_the_studys_own(
     launch, _ = planted_launcher({"trick=flip": 20.0})
     assert main(arguments, launch) == 0, capsys.readouterr().err
     report = (tmp_path / "study" / "report.md").read_text()
-    assert "4 other runs in the directory, of settings this study does not compare, are left out" in report
+    assert "4 other runs in the directory, not the study's (other settings, or a seed's second run), left out" in report
     assert "batchnorm" not in report and "instance_noise" not in report  # no cell of theirs, and no axis
     assert "| trick=flip | **worse** |" in report
 

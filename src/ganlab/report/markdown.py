@@ -33,8 +33,9 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
                   f"{'are' if len(unreadable) > 1 else 'is'} left out of every count**: "
                   + "; ".join(f"`{run['path']}`: {run['why']}" for run in unreadable) + "."]  # fmt: skip
     if left_out := report.get("left_out"):
-        lines += ["", f"{left_out} other run{'s' if left_out > 1 else ''} in the directory, of settings this study "
-                  "does not compare, are left out (`python -m ganlab.report` on the directory reads every run)."]
+        lines += ["", f"{left_out} other run{'s' if left_out > 1 else ''} in the directory, not the study's (other "
+                  "settings, or a seed's second run), left out (`python -m ganlab.report` on the directory reads every "
+                  "run)."]  # fmt: skip
     if record := report.get("sequential"):
         lines += sequential.lines(record)
     lines += ["", "## Fixed-sample verdicts (for reading only)" if report.get("sequential") else "## Verdicts"]
