@@ -80,6 +80,7 @@ def test_the_report_leads_with_the_sequential_verdicts_and_the_command_says_wher
     assert saved["round"] == {"round": saved["look"], "runs": 8, "done": 8, "read": 0}  # the last round's
     assert "trick=flip: worse" in out or "trick=flip: open" in out
     report = (tmp_path / "study" / "report.md").read_text()
+    assert "by `python -m ganlab.study`. Cells differ in: trick" in report
     assert report.index("## Sequential verdicts") < report.index("## Fixed-sample verdicts (for reading only)")
     assert "| trick=flip | **worse** |" in report
 

@@ -21,7 +21,8 @@ def render(report: dict[str, Any], pictures: list[str]) -> str:
         f"# ganlab report: {report['title']}",
         "",
         f"{len(runs)} runs ({', '.join(f'{count} {state}' for state, count in states.items())}), made "
-        f"{report['generated']} by `python -m ganlab.report`. Cells differ in: "
+        f"{report['generated']} by `python -m {'ganlab.study' if report.get('sequential') else 'ganlab.report'}`. "
+        "Cells differ in: "
         f"{', '.join(report['varied']) or 'nothing (one cell)'}; a cell's seeds are its samples.",
     ]
     if trained_with := environment.sentence(report["environment"], len(runs)):
