@@ -80,13 +80,18 @@ def threads_per_job(cpu_threads: Any, launcher: DictConfig, cores: int) -> int |
     return share_of_cores(cores, jobs) if jobs > 1 else None
 
 
+def n_jobs_refusal(n_jobs: Any, what: str) -> str | None:
+    """What is wrong with a side-by-side launcher's `n_jobs` (`what`: jobs, or packs), in one line, or None."""
+    if not is_int(n_jobs) or n_jobs == 0:
+        return f"hydra.launcher.n_jobs = {n_jobs!r}: must be a number of {what} at once, or -1 (one per core)"
+    return None
+
+
 def packed_settings_refusal(seeds_per_process: Any, n_jobs: Any) -> str | None:
     """What is wrong with hydra/launcher=packed's own settings, in one line, or None."""
     if not is_int(seeds_per_process) or seeds_per_process < 1:
         return f"hydra.launcher.seeds_per_process = {seeds_per_process!r}: must be a positive number of seeds"
-    if not is_int(n_jobs) or n_jobs == 0:
-        return f"hydra.launcher.n_jobs = {n_jobs!r}: must be a number of packs at once, or -1 (one per core)"
-    return None
+    return n_jobs_refusal(n_jobs, "packs")
 
 
 def launcher_refusal(cpu_threads: Any, launcher: DictConfig, cores: int, gpus: int | None) -> str | None:
@@ -100,8 +105,8 @@ def launcher_refusal(cpu_threads: Any, launcher: DictConfig, cores: int, gpus: i
         return refusal
     if target in SIDE_BY_SIDE:
         n_jobs = launcher.get("n_jobs", 1)
-        if not is_int(n_jobs) or n_jobs == 0:
-            return f"hydra.launcher.n_jobs = {n_jobs!r}: must be a number of jobs at once, or -1 (one per core)"
+        if refusal := n_jobs_refusal(n_jobs, "jobs"):  # the packed launcher's was checked above, as packs
+            return refusal
         jobs = jobs_at_once(launcher, cores)
         threads = threads_per_job(cpu_threads, launcher, cores) or 1
         if jobs * threads > cores:

@@ -91,9 +91,8 @@ class SeedRuns(Callback):
 
     def teardown(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
         self._hand_on("teardown", trainer, pl_module, stage)
-        for seed in self.running:  # Lightning calls this hook only when the fit succeeded
-            with seed_context(seed.index, seed.hydra_config):
-                _finalize_loggers(seed, "success")
+        # Lightning calls this hook only when the fit succeeded
+        self.for_each_seed(lambda seed: _finalize_loggers(seed, "success"))
 
     def _hand_on(
         self, hook: str, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any, **kwargs: Any
