@@ -29,14 +29,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
 from pytorch_lightning.loggers import WandbLogger
 
 from ganlab.atomic_files import write_text_atomically
-from ganlab.wandb_record import RUN_RECORD, earlier_run_id, has_credentials
+from ganlab.wandb_record import RUN_RECORD, earlier_run_id, environment_mode, has_credentials
 
 log = logging.getLogger(__name__)
 MODES = ("auto", "online", "offline", "disabled")
@@ -105,6 +104,7 @@ def wandb_logger(
 
     if mode not in MODES:
         raise ValueError(f"mode {mode!r} is not one of: {', '.join(MODES)}")
+    mode = environment_mode() or mode  # checked before anything starts: W&B's own refusal is a page of text
     if rank_zero_only.rank != 0:  # Lightning read the process's rank from its launcher's environment
         return RunEndingWandbLogger(save_dir=save_dir, project=project, mode="disabled")
     identity = run_identity()
@@ -121,7 +121,7 @@ def wandb_logger(
         wandb.finish()
     # a pack's seeds: each run beside the others, none finished by the next one's start
     settings["reinit"] = "create_new" if OPEN_RUNS else "default"
-    mode, warned = os.environ.get("WANDB_MODE", mode), False
+    warned = False
     if mode == "auto":
         mode = "online" if has_credentials() else "offline"
         if mode == "offline":

@@ -14,6 +14,21 @@ from urllib.parse import urlparse
 log = logging.getLogger(__name__)
 RUN_RECORD = "ganlab_run.json"  # in <run>/wandb: the W&B run's id, project, entity and group
 OLD_RUN_ID_FILE = "ganlab_run_id"  # its id alone, as runs before 2026-12-06 kept it
+# what W&B takes in WANDB_MODE; anything else, an empty value included, makes every wandb.init raise, whatever
+# mode it is handed, with a page of pydantic's validation text
+WANDB_MODES = ("online", "offline", "disabled", "shared", "dryrun", "run")
+
+
+def environment_mode() -> str | None:
+    """WANDB_MODE when it is set (it wins over logger.wandb.mode), None when it is not. ValueError, in one line,
+    when it is set to a value W&B would refuse."""
+    mode = os.environ.get("WANDB_MODE")
+    if mode is not None and mode not in WANDB_MODES:
+        raise ValueError(
+            f"the environment variable WANDB_MODE = {mode!r}: must be online, offline or disabled (or W&B's "
+            "shared, dryrun, run), or unset, so that logger.wandb.mode decides"
+        )
+    return mode
 
 
 def has_credentials() -> bool:

@@ -81,3 +81,14 @@ def test_a_damaged_record_is_one_line_and_wandb_disabled_sends_nothing(tmp_path,
     out = capsys.readouterr().out
     assert f"W&B: {sweep / '0' / 'wandb' / 'ganlab_run.json'} cannot be read (JSONDecodeError" in out
     assert (sweep / "report.md").is_file() and not (sweep / "wandb").exists()
+
+
+def test_a_wandb_mode_wandb_refuses_is_one_line_and_the_report_on_disk_stands(tmp_path, offline, capsys, monkeypatch):
+    sweep = write_cells(tmp_path / "sweep", {"trick=base": [40, 41, 42], "trick=flip": [80, 81, 82]})
+    logged_to(sweep, group="g")
+    monkeypatch.setenv("WANDB_MODE", "")  # as `export WANDB_MODE=` leaves it
+    write_report(sweep)
+    out = capsys.readouterr().out
+    assert "W&B: the report was not sent (the environment variable WANDB_MODE = '': must be online, offline" in out
+    assert "pydantic" not in out
+    assert (sweep / "report.md").is_file() and not (sweep / "wandb").exists()

@@ -13,7 +13,6 @@ The report files are written first and W&B never costs them: online only with cr
 from __future__ import annotations
 
 import json
-import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 
 from ganlab.atomic_files import write_text_atomically
 from ganlab.report.runs import Run
-from ganlab.wandb_record import RUN_RECORD, earlier_run_id, has_credentials, read_run_record
+from ganlab.wandb_record import RUN_RECORD, earlier_run_id, environment_mode, has_credentials, read_run_record
 
 REPORT_RECORD = "ganlab_report.json"  # in <DIR>/wandb: the report's own W&B run
 VERDICT_COLUMNS = ["group", "score", "primary", "cell", "seeds", "failures", "median", "vs_baseline", "P(better)",
@@ -83,8 +82,14 @@ def look_rows(sequential: dict[str, Any]) -> list[list[Any]]:
 def publish(directory: Path, report: dict[str, Any], runs: list[Run], say: Callable[[str], None] = print) -> None:
     """Send the written report to the runs' W&B group; a no-op when no run logged to W&B."""
     place = where_runs_logged(runs, say)
-    mode = os.environ.get("WANDB_MODE") or ("online" if has_credentials() else "offline")
-    if place is None or mode == "disabled":
+    if place is None:
+        return
+    try:
+        mode = environment_mode() or ("online" if has_credentials() else "offline")
+    except ValueError as error:
+        say(f"W&B: the report was not sent ({error}); report.md and report.json are written")
+        return
+    if mode == "disabled":
         return
     try:
         _send(directory, report, place, mode, say)
