@@ -80,14 +80,16 @@ def test_the_report_leads_with_the_sequential_verdicts_and_the_command_says_wher
     assert saved["round"] == {"round": saved["look"], "runs": 8, "done": 8, "read": 0}  # the last round's
     assert "trick=flip: worse" in out or "trick=flip: open" in out
     report = (tmp_path / "study" / "report.md").read_text()
+    assert report.startswith("# ganlab report: trick=flip against trick=base (experiment=dcgan_mnist_tricks)\n")
     assert "by `python -m ganlab.study`. Cells differ in: trick" in report
     assert report.index("## Sequential verdicts") < report.index("## Fixed-sample verdicts (for reading only)")
     assert "| trick=flip | **worse** |" in report
 
 
 def test_a_key_the_command_line_gives_one_value_is_no_axis_as_in_multirun():
-    plan = make_plan(["experiment=raschka_mnist", "model.batchnorm=true"])
+    plan = make_plan(["experiment=raschka_mnist", "model.batchnorm=true", "hydra/launcher=joblib"])
     assert plan.cells == (("trick=base",), ("trick=smooth",)) and "model.batchnorm=true" in plan.fixed
+    assert plan.title == "trick=smooth against trick=base (experiment=raschka_mnist model.batchnorm=true)"
 
 
 def test_an_earlier_sweeps_runs_in_the_directory_are_read_not_run_again(tmp_path):

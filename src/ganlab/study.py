@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None, launch: Launch = launch_sweep) -> int:
         from ganlab.report.__main__ import write_report
         from ganlab.sequential.looks import study_runs
 
-        write_report(plan.directory, baseline=list(plan.baseline), sequential=record,
+        write_report(plan.directory, title=plan.title, baseline=list(plan.baseline), sequential=record,
                      select=lambda runs: study_runs(plan, runs))  # fmt: skip
     except (StudyError, ReportError) as error:
         print(f"ganlab.study: {error}", file=sys.stderr)

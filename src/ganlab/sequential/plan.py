@@ -44,6 +44,14 @@ class StudyPlan:
     def label(cell: tuple[str, ...]) -> str:
         return ", ".join(cell) or "(no override)"
 
+    @property
+    def title(self) -> str:
+        """The report's heading: the question, where a directory's name (often Hydra's date and time) says none."""
+        others = "; ".join(self.label(cell) for cell in self.cells[1:])
+        # how the jobs run (a launcher, Hydra's own settings) is not part of the question
+        shared = [item for item in self.fixed if not item.lstrip("+~").startswith(("hydra.", "hydra/"))]
+        return f"{others} against {self.label(self.baseline)}" + (f" ({' '.join(shared)})" if shared else "")
+
 
 def compose_study(fixed: list[str]) -> DictConfig:
     """The composed config (with Hydra's node) that every job of the study starts from."""
