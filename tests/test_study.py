@@ -20,12 +20,14 @@ def planted_launcher(ratios: dict[str, float], seed: int = 0):
     rng = np.random.default_rng(seed)
     launched = []
 
-    def launch(plan, cell, seeds):
-        for run_seed in seeds:
-            value = float(np.exp(rng.normal(3.0, 1.0))) * ratios.get(plan.label(cell), 1.0)
-            name = "-".join((*cell, f"seed={run_seed}")).replace("/", "_")
-            write_run(plan.directory / name, [*plan.fixed, *cell], run_seed, fid_curve(value))
-            launched.append((plan.label(cell), run_seed))
+    def launch(plan, jobs, progress):
+        for cell, seeds in jobs.items():
+            for run_seed in seeds:
+                value = float(np.exp(rng.normal(3.0, 1.0))) * ratios.get(plan.label(cell), 1.0)
+                name = "-".join((*cell, f"seed={run_seed}")).replace("/", "_")
+                write_run(plan.directory / name, [*plan.fixed, *cell], run_seed, fid_curve(value))
+                launched.append((plan.label(cell), run_seed))
+                progress()
 
     return launch, launched
 
@@ -158,3 +160,64 @@ def test_kims_toy_gan_with_a_frozen_generator_is_found_worse_before_the_maximum(
     record = json.loads((tmp_path / "study" / "study.json").read_text())
     (history,) = record["comparisons"].values()
     assert history[-1]["state"] == "worse" and history[-1]["seeds"] < 12 and not math.isnan(history[-1]["p"])
+
+
+def jobs_of(sweep_arguments: list[list[str]]) -> dict[tuple[str, ...], list[int]]:
+    """What Hydra's --multirun makes of the argument lists: each job's cell (its overrides but the seed) and seeds."""
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    parser, made = OverridesParser.create(), {}
+    for arguments in sweep_arguments:
+        (batch,) = BasicSweeper.split_arguments(parser.parse_overrides(arguments), max_batch_size=None)
+        for job in batch:
+            cell = tuple(item for item in job if not item.startswith("seed="))
+            made.setdefault(cell, []).append(int(next(item for item in job if item.startswith("seed="))[5:]))
+    return made
+
+
+@pytest.mark.parametrize("jobs, launches", [
+    ({("trick=base",): [4, 5], ("trick=flip",): [4, 5]}, 1),  # the usual round: one sweep, run side by side
+    ({("trick=base",): [4], ("trick=[flip,instance_noise]",): [4]}, 1),  # a list-valued setting stays one value
+    ({("trick=base",): [4, 5], ("trick=flip",): [5]}, 2),  # seed 4 of flip was read: other seeds, other sweep
+    ({("lr=1", "trick=base"): [4], ("lr=1", "trick=flip"): [4], ("lr=2", "trick=base"): [4]}, 3),  # not a grid
+    ({("lr=1", "trick=base"): [4], ("lr=1", "trick=flip"): [4], ("lr=2", "trick=base"): [4],
+      ("lr=2", "trick=flip"): [4]}, 1),
+])  # fmt: skip
+def test_a_rounds_jobs_are_as_few_sweeps_as_make_exactly_those_jobs(jobs, launches):
+    from ganlab.study import sweeps
+
+    found = sweeps(jobs)
+    assert len(found) == launches and jobs_of(found) == jobs
+
+
+def test_a_round_is_counted_while_its_sweep_runs_and_its_command_names_every_job(tmp_path, monkeypatch):
+    import ganlab.study as study
+
+    commands, counts = [], []
+
+    class SlowSweep:  # a sweep that is still running at the first poll and ends at the second
+        def __init__(self, command):
+            commands.append(command)
+            self.polls = 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def wait(self, timeout):
+            self.polls += 1
+            if self.polls == 1:
+                raise subprocess.TimeoutExpired("ganlab.train", timeout)
+            return 0
+
+    monkeypatch.setattr(study.subprocess, "Popen", SlowSweep)
+    plan = plan_for(tmp_path, "data.split=test")
+    study.launch_sweep(plan, {("trick=base",): [0, 1], ("trick=flip",): [0, 1]}, lambda: counts.append(1))
+    (command,) = commands
+    assert command[command.index("--multirun") + 1:][:4] == [
+        "experiment=dcgan_mnist_tricks", "data.split=test", "trick=base,flip", "seed=0,1"]
+    assert "hydra.job.config.override_dirname.exclude_keys=[experiment,data.split]" in command
+    assert len(counts) == 2  # once at the poll that found it running, once as it ended

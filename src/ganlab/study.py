@@ -3,9 +3,10 @@ with the baseline is decided, at a false-alarm rate proved by simulation (docs/s
 
 Each round runs `study.round` new seeds of every cell still undecided, and of the baseline, as ordinary sweep jobs
 of `python -m ganlab.train --multirun` (so every launcher works: basic, joblib, Ray, SLURM). Every job is an
-ordinary run directory below `hydra.sweep.dir`, named by its overrides. Then the rule looks at every open
-comparison. After each cell's runs it says how many of the round's runs are done and, from their pace, how long the
-rest will take (on the terminal and in study.json's `round`). The study stops when every comparison is decided
+ordinary run directory below `hydra.sweep.dir`, named by its overrides; a round is one sweep where Hydra's grid can
+say it, so its launcher runs the cells side by side. Then the rule looks at every open comparison. While a round
+runs, it says how many of its runs have ended and, from their pace, how long the rest will take (on the terminal
+and in study.json's `round`). The study stops when every comparison is decided
 (better, worse, equivalent, futile) or has reached `study.max_seeds`, or when `study.max_hours` have passed. It
 keeps study.json current in the directory, prints where it stands, and ends by writing the report with its
 sequential verdicts. Run again with the same arguments and `hydra.sweep.dir`, it skips the runs already done and
@@ -16,6 +17,7 @@ seed's run rather than run again.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -28,22 +30,59 @@ from ganlab.report.cells import ReportError
 from ganlab.sequential.decision import OPEN
 from ganlab.sequential.plan import StudyError, StudyPlan, make_plan
 
-Launch = Callable[[StudyPlan, tuple[str, ...], list[int]], None]
+Jobs = dict[tuple[str, ...], list[int]]  # a round's runs still to make: each cell's missing seeds
+# how the study learns how far a launch has got: it counts the round's ended runs on disk, as any launcher leaves them
+Progress = Callable[[], None]
+Launch = Callable[[StudyPlan, Jobs, Progress], None]
+POLL_SECONDS = 30  # between counts of a round's ended runs while its sweep runs (a count reads every run: ~1 s at 40)
 
 
-def launch_sweep(plan: StudyPlan, cell: tuple[str, ...], seeds: list[int]) -> None:
-    """The cell's new seeds as one `--multirun` of ganlab.train into the study's directory; a job that fails is
-    recorded in its run directory (the look counts it a failure), a command stopped by a signal stops the study."""
+def sweeps(jobs: Jobs) -> list[list[str]]:
+    """A round's jobs as few `--multirun` argument lists as Hydra's grid can say: cells that miss the same seeds and
+    together make a full grid of their settings are one sweep, so that its launcher runs them side by side (two packs
+    at once, or joblib's jobs across cells); any other cell is a sweep of its own."""
+    by_seeds: dict[tuple[int, ...], list[tuple[str, ...]]] = {}
+    for cell, seeds in jobs.items():
+        by_seeds.setdefault(tuple(seeds), []).append(cell)
+    found = []
+    for seeds, cells in by_seeds.items():
+        axes: dict[str, list[str]] = {}  # each key's values, in the cells' order
+        for cell in cells:
+            for key, value in (item.split("=", 1) for item in cell):
+                if value not in axes.setdefault(key, []):
+                    axes[key].append(value)
+        keys = {tuple(item.split("=", 1)[0] for item in cell) for cell in cells}
+        grid = math.prod(len(values) for values in axes.values())
+        seed_list = f"seed={','.join(map(str, seeds))}"
+        if len(keys) == 1 and grid == len(cells) and all(cell for cell in cells):
+            found.append([*(f"{key}={','.join(values)}" for key, values in axes.items()), seed_list])
+        else:  # the open cells are part of a grid (the decided ones have left it): each as it is
+            found.extend([*cell, seed_list] for cell in cells)
+    return found
+
+
+def launch_sweep(plan: StudyPlan, jobs: Jobs, progress: Progress) -> None:
+    """The round's jobs as `--multirun`s of ganlab.train into the study's directory (see `sweeps`), counting the
+    ended runs as they go; a job that fails is recorded in its run directory (the look counts it a failure), a
+    command stopped by a signal stops the study."""
     # each job's directory is named by what varies, its cell and seed: the study's fixed overrides are left out
     shared = ",".join(item.split("=", 1)[0].lstrip("+~") for item in plan.fixed)
-    command = [
-        sys.executable, "-m", "ganlab.train", "--multirun", *plan.fixed, *cell, f"seed={','.join(map(str, seeds))}",
-        f"hydra.sweep.dir={plan.directory}", "hydra.sweep.subdir=${hydra.job.override_dirname}",
-        f"hydra.job.config.override_dirname.exclude_keys=[{shared}]",
-    ]  # fmt: skip
-    finished = subprocess.run(command, check=False)
-    if finished.returncode > 128:  # 128 + the signal's number: a pre-emption, or Ctrl-C
-        raise SystemExit(finished.returncode)
+    for arguments in sweeps(jobs):
+        command = [
+            sys.executable, "-m", "ganlab.train", "--multirun", *plan.fixed, *arguments,
+            f"hydra.sweep.dir={plan.directory}", "hydra.sweep.subdir=${hydra.job.override_dirname}",
+            f"hydra.job.config.override_dirname.exclude_keys=[{shared}]",
+        ]  # fmt: skip
+        with subprocess.Popen(command) as process:
+            while True:
+                try:
+                    returncode = process.wait(timeout=POLL_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    progress()
+        progress()
+        if returncode > 128:  # 128 + the signal's number: a pre-emption, or Ctrl-C
+            raise SystemExit(returncode)
 
 
 def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str], None] = print) -> dict[str, Any]:
@@ -75,22 +114,15 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
         if found:
             say(f"  {found} of the round's runs have ended in {plan.directory} already; they are read, not run again")
         to_run = {cell: [seed for seed in range(first, seeds) if seed not in ended[cell]] for cell in cells}
-        total, done, round_started = sum(map(len, to_run.values())), 0, time.monotonic()
-        for cell, missing in to_run.items():
-            if not missing:
-                continue
-            launch(plan, cell, missing)
-            done += len(missing)
-            # where the round stands, on the terminal and in study.json, after each cell's runs
-            record["round"] = {"round": index + 1, "runs": total, "done": done, "read": found}
-            _save(plan, record)
-            left = (time.monotonic() - round_started) / done * (total - done) / 60
-            say(f"  round {index + 1}: {done} of {total} runs done" + (
-                f"; about {left:.0f} minutes left in the round, by its runs so far" if done < total else ""))
+        to_run = {cell: missing for cell, missing in to_run.items() if missing}
+        round_started = time.monotonic()
+        if to_run:
+            launch(plan, to_run, RoundCount(plan, record, index + 1, to_run, found, say))
+        total = sum(map(len, to_run.values()))
         ran_seconds, ran_runs = ran_seconds + time.monotonic() - round_started, ran_runs + total
-        for label, found in look(plan, index, states).items():
-            states[label] = found.state
-            record["comparisons"][label].append(as_record(found))
+        for label, judged in look(plan, index, states).items():
+            states[label] = judged.state
+            record["comparisons"][label].append(as_record(judged))
         record["look"] = index + 1
         _save(plan, record)
         for label, looks in record["comparisons"].items():
@@ -104,6 +136,31 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
         record["state"] = "finished"
     _save(plan, record)
     return record
+
+
+class RoundCount:
+    """A round's progress as its runs leave it on disk, whatever launched them: called while they run, it says where
+    the round stands (on the terminal and in study.json's `round`) whenever more of them have ended."""
+
+    def __init__(self, plan: StudyPlan, record: dict[str, Any], number: int, jobs: Jobs, read: int,
+                 say: Callable[[str], None]) -> None:  # fmt: skip
+        self.plan, self.record, self.number, self.jobs, self.read, self.say = plan, record, number, jobs, read, say
+        self.total, self.done, self.started = sum(map(len, jobs.values())), 0, time.monotonic()
+
+    def __call__(self) -> None:
+        from ganlab.report.runs import find_runs
+        from ganlab.sequential.looks import seeds_ended
+
+        runs, _ = find_runs(self.plan.directory)
+        done = sum(len(seeds_ended(self.plan, runs, cell) & set(seeds)) for cell, seeds in self.jobs.items())
+        if done == self.done:
+            return
+        self.done = done
+        self.record["round"] = {"round": self.number, "runs": self.total, "done": done, "read": self.read}
+        _save(self.plan, self.record)
+        left = (time.monotonic() - self.started) / done * (self.total - done) / 60
+        self.say(f"  round {self.number}: {done} of {self.total} runs done" + (
+            f"; about {left:.0f} minutes left in the round, by its runs so far" if done < self.total else ""))
 
 
 def _time_left(seconds: float, runs: int, left: int) -> str:
