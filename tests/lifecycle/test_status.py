@@ -1,5 +1,6 @@
 import json
 import platform
+from pathlib import Path
 
 import pytorch_lightning
 import torch
@@ -36,7 +37,8 @@ def test_a_run_in_progress_says_running_and_how_far_it_got(make_config, tmp_path
 
 
 def test_status_records_the_versions_machine_and_threads_a_run_trained_with(make_config, tmp_path):
-    """A seeded run repeats bit for bit only with the same torch and CPU threads: the run directory says which."""
+    """A seeded run repeats bit for bit only with the same torch, processor, CPU kernels and CPU threads: the run
+    directory says which."""
     seed_everything(0)
     datamodule, module, trainer = build_run(make_config("trainer=debug"))
     trainer.fit(module, datamodule=datamodule)
@@ -45,3 +47,7 @@ def test_status_records_the_versions_machine_and_threads_a_run_trained_with(make
     assert environment["pytorch_lightning"] == pytorch_lightning.__version__
     assert environment["cpu_threads"] == torch.get_num_threads() and environment["device"] == "cpu"
     assert environment["python"] == platform.python_version() and environment["host"] == platform.node()
+    assert environment["cpu_capability"] == torch.backends.cpu.get_cpu_capability()  # e.g. AVX512, AVX2, DEFAULT
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():  # Linux names the model; elsewhere Python's platform module does, or nothing
+        assert environment["processor"] and f": {environment['processor']}" in cpuinfo.read_text()

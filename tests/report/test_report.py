@@ -233,6 +233,25 @@ def test_report_says_what_the_runs_trained_with_and_names_what_differs(tmp_path)
     assert "(3 of 4 runs recorded it). The runs differ in torch and CPU threads: a seed does not repeat" in markdown
 
 
+def test_report_names_the_processor_and_kernels_and_counts_an_unrecorded_one_no_difference(tmp_path):
+    """The same torch, seed and threads on another processor train another run (docs/configs.md): a reader must see
+    when a comparison spans processors, and must not be told so of runs that did not record theirs."""
+    machines = [("AMD EPYC", "AVX512"), ("AMD EPYC", "AVX512"), ("Intel Xeon", "AVX2"), None]
+    for name, extra in (("two", machines), ("one", machines[:2] + machines[3:])):
+        for job, machine in enumerate(extra):
+            environment = _environment("2.5.1+cpu", 1)
+            if machine:
+                environment.update(processor=machine[0], cpu_capability=machine[1])
+            cell, seed = ("trick=base", "trick=flip")[job % 2], job // 2
+            write_run(tmp_path / name / str(job), [cell], seed, fid_curve(20.0 + job), environment=environment)
+        write_report(tmp_path / name)
+    two, one = ((tmp_path / name / "report.md").read_text() for name in ("two", "one"))
+    assert ("processor AMD EPYC (2 runs) or Intel Xeon (1 run) or not recorded (1 run), CPU kernels AVX512 (2 runs) "
+            "or AVX2 (1 run) or not recorded (1 run), CPU threads 1 (every run). The runs differ in processor and CPU "
+            "kernels: a seed does not repeat bit for bit across them") in two
+    assert "processor AMD EPYC (2 runs) or not recorded (1 run)" in one and "The runs differ in" not in one
+
+
 def test_runs_scored_by_another_classifier_are_named_and_seeds_own_references_are_not(tmp_path):
     """Each seed scores its own halves of the real images (0.60, 0.43, 0.70 ...): that is not a warning. The same
     seed's real images scored differently in two cells is: a domain classifier trained elsewhere made the scores."""

@@ -8,8 +8,9 @@ without warning (`ganlab.lifecycle.status_file.is_stale`).
 `timings` says where a run's time went besides training: `seconds_to_first_iteration` (from the process's
 start for the first run of a process, from the run's own start for later runs of a sequential sweep) and
 each callback's `timings` (Evaluation's seconds for the reference and for one evaluation of each size).
-`environment` says what else the numbers depend on: the libraries' versions, the machine and device, and
-torch's CPU threads (a seeded run repeats bit for bit only at the same count; a resumed sitting records its own).
+`environment` says what else the numbers depend on: the libraries' versions, the machine, its processor and the
+CPU kernels torch chose for it, the device, and torch's CPU threads (a seeded run repeats bit for bit only with the
+same of each; a resumed sitting records its own).
 `yardstick` names the feature network the scores were measured with, by its weights' SHA-256
 (ganlab.metrics.yardstick). A completed run also leaves final_scores.json: its final evaluation, with its
 sample sizes and yardstick.
@@ -64,9 +65,24 @@ def environment(trainer: pl.Trainer) -> dict[str, Any]:
         "torchvision": torchvision.__version__,
         "pytorch_lightning": pl.__version__,
         "host": platform.node(),
+        # the same torch, seed and threads on another processor summed in another order (docs/configs.md, the
+        # pinned classifiers), and a GAN's training amplifies such a difference into another run
+        "processor": processor(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),  # the vector kernels torch dispatches to
         "device": torch.cuda.get_device_name(device) if device.type == "cuda" else device.type,
         "cpu_threads": torch.get_num_threads(),
     }
+
+
+def processor() -> str | None:
+    """The processor's model name (Linux's /proc/cpuinfo; elsewhere Python's platform), None when neither says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and ":" in line:
+                return line.split(":", 1)[1].strip() or None
+    except OSError:
+        pass
+    return platform.processor() or None
 
 
 def _version(distribution: str) -> str | None:

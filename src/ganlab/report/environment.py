@@ -1,8 +1,10 @@
 """What the runs trained with (status.json's `environment`), in one sentence of the report.
 
-A seeded run repeats bit for bit only with the same torch and CPU threads, and scores from different
-devices or library versions may differ by more than rounding: the report says what its runs had, and
-names what differs between them, so a reader can tell a comparison across cells from one across machines.
+A seeded run repeats bit for bit only with the same torch, processor, CPU kernels and CPU threads, and scores from
+different devices or library versions may differ by more than rounding: the report says what its runs had, and
+names what differs between them, so a reader can tell a comparison across cells from one across machines. A key no
+run recorded (the processor, before 2026-12-06) is left out; one that some runs did not record is named for the
+others, and is not counted a difference.
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from typing import Any
 from ganlab.report.rounding import counted
 
 # status.json's key, and how the sentence names it
-SHOWN = (("torch", "torch"), ("pytorch_lightning", "Lightning"), ("device", "device"), ("cpu_threads", "CPU threads"))
+SHOWN = (("torch", "torch"), ("pytorch_lightning", "Lightning"), ("device", "device"), ("processor", "processor"),
+         ("cpu_capability", "CPU kernels"), ("cpu_threads", "CPU threads"))  # fmt: skip
+NOT_RECORDED = "not recorded"
 
 
 def summarize(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """How many runs recorded an environment, and for each shown key how many runs had each value."""
     environments = [run["environment"] for run in runs if isinstance(run.get("environment"), dict)]
-    values = {key: Counter(str(environment.get(key)) for environment in environments) for key, _ in SHOWN}
+    values = {key: Counter(str(environment.get(key, NOT_RECORDED)) for environment in environments) for key, _ in SHOWN}
     return {"recorded": len(environments), "values": {key: dict(counts) for key, counts in values.items()}}
 
 
@@ -30,12 +34,15 @@ def sentence(summary: dict[str, Any], total: int) -> str | None:
         return None
     parts, differing = [], []
     for key, label in SHOWN:
-        counts = summary["values"][key]
+        counts = summary["values"].get(key, {NOT_RECORDED: summary["recorded"]})  # report.json before the key
+        if set(counts) == {NOT_RECORDED}:
+            continue
         if len(counts) == 1:
             parts.append(f"{label} {next(iter(counts))}")
         else:
-            differing.append(label)
             parts.append(f"{label} {counted(counts)}")
+            if len(set(counts) - {NOT_RECORDED}) > 1:
+                differing.append(label)
     recorded = "every run" if summary["recorded"] == total else f"{summary['recorded']} of {total} runs recorded it"
     text = f"Trained with {', '.join(parts)} ({recorded})."
     if differing:
