@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 
+from ganlab.report.runs import read_run
 from ganlab.sequential.plan import StudyError, make_plan
 from ganlab.study import main, run_study
 from tests.report.sweeps import fid_curve, write_run
@@ -221,3 +222,28 @@ def test_a_round_is_counted_while_its_sweep_runs_and_its_command_names_every_job
         "experiment=dcgan_mnist_tricks", "data.split=test", "trick=base,flip", "seed=0,1"]
     assert "hydra.job.config.override_dirname.exclude_keys=[experiment,data.split]" in command
     assert len(counts) == 2  # once at the poll that found it running, once as it ended
+
+
+def test_a_rounds_count_reads_a_running_run_by_its_status_and_an_ended_one_once(tmp_path, monkeypatch):
+    import ganlab.study as study
+
+    plan, said, reads = plan_for(tmp_path), [], []
+    monkeypatch.setattr(study, "read_run", lambda path: reads.append(path.name) or read_run(path))
+    jobs = {("trick=base",): [0, 1], ("trick=flip",): [0, 1]}
+    count = study.RoundCount(plan, {}, 1, jobs, 0, said.append)
+    write = {
+        (cell, seed): lambda status, cell=cell, seed=seed: write_run(
+            plan.directory / f"{cell}-seed={seed}-{status}", [*plan.fixed, cell], seed, fid_curve(30.0), status=status)
+        for cell, seed in (("trick=base", 0), ("trick=base", 1), ("trick=flip", 0))
+    }  # fmt: skip
+    write["trick=base", 0]("completed")
+    write["trick=base", 1]("running")
+    write["trick=flip", 0]("failed")  # a failure has ended too: the look counts it the worst outcome
+    count()
+    assert said == ["  round 1: 2 of 4 runs done; about 0 minutes left in the round, by its runs so far"]
+    assert sorted(reads) == ["trick=base-seed=0-completed", "trick=flip-seed=0-failed"]  # the running one: status
+    write["trick=base", 1]("completed")  # as a sweep's job ends (here beside its first try)
+    count()
+    count()  # nothing new: no line, and no run read again
+    assert said[1:] == ["  round 1: 3 of 4 runs done; about 0 minutes left in the round, by its runs so far"]
+    assert len(reads) == 3 and json.loads((plan.directory / "study.json").read_text())["round"]["done"] == 3

@@ -23,10 +23,13 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from ganlab.atomic_files import write_text_atomically
 from ganlab.report.cells import ReportError
+from ganlab.report.run_files import Unreadable, read_status
+from ganlab.report.runs import read_run
 from ganlab.sequential.decision import OPEN
 from ganlab.sequential.plan import StudyError, StudyPlan, make_plan
 
@@ -34,7 +37,7 @@ Jobs = dict[tuple[str, ...], list[int]]  # a round's runs still to make: each ce
 # how the study learns how far a launch has got: it counts the round's ended runs on disk, as any launcher leaves them
 Progress = Callable[[], None]
 Launch = Callable[[StudyPlan, Jobs, Progress], None]
-POLL_SECONDS = 30  # between counts of a round's ended runs while its sweep runs (a count reads every run: ~1 s at 40)
+POLL_SECONDS = 30  # between counts of a round's ended runs while its sweep runs (RoundCount)
 
 
 def sweeps(jobs: Jobs) -> list[list[str]]:
@@ -140,19 +143,24 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
 
 class RoundCount:
     """A round's progress as its runs leave it on disk, whatever launched them: called while they run, it says where
-    the round stands (on the terminal and in study.json's `round`) whenever more of them have ended."""
+    the round stands (on the terminal and in study.json's `round`) whenever more of them have ended. A call reads
+    each run still going by its status.json alone, and a run that has ended once: a full read of every run, every
+    30 s, would cost a training core seconds a minute."""
+
+    ENDED = ("completed", "failed", "diverged")  # the states a run leaves for good (ganlab.lifecycle.status)
 
     def __init__(self, plan: StudyPlan, record: dict[str, Any], number: int, jobs: Jobs, read: int,
                  say: Callable[[str], None]) -> None:  # fmt: skip
         self.plan, self.record, self.number, self.jobs, self.read, self.say = plan, record, number, jobs, read, say
         self.total, self.done, self.started = sum(map(len, jobs.values())), 0, time.monotonic()
+        self.ended: dict[Path, tuple[tuple[str, ...], int] | None] = {}  # a run that ended: the job it is, if any
 
     def __call__(self) -> None:
-        from ganlab.report.runs import find_runs
-        from ganlab.sequential.looks import seeds_ended
-
-        runs, _ = find_runs(self.plan.directory)
-        done = sum(len(seeds_ended(self.plan, runs, cell) & set(seeds)) for cell, seeds in self.jobs.items())
+        for config in self.plan.directory.rglob(".hydra/config.yaml"):
+            path = config.parent.parent
+            if path not in self.ended and self._status(path) in self.ENDED:
+                self.ended[path] = self._job(path)
+        done = len({job for job in self.ended.values() if job is not None})
         if done == self.done:
             return
         self.done = done
@@ -161,6 +169,26 @@ class RoundCount:
         left = (time.monotonic() - self.started) / done * (self.total - done) / 60
         self.say(f"  round {self.number}: {done} of {self.total} runs done" + (
             f"; about {left:.0f} minutes left in the round, by its runs so far" if done < self.total else ""))
+
+    @staticmethod
+    def _status(path: Path) -> str | None:
+        try:
+            return read_status(path / "status.json").get("status")
+        except Unreadable:  # being written, or damaged: the look that follows the round names it
+            return None
+
+    def _job(self, path: Path) -> tuple[tuple[str, ...], int] | None:
+        """The round's job (cell, seed) that the ended run at `path` is, or None (another round's, another sweep's)."""
+        from ganlab.sequential.looks import seeds_ended
+
+        try:
+            run = read_run(path)
+        except Unreadable:
+            return None
+        for cell, seeds in self.jobs.items():
+            if run.seed in seeds and run.seed in seeds_ended(self.plan, [run], cell):
+                return cell, run.seed
+        return None
 
 
 def _time_left(seconds: float, runs: int, left: int) -> str:

@@ -128,13 +128,14 @@ def find_runs(root: Path) -> tuple[list[Run], list[UnreadableRun]]:
     runs, unreadable = [], []
     for path in (config.parent.parent for config in configs):
         try:
-            runs.append(_read_run(path))
+            runs.append(read_run(path))
         except Unreadable as error:
             unreadable.append(UnreadableRun(path, str(error)))
     return runs, unreadable
 
 
-def _read_run(path: Path) -> Run:
+def read_run(path: Path) -> Run:
+    """The run in directory `path`; Unreadable when one of its files cannot be read as ganlab writes it."""
     run = Run(
         path=path,
         overrides=run_files.read_overrides(path / ".hydra" / "overrides.yaml"),
