@@ -29,7 +29,7 @@ from typing import Any
 from ganlab.atomic_files import write_text_atomically
 from ganlab.report.cells import ReportError
 from ganlab.report.run_files import Unreadable, read_status
-from ganlab.report.runs import read_run
+from ganlab.report.runs import find_runs, read_run
 from ganlab.sequential.decision import OPEN
 from ganlab.sequential.plan import StudyError, StudyPlan, make_plan
 
@@ -90,7 +90,6 @@ def launch_sweep(plan: StudyPlan, jobs: Jobs, progress: Progress) -> None:
 
 def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str], None] = print) -> dict[str, Any]:
     """Rounds and looks until the study stops; returns study.json's record."""
-    from ganlab.report.runs import find_runs
     from ganlab.sequential.looks import as_record, look, seeds_ended
 
     started, design = time.monotonic(), plan.design
