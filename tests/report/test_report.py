@@ -231,6 +231,10 @@ def test_report_says_what_the_runs_trained_with_and_names_what_differs(tmp_path)
     markdown = (mixed / "report.md").read_text()
     assert "torch 2.5.1+cpu (2 runs) or 2.6.0+cu124 (1 run)" in markdown
     assert "(3 of 4 runs recorded it). The runs differ in torch and CPU threads: a seed does not repeat" in markdown
+    # every base run on one torch, the flip run on another: the cells cannot be told from the machines
+    assert ("**The torch lines up with the cells** (trick=base: 2.5.1+cpu; trick=flip: 2.6.0+cu124): a difference "
+            "between two cells that share no torch may be the machines', not the setting's.") in markdown
+    assert report["environment"]["lined_up"]["cpu_threads"] == {"trick=base": ["1"], "trick=flip": ["2"]}
 
 
 def test_report_names_the_processor_and_kernels_and_counts_an_unrecorded_one_no_difference(tmp_path):
@@ -248,7 +252,8 @@ def test_report_names_the_processor_and_kernels_and_counts_an_unrecorded_one_no_
     two, one = ((tmp_path / name / "report.md").read_text() for name in ("two", "one"))
     assert ("processor AMD EPYC (2 runs) or Intel Xeon (1 run) or not recorded (1 run), CPU kernels AVX512 (2 runs) "
             "or AVX2 (1 run) or not recorded (1 run), CPU threads 1 (every run). The runs differ in processor and CPU "
-            "kernels: a seed does not repeat bit for bit across them") in two
+            "kernels: a seed does not repeat bit for bit across them. It does not line up with the cells: every two "
+            "cells have runs that share each of them.") in two
     assert "processor AMD EPYC (2 runs) or not recorded (1 run)" in one and "The runs differ in" not in one
 
 
