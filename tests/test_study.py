@@ -10,7 +10,6 @@ import sys
 import numpy as np
 import pytest
 
-from ganlab.report.runs import read_run
 from ganlab.sequential.plan import StudyError, make_plan
 from ganlab.study import main, run_study
 from tests.report.sweeps import fid_curve, write_run
@@ -162,88 +161,3 @@ def test_kims_toy_gan_with_a_frozen_generator_is_found_worse_before_the_maximum(
     (history,) = record["comparisons"].values()
     assert history[-1]["state"] == "worse" and history[-1]["seeds"] < 12 and not math.isnan(history[-1]["p"])
 
-
-def jobs_of(sweep_arguments: list[list[str]]) -> dict[tuple[str, ...], list[int]]:
-    """What Hydra's --multirun makes of the argument lists: each job's cell (its overrides but the seed) and seeds."""
-    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    parser, made = OverridesParser.create(), {}
-    for arguments in sweep_arguments:
-        (batch,) = BasicSweeper.split_arguments(parser.parse_overrides(arguments), max_batch_size=None)
-        for job in batch:
-            cell = tuple(item for item in job if not item.startswith("seed="))
-            made.setdefault(cell, []).append(int(next(item for item in job if item.startswith("seed="))[5:]))
-    return made
-
-
-@pytest.mark.parametrize("jobs, launches", [
-    ({("trick=base",): [4, 5], ("trick=flip",): [4, 5]}, 1),  # the usual round: one sweep, run side by side
-    ({("trick=base",): [4], ("trick=[flip,instance_noise]",): [4]}, 1),  # a list-valued setting stays one value
-    ({("trick=base",): [4, 5], ("trick=flip",): [5]}, 2),  # seed 4 of flip was read: other seeds, other sweep
-    ({("lr=1", "trick=base"): [4], ("lr=1", "trick=flip"): [4], ("lr=2", "trick=base"): [4]}, 3),  # not a grid
-    ({("lr=1", "trick=base"): [4], ("lr=1", "trick=flip"): [4], ("lr=2", "trick=base"): [4],
-      ("lr=2", "trick=flip"): [4]}, 1),
-])  # fmt: skip
-def test_a_rounds_jobs_are_as_few_sweeps_as_make_exactly_those_jobs(jobs, launches):
-    from ganlab.study import sweeps
-
-    found = sweeps(jobs)
-    assert len(found) == launches and jobs_of(found) == jobs
-
-
-def test_a_round_is_counted_while_its_sweep_runs_and_its_command_names_every_job(tmp_path, monkeypatch):
-    import ganlab.study as study
-
-    commands, counts = [], []
-
-    class SlowSweep:  # a sweep that is still running at the first poll and ends at the second
-        def __init__(self, command):
-            commands.append(command)
-            self.polls = 0
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def wait(self, timeout):
-            self.polls += 1
-            if self.polls == 1:
-                raise subprocess.TimeoutExpired("ganlab.train", timeout)
-            return 0
-
-    monkeypatch.setattr(study.subprocess, "Popen", SlowSweep)
-    plan = plan_for(tmp_path, "data.split=test")
-    study.launch_sweep(plan, {("trick=base",): [0, 1], ("trick=flip",): [0, 1]}, lambda: counts.append(1))
-    (command,) = commands
-    assert command[command.index("--multirun") + 1:][:4] == [
-        "experiment=dcgan_mnist_tricks", "data.split=test", "trick=base,flip", "seed=0,1"]
-    assert "hydra.job.config.override_dirname.exclude_keys=[experiment,data.split]" in command
-    assert len(counts) == 2  # once at the poll that found it running, once as it ended
-
-
-def test_a_rounds_count_reads_a_running_run_by_its_status_and_an_ended_one_once(tmp_path, monkeypatch):
-    import ganlab.study as study
-
-    plan, said, reads = plan_for(tmp_path), [], []
-    monkeypatch.setattr(study, "read_run", lambda path: reads.append(path.name) or read_run(path))
-    jobs = {("trick=base",): [0, 1], ("trick=flip",): [0, 1]}
-    count = study.RoundCount(plan, {}, 1, jobs, 0, said.append)
-    write = {
-        (cell, seed): lambda status, cell=cell, seed=seed: write_run(
-            plan.directory / f"{cell}-seed={seed}-{status}", [*plan.fixed, cell], seed, fid_curve(30.0), status=status)
-        for cell, seed in (("trick=base", 0), ("trick=base", 1), ("trick=flip", 0))
-    }  # fmt: skip
-    write["trick=base", 0]("completed")
-    write["trick=base", 1]("running")
-    write["trick=flip", 0]("failed")  # a failure has ended too: the look counts it the worst outcome
-    count()
-    assert said == ["  round 1: 2 of 4 runs done; about 0 minutes left in the round, by its runs so far"]
-    assert sorted(reads) == ["trick=base-seed=0-completed", "trick=flip-seed=0-failed"]  # the running one: status
-    write["trick=base", 1]("completed")  # as a sweep's job ends (here beside its first try)
-    count()
-    count()  # nothing new: no line, and no run read again
-    assert said[1:] == ["  round 1: 3 of 4 runs done; about 0 minutes left in the round, by its runs so far"]
-    assert len(reads) == 3 and json.loads((plan.directory / "study.json").read_text())["round"]["done"] == 3

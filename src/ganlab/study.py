@@ -17,75 +17,18 @@ seed's run rather than run again.
 from __future__ import annotations
 
 import json
-import math
-import subprocess
 import sys
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from ganlab.atomic_files import write_text_atomically
 from ganlab.report.cells import ReportError
-from ganlab.report.run_files import Unreadable, read_status
-from ganlab.report.runs import find_runs, read_run
+from ganlab.report.runs import find_runs
 from ganlab.sequential.decision import OPEN
 from ganlab.sequential.plan import StudyError, StudyPlan, make_plan
-
-Jobs = dict[tuple[str, ...], list[int]]  # a round's runs still to make: each cell's missing seeds
-# how the study learns how far a launch has got: it counts the round's ended runs on disk, as any launcher leaves them
-Progress = Callable[[], None]
-Launch = Callable[[StudyPlan, Jobs, Progress], None]
-POLL_SECONDS = 30  # between counts of a round's ended runs while its sweep runs (RoundCount)
-
-
-def sweeps(jobs: Jobs) -> list[list[str]]:
-    """A round's jobs as few `--multirun` argument lists as Hydra's grid can say: cells that miss the same seeds and
-    together make a full grid of their settings are one sweep, so that its launcher runs them side by side (two packs
-    at once, or joblib's jobs across cells); any other cell is a sweep of its own."""
-    by_seeds: dict[tuple[int, ...], list[tuple[str, ...]]] = {}
-    for cell, seeds in jobs.items():
-        by_seeds.setdefault(tuple(seeds), []).append(cell)
-    found = []
-    for seeds, cells in by_seeds.items():
-        axes: dict[str, list[str]] = {}  # each key's values, in the cells' order
-        for cell in cells:
-            for key, value in (item.split("=", 1) for item in cell):
-                if value not in axes.setdefault(key, []):
-                    axes[key].append(value)
-        keys = {tuple(item.split("=", 1)[0] for item in cell) for cell in cells}
-        grid = math.prod(len(values) for values in axes.values())
-        seed_list = f"seed={','.join(map(str, seeds))}"
-        if len(keys) == 1 and grid == len(cells) and all(cell for cell in cells):
-            found.append([*(f"{key}={','.join(values)}" for key, values in axes.items()), seed_list])
-        else:  # the open cells are part of a grid (the decided ones have left it): each as it is
-            found.extend([*cell, seed_list] for cell in cells)
-    return found
-
-
-def launch_sweep(plan: StudyPlan, jobs: Jobs, progress: Progress) -> None:
-    """The round's jobs as `--multirun`s of ganlab.train into the study's directory (see `sweeps`), counting the
-    ended runs as they go; a job that fails is recorded in its run directory (the look counts it a failure), a
-    command stopped by a signal stops the study."""
-    # each job's directory is named by what varies, its cell and seed: the study's fixed overrides are left out
-    shared = ",".join(item.split("=", 1)[0].lstrip("+~") for item in plan.fixed)
-    for arguments in sweeps(jobs):
-        command = [
-            sys.executable, "-m", "ganlab.train", "--multirun", *plan.fixed, *arguments,
-            f"hydra.sweep.dir={plan.directory}", "hydra.sweep.subdir=${hydra.job.override_dirname}",
-            f"hydra.job.config.override_dirname.exclude_keys=[{shared}]",
-        ]  # fmt: skip
-        with subprocess.Popen(command) as process:
-            while True:
-                try:
-                    returncode = process.wait(timeout=POLL_SECONDS)
-                    break
-                except subprocess.TimeoutExpired:
-                    progress()
-        progress()
-        if returncode > 128:  # 128 + the signal's number: a pre-emption, or Ctrl-C
-            raise SystemExit(returncode)
+from ganlab.sequential.rounds import Launch, RoundCount, launch_sweep
 
 
 def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str], None] = print) -> dict[str, Any]:
@@ -119,7 +62,7 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
         to_run = {cell: missing for cell, missing in to_run.items() if missing}
         round_started = time.monotonic()
         if to_run:
-            launch(plan, to_run, RoundCount(plan, record, index + 1, to_run, found, say))
+            launch(plan, to_run, RoundCount(plan, to_run, _round_said(plan, record, index + 1, found, say)))
         total = sum(map(len, to_run.values()))
         ran_seconds, ran_runs = ran_seconds + time.monotonic() - round_started, ran_runs + total
         for label, judged in look(plan, index, states).items():
@@ -140,54 +83,17 @@ def run_study(plan: StudyPlan, launch: Launch = launch_sweep, say: Callable[[str
     return record
 
 
-class RoundCount:
-    """A round's progress as its runs leave it on disk, whatever launched them: called while they run, it says where
-    the round stands (on the terminal and in study.json's `round`) whenever more of them have ended. A call reads
-    each run still going by its status.json alone, and a run that has ended once: a full read of every run, every
-    30 s, would cost a training core seconds a minute."""
+def _round_said(plan: StudyPlan, record: dict[str, Any], number: int, read: int, say: Callable[[str], None]):
+    """What the study does with each new count of a round's ended runs: study.json's `round`, and a line."""
 
-    ENDED = ("completed", "failed", "diverged")  # the states a run leaves for good (ganlab.lifecycle.status)
+    def changed(done: int, total: int, seconds: float) -> None:
+        record["round"] = {"round": number, "runs": total, "done": done, "read": read}
+        _save(plan, record)
+        left = seconds / done * (total - done) / 60
+        say(f"  round {number}: {done} of {total} runs done" + (
+            f"; about {left:.0f} minutes left in the round, by its runs so far" if done < total else ""))
 
-    def __init__(self, plan: StudyPlan, record: dict[str, Any], number: int, jobs: Jobs, read: int,
-                 say: Callable[[str], None]) -> None:  # fmt: skip
-        self.plan, self.record, self.number, self.jobs, self.read, self.say = plan, record, number, jobs, read, say
-        self.total, self.done, self.started = sum(map(len, jobs.values())), 0, time.monotonic()
-        self.ended: dict[Path, tuple[tuple[str, ...], int] | None] = {}  # a run that ended: the job it is, if any
-
-    def __call__(self) -> None:
-        for config in self.plan.directory.rglob(".hydra/config.yaml"):
-            path = config.parent.parent
-            if path not in self.ended and self._status(path) in self.ENDED:
-                self.ended[path] = self._job(path)
-        done = len({job for job in self.ended.values() if job is not None})
-        if done == self.done:
-            return
-        self.done = done
-        self.record["round"] = {"round": self.number, "runs": self.total, "done": done, "read": self.read}
-        _save(self.plan, self.record)
-        left = (time.monotonic() - self.started) / done * (self.total - done) / 60
-        self.say(f"  round {self.number}: {done} of {self.total} runs done" + (
-            f"; about {left:.0f} minutes left in the round, by its runs so far" if done < self.total else ""))
-
-    @staticmethod
-    def _status(path: Path) -> str | None:
-        try:
-            return read_status(path / "status.json").get("status")
-        except Unreadable:  # being written, or damaged: the look that follows the round names it
-            return None
-
-    def _job(self, path: Path) -> tuple[tuple[str, ...], int] | None:
-        """The round's job (cell, seed) that the ended run at `path` is, or None (another round's, another sweep's)."""
-        from ganlab.sequential.looks import seeds_ended
-
-        try:
-            run = read_run(path)
-        except Unreadable:
-            return None
-        for cell, seeds in self.jobs.items():
-            if run.seed in seeds and run.seed in seeds_ended(self.plan, [run], cell):
-                return cell, run.seed
-        return None
+    return changed
 
 
 def _time_left(seconds: float, runs: int, left: int) -> str:
