@@ -117,12 +117,13 @@ worker = subprocess.Popen([sys.executable, "-c", {worker!r}])
 worker.wait()
 """
 WORKER = """
-import pathlib, signal, sys, time
+import os, pathlib, signal, sys, time
 def stop(number, frame):
     pathlib.Path({saved!r}).write_text("saved")
-    sys.exit(143)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # and, as a joblib worker does, on to the next job, unguarded
 signal.signal(signal.SIGTERM, stop)
-pathlib.Path({ready!r}).write_text("ready")
+pathlib.Path({ready!r}).write_text(str(os.getpid()))
+time.sleep(60)
 time.sleep(60)
 """
 
@@ -145,4 +146,6 @@ def test_a_signal_to_the_study_reaches_every_process_of_its_sweep_and_stops_the_
     deadline = time.monotonic() + 10
     while not saved.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert saved.read_text() == "saved"  # the worker heard it, and ended as a training ends on a pre-emption
+    assert saved.read_text() == "saved"  # the worker heard it, and saved as a training does on a pre-emption
+    with pytest.raises(ProcessLookupError):  # and did not go on to the launcher's next job
+        os.kill(int(ready.read_text()), 0)

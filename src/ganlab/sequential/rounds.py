@@ -28,6 +28,7 @@ Progress = Callable[[], None]  # called while a launch runs: the study counts th
 Launch = Callable[[StudyPlan, Jobs, Progress], None]
 POLL_SECONDS = 30  # between counts of a round's ended runs while its sweep runs
 PASSED_ON = (signal.SIGTERM, signal.SIGINT)
+STOP_GRACE_SECONDS = 120  # for a stopped sweep's trainings to finish their iteration or evaluation and save
 
 
 def sweeps(jobs: Jobs) -> list[list[str]]:
@@ -74,14 +75,14 @@ def launch_sweep(plan: StudyPlan, jobs: Jobs, progress: Progress) -> None:
 def run_as_group(command: list[str], tick: Callable[[], None], every: float = POLL_SECONDS) -> int:
     """Run `command` in a process group of its own, calling `tick` every `every` seconds and once at its end, with
     SIGTERM and SIGINT passed on to the whole group (the sweep's launcher and every worker it started) while it
-    runs; returns its exit status (negative: the signal that killed it)."""
+    runs; returns its exit status (negative: the signal that killed it). Once a passed-on signal has ended the
+    launcher, the group is stopped too (`_stop_group`): its workers would otherwise take the launcher's next jobs."""
+    heard: list[int] = []
     with subprocess.Popen(command, start_new_session=True) as process:
 
         def pass_on(number: int, _frame) -> None:
-            try:
-                os.killpg(process.pid, number)
-            except ProcessLookupError:  # the group has ended already
-                pass
+            heard.append(number)
+            _signal_group(process.pid, number)
 
         earlier = {number: signal.signal(number, pass_on) for number in PASSED_ON}
         try:
@@ -91,11 +92,33 @@ def run_as_group(command: list[str], tick: Callable[[], None], every: float = PO
                     break
                 except subprocess.TimeoutExpired:
                     tick()
+            if heard:
+                _stop_group(process.pid)
         finally:
             for number, handler in earlier.items():
                 signal.signal(number, handler)
     tick()
     return returncode
+
+
+def _signal_group(group: int, number: int) -> bool:
+    """Send signal `number` to process group `group`; False when no process is left in it."""
+    try:
+        os.killpg(group, number)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def _stop_group(group: int, grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM to the group every second until it is empty (a training saves its checkpoint at the first and ends; a
+    job a worker starts after it dies at the next, before it trains), SIGKILL to what is left after `grace` s."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _signal_group(group, signal.SIGTERM):
+            return
+        time.sleep(1.0)
+    _signal_group(group, signal.SIGKILL)
 
 
 class RoundCount:
