@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ganlab.report.run_files import Unreadable, read_status
-from ganlab.report.runs import read_run
+from ganlab.report.runs import override_key, read_run
 from ganlab.sequential.plan import StudyPlan
 
 Jobs = dict[tuple[str, ...], list[int]]  # a round's runs still to make: each cell's missing seeds
@@ -60,7 +60,7 @@ def launch_sweep(plan: StudyPlan, jobs: Jobs, progress: Progress) -> None:
     ended runs as they go; a job that fails is recorded in its run directory (the look counts it a failure), a
     sweep stopped by a signal stops the study."""
     # each job's directory is named by what varies, its cell and seed: the study's fixed overrides are left out
-    shared = ",".join(item.split("=", 1)[0].lstrip("+~") for item in plan.fixed)
+    shared = ",".join(map(override_key, plan.fixed))
     for arguments in sweeps(jobs):
         command = [
             sys.executable, "-m", "ganlab.train", "--multirun", *plan.fixed, *arguments,
